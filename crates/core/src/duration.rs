@@ -1,0 +1,204 @@
+//! Human durations (`250ms`, `30s`, `5m`, `1h 30m`; a plain number is seconds), with serde.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::error::Error;
+
+/// A [`Duration`] that parses and prints the way configuration files write it.
+///
+/// Accepts `250ms`, `30s`, `5m`, `2h`, `1h 30m`, `1d` and plain numbers of seconds (`600`,
+/// `0.5`). Prints in the same form (`1h 30m`), so a saved configuration reads like the one
+/// the user wrote.
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_core::HumanDuration;
+///
+/// let d: HumanDuration = "5m".parse()?;
+/// assert_eq!(d.get(), Duration::from_secs(300));
+/// assert_eq!("600".parse::<HumanDuration>()?.get(), Duration::from_secs(600));
+/// assert_eq!(HumanDuration::from(Duration::from_millis(1500)).to_string(), "1s 500ms");
+/// # Ok::<(), steadfast_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct HumanDuration(Duration);
+
+impl HumanDuration {
+    /// Wraps `d`.
+    pub const fn new(d: Duration) -> Self {
+        Self(d)
+    }
+
+    /// `secs` seconds.
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(Duration::from_secs(secs))
+    }
+
+    /// `ms` milliseconds.
+    pub const fn from_millis(ms: u64) -> Self {
+        Self(Duration::from_millis(ms))
+    }
+
+    /// The wrapped [`Duration`].
+    pub const fn get(self) -> Duration {
+        self.0
+    }
+}
+
+impl From<Duration> for HumanDuration {
+    fn from(d: Duration) -> Self {
+        Self(d)
+    }
+}
+
+impl From<HumanDuration> for Duration {
+    fn from(d: HumanDuration) -> Self {
+        d.0
+    }
+}
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_zero() {
+            return f.write_str("0s");
+        }
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+fn duration_error(text: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidDuration {
+        text: text.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+impl FromStr for HumanDuration {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(duration_error(text, "it is empty"));
+        }
+        if trimmed.starts_with('-') {
+            return Err(duration_error(text, "a duration cannot be negative"));
+        }
+        if trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            let secs: f64 = trimmed
+                .parse()
+                .map_err(|_| duration_error(text, format!("`{trimmed}` is not a number")))?;
+            return Duration::try_from_secs_f64(secs)
+                .map(Self)
+                .map_err(|_| duration_error(text, "it is too large"));
+        }
+        humantime::parse_duration(trimmed)
+            .map(Self)
+            .map_err(|e| duration_error(text, e.to_string()))
+    }
+}
+
+impl Serialize for HumanDuration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = HumanDuration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration like \"30s\" or \"5m\", or a number of seconds")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HumanDuration, E> {
+                Ok(HumanDuration::from_secs(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HumanDuration, E> {
+                u64::try_from(v).map(HumanDuration::from_secs).map_err(|_| {
+                    E::custom(format!(
+                        "invalid duration {v}: a duration cannot be negative"
+                    ))
+                })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<HumanDuration, E> {
+                Duration::try_from_secs_f64(v)
+                    .map(HumanDuration)
+                    .map_err(|_| E::custom(format!("invalid duration {v}: expected seconds ≥ 0")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HumanDuration, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_forms() {
+        let cases = [
+            ("30s", 30_000),
+            ("5m", 300_000),
+            ("250ms", 250),
+            ("1h 30m", 5_400_000),
+            ("600", 600_000),
+            ("0.5", 500),
+            ("1d", 86_400_000),
+        ];
+        for (text, ms) in cases {
+            let d: HumanDuration = text.parse().unwrap();
+            assert_eq!(d.get(), Duration::from_millis(ms), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_durations_with_reasons() {
+        let messages: Vec<String> = ["", "-5s", "5 parsecs", "1.2.3", "s"]
+            .iter()
+            .map(|t| t.parse::<HumanDuration>().unwrap_err().to_string())
+            .collect();
+        insta::assert_snapshot!(messages.join("\n"));
+    }
+
+    #[test]
+    fn serde_forms() {
+        #[derive(Deserialize, Serialize)]
+        struct C {
+            a: HumanDuration,
+            b: HumanDuration,
+            c: HumanDuration,
+        }
+        let c: C = serde_json::from_str(r#"{"a":"5m","b":30,"c":0.25}"#).unwrap();
+        assert_eq!(c.a.get(), Duration::from_secs(300));
+        assert_eq!(c.b.get(), Duration::from_secs(30));
+        assert_eq!(c.c.get(), Duration::from_millis(250));
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"a":"5m","b":"30s","c":"250ms"}"#
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn display_round_trips(ms in 0u64..10_000_000_000) {
+            let d = HumanDuration::from_millis(ms);
+            prop_assert_eq!(d.to_string().parse::<HumanDuration>().unwrap(), d);
+        }
+
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,12}") {
+            let _ = text.parse::<HumanDuration>();
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests of `steadfast-core` against the real file system.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking; helpers outside #[test] too"
+)]
+
+mod run_dir;

@@ -1,0 +1,168 @@
+//! Run directories on a real file system: naming, listing, locking, bad roots.
+
+use std::fs;
+
+use steadfast_core::{Error, LockState, RunDir, RunManifest, RunState, Timestamp};
+
+const T0: u64 = 1_759_140_000; // 2025-09-29T10:00:00Z
+
+#[test]
+fn create_follows_the_naming_scheme() {
+    let root = tempfile::tempdir().unwrap();
+    let run = RunDir::create_at(root.path(), "epic-fhir", Timestamp::from_unix_secs(T0)).unwrap();
+    let id = run.id();
+    assert!(id.starts_with("epic-fhir-20250929T100000Z-"), "{id}");
+    let hex = id.rsplit('-').next().unwrap();
+    assert_eq!(hex.len(), 6);
+    assert!(
+        hex.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
+    assert!(run.path().is_dir());
+    assert_eq!(run.metrics_path(), run.path().join("metrics.ndjson"));
+    assert_eq!(
+        run.thresholds_effective_path(),
+        run.path().join("validation/thresholds.effective.toml")
+    );
+    assert_eq!(run.data_dir(Some("bronze")), run.path().join("data/bronze"));
+}
+
+#[test]
+fn same_second_runs_get_distinct_dirs() {
+    let root = tempfile::tempdir().unwrap();
+    let t = Timestamp::from_unix_secs(T0);
+    let ids: std::collections::HashSet<_> = (0..50)
+        .map(|_| {
+            RunDir::create_at(root.path(), "p", t)
+                .unwrap()
+                .id()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 50);
+}
+
+#[test]
+fn list_is_newest_first_and_skips_strangers() {
+    let root = tempfile::tempdir().unwrap();
+    let old = RunDir::create_at(root.path(), "a", Timestamp::from_unix_secs(T0)).unwrap();
+    let new = RunDir::create_at(root.path(), "b-c", Timestamp::from_unix_secs(T0 + 3600)).unwrap();
+    let mid = RunDir::create_at(root.path(), "a", Timestamp::from_unix_secs(T0 + 60)).unwrap();
+    fs::create_dir(root.path().join("not-a-run")).unwrap();
+    fs::create_dir(root.path().join("x-20250929T100000Z-ZZZZZZ")).unwrap();
+    fs::File::create(root.path().join("a-20250929T100000Z-abcdef")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(old.path(), root.path().join("a-20300101T000000Z-abcdef")).unwrap();
+
+    let runs = RunDir::list(root.path()).unwrap();
+    let ids: Vec<_> = runs.iter().map(|r| r.dir.id()).collect();
+    assert_eq!(ids, [new.id(), mid.id(), old.id()]);
+    assert_eq!(runs[0].pipeline, "b-c");
+    assert_eq!(runs[0].started, Timestamp::from_unix_secs(T0 + 3600));
+}
+
+#[test]
+fn missing_root_lists_nothing_and_file_root_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(RunDir::list(dir.path().join("nope")).unwrap().is_empty());
+    let file = dir.path().join("runs");
+    fs::File::create(&file).unwrap();
+    let err = RunDir::create(&file, "p").unwrap_err();
+    assert!(matches!(err, Error::RunRootIsFile { .. }));
+    let msg = err
+        .to_string()
+        .replace(dir.path().to_str().unwrap(), "<dir>");
+    insta::assert_snapshot!(msg, @"runs root <dir>/runs is a file, expected a directory; pass a directory path or remove the file");
+    assert!(matches!(
+        RunDir::list(&file),
+        Err(Error::RunRootIsFile { .. })
+    ));
+}
+
+#[test]
+fn bad_pipeline_names_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let messages: Vec<String> = ["", "../escape", "has space", "-flag", &"x".repeat(65)]
+        .iter()
+        .map(|n| RunDir::create(root.path(), n).unwrap_err().to_string())
+        .collect();
+    insta::assert_snapshot!(messages.join("\n"));
+    assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn lock_is_exclusive_and_stale_after_a_crash() {
+    let root = tempfile::tempdir().unwrap();
+    let run = RunDir::create(root.path(), "p").unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Unlocked);
+
+    let lock = run.lock().unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Active);
+    assert!(matches!(run.lock(), Err(Error::RunActive { .. })));
+    let holder = fs::read_to_string(lock.path()).unwrap();
+    assert!(
+        holder.starts_with(&format!("pid={} ", std::process::id())),
+        "{holder}"
+    );
+
+    lock.release().unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Unlocked);
+    assert!(!run.active_lock_path().exists());
+
+    // A process that dies keeps its file but loses its lock: exactly this state.
+    fs::File::create(run.active_lock_path()).unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Stale);
+    // A new process may take over a stale run.
+    let again = run.lock().unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Active);
+    drop(again);
+    assert_eq!(run.lock_state().unwrap(), LockState::Unlocked);
+}
+
+#[test]
+fn lock_held_by_another_process_is_active() {
+    // A real second process holds the lock through flock(1), when the machine has it.
+    let root = tempfile::tempdir().unwrap();
+    let run = RunDir::create(root.path(), "p").unwrap();
+    let lock_path = run.active_lock_path();
+    let child = std::process::Command::new("flock")
+        .arg("-o") // the lock stays with flock itself, not with the shell it starts
+        .arg(&lock_path)
+        .args(["-c", "read _"])
+        .stdin(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("skipped: flock(1) is not installed");
+        return;
+    };
+    // Wait until the child holds it (bounded; no sleeping: poll the real state).
+    let mut state = LockState::Unlocked;
+    for _ in 0..1_000_000 {
+        state = run.lock_state().unwrap();
+        if state == LockState::Active {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    assert_eq!(state, LockState::Active);
+    assert!(matches!(run.lock(), Err(Error::RunActive { .. })));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Stale);
+}
+
+#[test]
+fn open_rejects_missing_and_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = RunDir::open(dir.path().join("missing")).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("is not a run directory: it does not exist; check the path")
+    );
+    let run = RunDir::create(dir.path(), "p").unwrap();
+    let opened = RunDir::open(run.path()).unwrap();
+    assert_eq!(opened, run);
+    let m = RunManifest::new(run.id(), "p", Timestamp::now());
+    run.write_manifest(&m).unwrap();
+    assert_eq!(opened.read_manifest().unwrap().state, RunState::Running);
+}
