@@ -1,20 +1,79 @@
-//! Retrying what is transient, stopping on what is permanent, and keeping what failed for good.
+//! Retrying what is transient, stopping on what is permanent, never hammering a struggling
+//! server, and keeping every item that failed for good.
 //!
-//! **Status: foundation only.** This crate will hold (issue "steadfast-retry"):
-//!
-//! - `RetryPolicy`: exponential (with the knobs of `backoff`'s `ExponentialBackoff`), constant
-//!   or any iterator of delays; jitter none / full / equal / decorrelated; `max_retries`,
-//!   `max_elapsed` deadlines; sync `retry` and async `retry_async`;
-//! - `Classify`: retry / retry-after / stop decisions for `std::io::Error`, HTTP status and
-//!   `Retry-After` (RFC 9110), FHIR `OperationOutcome` issue codes and PostgreSQL SQLSTATEs;
-//! - `CircuitBreaker`, a shared retry budget, a 429-aware rate limiter;
-//! - a dead-letter queue in the run's `deadletter.ndjson` with `replay`.
-//!
-//! Time and randomness are injected so tests never sleep. Durations in its configuration use
-//! the shared form:
+//! - [`RetryPolicy`]: exponential (the `backoff` crate's knobs and defaults), constant, or
+//!   any list of delays; [`Jitter`] none / full / equal / decorrelated / randomized;
+//!   `max_retries`, a `max_elapsed` deadline that is never slept past, per-attempt timeouts
+//!   (async); [`RetryPolicy::retry`] and, with feature `tokio`, `retry_async`.
+//! - [`Classify`]: retry, retry after the server's wait, or stop — built in for
+//!   [`std::io::Error`] ([`classify_io`]), HTTP status and `Retry-After` ([`classify_http`]),
+//!   FHIR `OperationOutcome` ([`classify_fhir_response`]) and PostgreSQL SQLSTATE
+//!   ([`classify_sqlstate`]); closures classify too.
+//! - [`CircuitBreaker`], [`RetryBudget`] and [`AdaptiveRateLimiter`], shared by every
+//!   worker of a pipeline.
+//! - [`DeadLetterQueue`]: what failed for good, in the run's `deadletter.ndjson`, with
+//!   [`DeadLetterQueue::replay`].
+//! - Injected time ([`Clock`], [`Sleeper`], [`ManualClock`]) and seeded jitter, so tests run
+//!   in microseconds.
 //!
 //! ```
-//! let initial: steadfast_core::HumanDuration = "500ms".parse()?;
-//! assert_eq!(initial.get().as_millis(), 500);
-//! # Ok::<(), steadfast_core::Error>(())
+//! use std::time::Duration;
+//! use steadfast_retry::{Decision, ManualClock, RetryPolicy, classify_http};
+//!
+//! #[derive(Debug)]
+//! struct HttpError { status: u16, retry_after: Option<String> }
+//! impl std::fmt::Display for HttpError {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         write!(f, "HTTP {}", self.status)
+//!     }
+//! }
+//!
+//! let clock = ManualClock::new(); // tests: no real waiting
+//! let policy = RetryPolicy::exponential().max_retries(5).manual_clock(&clock);
+//! let answers = [503, 429, 200];
+//! let result = policy.retry_if(
+//!     |e: &HttpError| classify_http(e.status, e.retry_after.as_deref()),
+//!     |attempt| match answers[attempt as usize - 1] {
+//!         200 => Ok("Bundle"),
+//!         503 => Err(HttpError { status: 503, retry_after: Some("2".into()) }),
+//!         s => Err(HttpError { status: s, retry_after: None }),
+//!     },
+//! );
+//! assert_eq!(result.unwrap(), "Bundle");
+//! assert!(clock.slept() >= Duration::from_secs(2)); // Retry-After was honoured
 //! ```
+
+mod breaker;
+mod budget;
+mod classify;
+mod clock;
+#[cfg(feature = "tokio")]
+mod clock_async;
+mod config;
+mod dead_letter;
+mod error;
+mod events;
+mod execute;
+#[cfg(feature = "tokio")]
+mod execute_async;
+mod fhir;
+mod http;
+mod jitter;
+mod policy;
+mod rate_limit;
+
+pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitState, Permit};
+pub use budget::RetryBudget;
+pub use classify::{AlwaysRetry, Classify, Decision, IoErrors, classify_io, classify_sqlstate};
+pub use clock::{Clock, ManualClock, Sleeper, SystemClock, ThreadSleeper};
+#[cfg(feature = "tokio")]
+pub use clock_async::{AsyncSleeper, SleepFuture, TokioClock, TokioSleeper};
+pub use config::{BreakerConfig, BudgetConfig, JitterKind, RetryConfig};
+pub use dead_letter::{DeadLetter, DeadLetterQueue, ReplayReport};
+pub use error::{Error, Failure, RetryError};
+pub use events::{GiveUpEvent, GiveUpReason, RetryEvent};
+pub use fhir::{classify_fhir_response, classify_operation_outcome};
+pub use http::{classify_http, classify_http_at, parse_http_date, parse_retry_after};
+pub use jitter::Jitter;
+pub use policy::RetryPolicy;
+pub use rate_limit::AdaptiveRateLimiter;

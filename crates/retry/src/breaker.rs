@@ -1,0 +1,430 @@
+//! `CircuitBreaker`: closed / open / half-open, tripped by consecutive failures or by the
+//! failure rate over a count-based sliding window; a lock-free check while closed.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::classify::Decision;
+use crate::clock::{Clock, SystemClock};
+
+/// A breaker's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CircuitState {
+    /// Calls flow; outcomes are counted.
+    Closed,
+    /// Calls are refused until the open duration has passed.
+    Open,
+    /// A few probe calls are let through; their outcome closes or re-opens the circuit.
+    HalfOpen,
+}
+
+impl CircuitState {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => Self::Closed,
+            1 => Self::Open,
+            _ => Self::HalfOpen,
+        }
+    }
+
+    /// `closed`, `open` or `half_open`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Open => "open",
+            Self::HalfOpen => "half_open",
+        }
+    }
+}
+
+type StateHook = Arc<dyn Fn(CircuitState, CircuitState) + Send + Sync>;
+
+/// A circuit breaker shared by every caller of one dependency (clone it freely).
+///
+/// Defaults (as resilience4j's, with a smaller window): trips after 5 consecutive failures
+/// or when at least 50% of the last 20 calls failed (once 10 calls were seen); stays open
+/// 30 s; then lets 1 probe through, which closes it on success.
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_retry::{CircuitBreaker, CircuitState, Decision, ManualClock};
+///
+/// let clock = ManualClock::new();
+/// let breaker = CircuitBreaker::builder()
+///     .consecutive_failures(2)
+///     .open_duration(Duration::from_secs(10))
+///     .clock(clock.clone())
+///     .build();
+/// for _ in 0..2 {
+///     breaker.try_acquire().unwrap().record(Decision::Retry); // a transient failure
+/// }
+/// assert_eq!(breaker.state(), CircuitState::Open);
+/// assert!(breaker.try_acquire().is_none());
+/// clock.advance(Duration::from_secs(10));
+/// breaker.try_acquire().unwrap().success(); // the probe succeeds
+/// assert_eq!(breaker.state(), CircuitState::Closed);
+/// ```
+#[derive(Clone)]
+pub struct CircuitBreaker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: AtomicU8,
+    consecutive: AtomicU32,
+    half_open_in_flight: AtomicU32,
+    half_open_successes: AtomicU32,
+    rejected: AtomicU64,
+    cold: Mutex<Cold>,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    on_change: Option<StateHook>,
+}
+
+struct Cold {
+    opened_at: Option<Instant>,
+    window: Vec<bool>,
+    next: usize,
+    filled: usize,
+    failures: usize,
+}
+
+#[derive(Clone)]
+struct Config {
+    consecutive_failures: u32,
+    failure_rate: f64,
+    window: usize,
+    minimum_calls: usize,
+    open_duration: Duration,
+    half_open_calls: u32,
+}
+
+impl fmt::Debug for CircuitBreaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreaker")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`CircuitBreaker`].
+pub struct CircuitBreakerBuilder {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    on_change: Option<StateHook>,
+}
+
+impl CircuitBreakerBuilder {
+    /// Trip after this many failures in a row (0 turns the rule off).
+    #[must_use]
+    pub fn consecutive_failures(mut self, n: u32) -> Self {
+        self.config.consecutive_failures = n;
+        self
+    }
+
+    /// Trip when the failure rate over the window reaches `rate` (in `0..=1`; above 1 turns
+    /// the rule off).
+    #[must_use]
+    pub fn failure_rate(mut self, rate: f64) -> Self {
+        self.config.failure_rate = rate;
+        self
+    }
+
+    /// The last `size` calls form the window (at least 1).
+    #[must_use]
+    pub fn window(mut self, size: usize) -> Self {
+        self.config.window = size.max(1);
+        self
+    }
+
+    /// The failure rate is only judged once this many calls are in the window.
+    #[must_use]
+    pub fn minimum_calls(mut self, n: usize) -> Self {
+        self.config.minimum_calls = n;
+        self
+    }
+
+    /// How long the circuit stays open before probing.
+    #[must_use]
+    pub fn open_duration(mut self, d: Duration) -> Self {
+        self.config.open_duration = d;
+        self
+    }
+
+    /// How many probes may run at once in half-open; that many successes close it.
+    #[must_use]
+    pub fn half_open_calls(mut self, n: u32) -> Self {
+        self.config.half_open_calls = n.max(1);
+        self
+    }
+
+    /// The clock that times the open state.
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Called on every state change with (from, to).
+    #[must_use]
+    pub fn on_state_change(
+        mut self,
+        f: impl Fn(CircuitState, CircuitState) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_change = Some(Arc::new(f));
+        self
+    }
+
+    /// The breaker, closed.
+    pub fn build(self) -> CircuitBreaker {
+        let window = self.config.window;
+        CircuitBreaker {
+            inner: Arc::new(Inner {
+                state: AtomicU8::new(0),
+                consecutive: AtomicU32::new(0),
+                half_open_in_flight: AtomicU32::new(0),
+                half_open_successes: AtomicU32::new(0),
+                rejected: AtomicU64::new(0),
+                cold: Mutex::new(Cold {
+                    opened_at: None,
+                    window: vec![false; window],
+                    next: 0,
+                    filled: 0,
+                    failures: 0,
+                }),
+                config: self.config,
+                clock: self.clock,
+                on_change: self.on_change,
+            }),
+        }
+    }
+}
+
+impl Default for CircuitBreaker {
+    fn default() -> Self {
+        Self::builder().build()
+    }
+}
+
+impl CircuitBreaker {
+    /// A builder with the documented defaults.
+    pub fn builder() -> CircuitBreakerBuilder {
+        CircuitBreakerBuilder {
+            config: Config {
+                consecutive_failures: 5,
+                failure_rate: 0.5,
+                window: 20,
+                minimum_calls: 10,
+                open_duration: Duration::from_secs(30),
+                half_open_calls: 1,
+            },
+            clock: Arc::new(SystemClock),
+            on_change: None,
+        }
+    }
+
+    /// The current state (an open circuit whose time is up still reads `Open` until the
+    /// next call asks).
+    pub fn state(&self) -> CircuitState {
+        CircuitState::from_u8(self.inner.state.load(Ordering::Acquire))
+    }
+
+    /// Calls refused so far.
+    pub fn rejected(&self) -> u64 {
+        self.inner.rejected.load(Ordering::Relaxed)
+    }
+
+    /// Asks to make a call; `None` when the circuit refuses it. While closed this is one
+    /// atomic load. Record the outcome on the permit; a permit dropped unrecorded counts as
+    /// neither success nor failure.
+    #[inline]
+    pub fn try_acquire(&self) -> Option<Permit<'_>> {
+        if self.inner.state.load(Ordering::Acquire) == 0 {
+            return Some(Permit::new(Some(&self.inner), false));
+        }
+        self.try_acquire_slow()
+    }
+
+    #[cold]
+    fn try_acquire_slow(&self) -> Option<Permit<'_>> {
+        let inner = &self.inner;
+        if self.state() == CircuitState::Open {
+            let now = inner.clock.now();
+            let mut cold = inner.lock_cold();
+            let due = cold
+                .opened_at
+                .is_none_or(|at| now.duration_since(at) >= inner.config.open_duration);
+            if !due || self.state() != CircuitState::Open {
+                drop(cold);
+                if self.state() == CircuitState::Closed {
+                    return Some(Permit::new(Some(inner), false));
+                }
+                if self.state() == CircuitState::Open {
+                    inner.rejected.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+            } else {
+                cold.opened_at = None;
+                inner.half_open_in_flight.store(0, Ordering::Release);
+                inner.half_open_successes.store(0, Ordering::Release);
+                drop(cold);
+                inner.transition(CircuitState::Open, CircuitState::HalfOpen);
+            }
+        }
+        let in_flight = inner.half_open_in_flight.fetch_add(1, Ordering::AcqRel);
+        if self.state() == CircuitState::HalfOpen && in_flight < inner.config.half_open_calls {
+            return Some(Permit::new(Some(inner), true));
+        }
+        inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
+        if self.state() == CircuitState::Closed {
+            return Some(Permit::new(Some(inner), false));
+        }
+        inner.rejected.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+
+    /// Opens the circuit now, whatever the counts say.
+    pub fn force_open(&self) {
+        let from = self.state();
+        self.inner.open(from);
+    }
+
+    /// Closes the circuit and forgets every count.
+    pub fn reset(&self) {
+        let from = self.state();
+        self.inner.close(from);
+    }
+}
+
+impl Inner {
+    fn lock_cold(&self) -> std::sync::MutexGuard<'_, Cold> {
+        self.cold.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn transition(&self, from: CircuitState, to: CircuitState) -> bool {
+        let ok = self
+            .state
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if ok
+            && from != to
+            && let Some(f) = &self.on_change
+        {
+            f(from, to);
+        }
+        ok
+    }
+
+    fn open(&self, from: CircuitState) {
+        let mut cold = self.lock_cold();
+        cold.opened_at = Some(self.clock.now());
+        drop(cold);
+        self.transition(from, CircuitState::Open);
+    }
+
+    fn close(&self, from: CircuitState) {
+        let mut cold = self.lock_cold();
+        cold.window.iter_mut().for_each(|x| *x = false);
+        cold.next = 0;
+        cold.filled = 0;
+        cold.failures = 0;
+        cold.opened_at = None;
+        drop(cold);
+        self.consecutive.store(0, Ordering::Release);
+        self.transition(from, CircuitState::Closed);
+    }
+
+    fn on_closed_outcome(&self, failed: bool) {
+        let c = &self.config;
+        let mut trip = false;
+        if failed {
+            let n = self.consecutive.fetch_add(1, Ordering::AcqRel) + 1;
+            trip |= c.consecutive_failures > 0 && n >= c.consecutive_failures;
+        } else if self.consecutive.load(Ordering::Relaxed) != 0 {
+            self.consecutive.store(0, Ordering::Release);
+        }
+        if c.failure_rate <= 1.0 {
+            let mut cold = self.lock_cold();
+            let i = cold.next;
+            if cold.filled == c.window {
+                if cold.window[i] {
+                    cold.failures -= 1;
+                }
+            } else {
+                cold.filled += 1;
+            }
+            cold.window[i] = failed;
+            if failed {
+                cold.failures += 1;
+            }
+            cold.next = (i + 1) % c.window;
+            let rate = cold.failures as f64 / cold.filled as f64;
+            trip |= cold.filled >= c.minimum_calls.max(1) && rate >= c.failure_rate;
+        }
+        if trip {
+            self.open(CircuitState::Closed);
+        }
+    }
+}
+
+/// Permission for one call, from [`CircuitBreaker::try_acquire`].
+#[must_use = "record the call's outcome with success() or record()"]
+pub struct Permit<'a> {
+    inner: Option<&'a Inner>,
+    half_open: bool,
+}
+
+impl<'a> Permit<'a> {
+    fn new(inner: Option<&'a Inner>, half_open: bool) -> Self {
+        Self { inner, half_open }
+    }
+
+    /// A permit of no breaker: recording on it does nothing.
+    pub(crate) fn none() -> Self {
+        Self::new(None, false)
+    }
+
+    /// The call succeeded.
+    #[inline]
+    pub fn success(mut self) {
+        if let Some(inner) = self.inner.take() {
+            if self.half_open {
+                inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
+                let ok = inner.half_open_successes.fetch_add(1, Ordering::AcqRel) + 1;
+                if ok >= inner.config.half_open_calls {
+                    inner.close(CircuitState::HalfOpen);
+                }
+            } else if inner.state.load(Ordering::Acquire) == 0 {
+                inner.on_closed_outcome(false);
+            }
+        }
+    }
+
+    /// The call failed and was classified `decision`: a transient failure counts against
+    /// the dependency; a permanent one (the caller's fault, like a 404) does not.
+    pub fn record(mut self, decision: Decision) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        if self.half_open {
+            inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
+            if decision.is_retry() {
+                inner.open(CircuitState::HalfOpen);
+            }
+        } else if decision.is_retry() && inner.state.load(Ordering::Acquire) == 0 {
+            inner.on_closed_outcome(true);
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take()
+            && self.half_open
+        {
+            inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}

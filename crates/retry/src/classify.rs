@@ -1,0 +1,162 @@
+//! Deciding, per error, whether to retry, retry after a given wait, or stop — and the
+//! built-in decision for `std::io::Error`.
+
+use std::io;
+use std::time::Duration;
+
+/// What to do about a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// Transient: retry after the policy's backoff.
+    Retry,
+    /// Transient, and the server said when: retry after this wait (capped by the policy).
+    RetryAfter(Duration),
+    /// Permanent: retrying will not help.
+    Stop,
+}
+
+impl Decision {
+    /// Whether this decision retries.
+    pub fn is_retry(self) -> bool {
+        !matches!(self, Self::Stop)
+    }
+}
+
+/// Classifies errors of type `E`. Closures `Fn(&E) -> Decision` are classifiers too.
+///
+/// ```
+/// use steadfast_retry::{Classify, Decision};
+///
+/// let by_status = |status: &u16| match status {
+///     429 | 503 => Decision::Retry,
+///     _ => Decision::Stop,
+/// };
+/// assert_eq!(by_status.classify(&503), Decision::Retry);
+/// assert_eq!(by_status.classify(&404), Decision::Stop);
+/// ```
+pub trait Classify<E: ?Sized> {
+    /// The decision for `error`.
+    fn classify(&self, error: &E) -> Decision;
+}
+
+impl<E: ?Sized, F: Fn(&E) -> Decision> Classify<E> for F {
+    fn classify(&self, error: &E) -> Decision {
+        self(error)
+    }
+}
+
+/// Retries every error: the classifier of [`RetryPolicy::retry`](crate::RetryPolicy::retry).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AlwaysRetry;
+
+impl<E: ?Sized> Classify<E> for AlwaysRetry {
+    fn classify(&self, _: &E) -> Decision {
+        Decision::Retry
+    }
+}
+
+/// The classifier for [`std::io::Error`]: see [`classify_io`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IoErrors;
+
+impl Classify<io::Error> for IoErrors {
+    fn classify(&self, error: &io::Error) -> Decision {
+        classify_io(error)
+    }
+}
+
+/// Retries the I/O errors a flaky network or a busy peer produces (refused, reset, aborted,
+/// not connected, broken pipe, timed out, interrupted, would block, unexpected EOF, host or
+/// network unreachable, address not available, resource busy); stops on everything else —
+/// not found, permission denied, invalid data, a full disk, and kinds it does not know.
+///
+/// ```
+/// use std::io::{Error, ErrorKind};
+/// use steadfast_retry::{Decision, classify_io};
+///
+/// assert_eq!(classify_io(&Error::from(ErrorKind::ConnectionReset)), Decision::Retry);
+/// assert_eq!(classify_io(&Error::from(ErrorKind::PermissionDenied)), Decision::Stop);
+/// ```
+pub fn classify_io(error: &io::Error) -> Decision {
+    use io::ErrorKind as K;
+    match error.kind() {
+        K::ConnectionRefused
+        | K::ConnectionReset
+        | K::ConnectionAborted
+        | K::NotConnected
+        | K::BrokenPipe
+        | K::TimedOut
+        | K::Interrupted
+        | K::WouldBlock
+        | K::UnexpectedEof
+        | K::HostUnreachable
+        | K::NetworkUnreachable
+        | K::NetworkDown
+        | K::AddrNotAvailable
+        | K::ResourceBusy => Decision::Retry,
+        _ => Decision::Stop,
+    }
+}
+
+/// Retries the PostgreSQL SQLSTATEs that mean "try again": serialization failure (`40001`),
+/// deadlock (`40P01`), connection exceptions (class `08`), too many connections (`53300`),
+/// and server shutdown or start-up (`57P01`, `57P02`, `57P03`). Stops on the rest.
+///
+/// ```
+/// use steadfast_retry::{Decision, classify_sqlstate};
+///
+/// assert_eq!(classify_sqlstate("40001"), Decision::Retry);
+/// assert_eq!(classify_sqlstate("08006"), Decision::Retry);
+/// assert_eq!(classify_sqlstate("23505"), Decision::Stop); // unique violation
+/// ```
+pub fn classify_sqlstate(code: &str) -> Decision {
+    let code = code.trim();
+    let retry = matches!(
+        code,
+        "40001" | "40P01" | "53300" | "57P01" | "57P02" | "57P03"
+    ) || (code.len() == 5 && code.starts_with("08"));
+    if retry {
+        Decision::Retry
+    } else {
+        Decision::Stop
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_kinds() {
+        use io::ErrorKind as K;
+        for k in [
+            K::ConnectionRefused,
+            K::TimedOut,
+            K::UnexpectedEof,
+            K::BrokenPipe,
+        ] {
+            assert_eq!(classify_io(&io::Error::from(k)), Decision::Retry, "{k:?}");
+        }
+        for k in [
+            K::NotFound,
+            K::InvalidData,
+            K::StorageFull,
+            K::Other,
+            K::AlreadyExists,
+        ] {
+            assert_eq!(classify_io(&io::Error::from(k)), Decision::Stop, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn sqlstates() {
+        for c in [
+            "40001", "40P01", "08000", "08003", "08006", "53300", "57P01", "57P02", "57P03",
+        ] {
+            assert_eq!(classify_sqlstate(c), Decision::Retry, "{c}");
+        }
+        for c in ["23505", "42P01", "22P02", "0800", "53100", "57014", ""] {
+            assert_eq!(classify_sqlstate(c), Decision::Stop, "{c}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests of `steadfast-retry`: policies on an injected clock, properties of the
+//! backoff, the breaker under threads, the dead-letter file, and a real flaky HTTP server.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking; helpers outside #[test] too"
+)]
+
+mod breaker;
+mod dead_letter;
+mod policy;
+mod properties;
+#[cfg(feature = "tokio")]
+mod reliability;
