@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::classify::Decision;
 use crate::clock::{Clock, SystemClock};
+pub use crate::permit::Permit;
 
 /// A breaker's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,14 +71,14 @@ pub struct CircuitBreaker {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    state: AtomicU8,
-    consecutive: AtomicU32,
-    half_open_in_flight: AtomicU32,
-    half_open_successes: AtomicU32,
+pub(crate) struct Inner {
+    pub(crate) state: AtomicU8,
+    pub(crate) consecutive: AtomicU32,
+    pub(crate) half_open_in_flight: AtomicU32,
+    pub(crate) half_open_successes: AtomicU32,
     rejected: AtomicU64,
     cold: Mutex<Cold>,
-    config: Config,
+    pub(crate) config: Config,
     clock: Arc<dyn Clock>,
     on_change: Option<StateHook>,
 }
@@ -92,13 +92,13 @@ struct Cold {
 }
 
 #[derive(Clone)]
-struct Config {
+pub(crate) struct Config {
     consecutive_failures: u32,
     failure_rate: f64,
     window: usize,
     minimum_calls: usize,
     open_duration: Duration,
-    half_open_calls: u32,
+    pub(crate) half_open_calls: u32,
 }
 
 impl fmt::Debug for CircuitBreaker {
@@ -317,14 +317,14 @@ impl Inner {
         ok
     }
 
-    fn open(&self, from: CircuitState) {
+    pub(crate) fn open(&self, from: CircuitState) {
         let mut cold = self.lock_cold();
         cold.opened_at = Some(self.clock.now());
         drop(cold);
         self.transition(from, CircuitState::Open);
     }
 
-    fn close(&self, from: CircuitState) {
+    pub(crate) fn close(&self, from: CircuitState) {
         let mut cold = self.lock_cold();
         cold.window.iter_mut().for_each(|x| *x = false);
         cold.next = 0;
@@ -336,7 +336,7 @@ impl Inner {
         self.transition(from, CircuitState::Closed);
     }
 
-    fn on_closed_outcome(&self, failed: bool) {
+    pub(crate) fn on_closed_outcome(&self, failed: bool) {
         let c = &self.config;
         let mut trip = false;
         if failed {
@@ -365,66 +365,6 @@ impl Inner {
         }
         if trip {
             self.open(CircuitState::Closed);
-        }
-    }
-}
-
-/// Permission for one call, from [`CircuitBreaker::try_acquire`].
-#[must_use = "record the call's outcome with success() or record()"]
-pub struct Permit<'a> {
-    inner: Option<&'a Inner>,
-    half_open: bool,
-}
-
-impl<'a> Permit<'a> {
-    fn new(inner: Option<&'a Inner>, half_open: bool) -> Self {
-        Self { inner, half_open }
-    }
-
-    /// A permit of no breaker: recording on it does nothing.
-    pub(crate) fn none() -> Self {
-        Self::new(None, false)
-    }
-
-    /// The call succeeded.
-    #[inline]
-    pub fn success(mut self) {
-        if let Some(inner) = self.inner.take() {
-            if self.half_open {
-                inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
-                let ok = inner.half_open_successes.fetch_add(1, Ordering::AcqRel) + 1;
-                if ok >= inner.config.half_open_calls {
-                    inner.close(CircuitState::HalfOpen);
-                }
-            } else if inner.state.load(Ordering::Acquire) == 0 {
-                inner.on_closed_outcome(false);
-            }
-        }
-    }
-
-    /// The call failed and was classified `decision`: a transient failure counts against
-    /// the dependency; a permanent one (the caller's fault, like a 404) does not.
-    pub fn record(mut self, decision: Decision) {
-        let Some(inner) = self.inner.take() else {
-            return;
-        };
-        if self.half_open {
-            inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
-            if decision.is_retry() {
-                inner.open(CircuitState::HalfOpen);
-            }
-        } else if decision.is_retry() && inner.state.load(Ordering::Acquire) == 0 {
-            inner.on_closed_outcome(true);
-        }
-    }
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take()
-            && self.half_open
-        {
-            inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }

@@ -8,7 +8,8 @@ use crate::breaker::Permit;
 use crate::classify::{AlwaysRetry, Classify, Decision};
 use crate::error::{Failure, RetryError};
 use crate::events::{GiveUpEvent, RetryEvent};
-use crate::policy::{RetryPolicy, Schedule};
+use crate::policy::RetryPolicy;
+use crate::schedule::Schedule;
 
 /// Why a call is giving up, before the error is assembled.
 pub(crate) enum GiveUp {
@@ -54,10 +55,15 @@ impl<'p> Call<'p> {
 
     /// Asks the breaker (if any) for the next attempt; `None` when the circuit is open.
     pub(crate) fn permit(&self) -> Option<Permit<'p>> {
-        match &self.policy.breaker {
+        let permit = match &self.policy.breaker {
             None => Some(Permit::none()),
             Some(b) => b.try_acquire(),
+        };
+        #[cfg(feature = "prometheus")]
+        if let (Some(m), Some(_)) = (&self.policy.metrics, &permit) {
+            m.attempts.inc();
         }
+        permit
     }
 
     fn elapsed(&mut self) -> Duration {
@@ -104,6 +110,10 @@ impl<'p> Call<'p> {
             && !budget.try_withdraw()
         {
             return Verdict::GiveUp(GiveUp::Budget);
+        }
+        #[cfg(feature = "prometheus")]
+        if let Some(m) = &policy.metrics {
+            m.retries.inc();
         }
         policy.hooks.retry(&RetryEvent {
             attempt: self.attempts,
@@ -174,6 +184,10 @@ impl<'p> Call<'p> {
     }
 
     fn tell_give_up<E: fmt::Display>(&self, err: &RetryError<E>, elapsed: Duration) {
+        #[cfg(feature = "prometheus")]
+        if let Some(m) = &self.policy.metrics {
+            m.gave_up(err.reason());
+        }
         let last = err.last_error().map(|e| e as &dyn fmt::Display);
         self.policy.hooks.give_up(&GiveUpEvent {
             attempts: self.attempts,

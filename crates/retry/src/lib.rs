@@ -13,6 +13,8 @@
 //!   worker of a pipeline.
 //! - [`DeadLetterQueue`]: what failed for good, in the run's `deadletter.ndjson`, with
 //!   [`DeadLetterQueue::replay`].
+//! - Feature `prometheus`: `RetryMetrics` — attempts, retries,
+//!   give-ups by reason, breaker state and budget level.
 //! - Injected time ([`Clock`], [`Sleeper`], [`ManualClock`]) and seeded jitter, so tests run
 //!   in microseconds.
 //!
@@ -59,8 +61,12 @@ mod execute_async;
 mod fhir;
 mod http;
 mod jitter;
+#[cfg(feature = "prometheus")]
+mod metrics;
+mod permit;
 mod policy;
 mod rate_limit;
+mod schedule;
 
 pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitState, Permit};
 pub use budget::RetryBudget;
@@ -75,5 +81,7 @@ pub use events::{GiveUpEvent, GiveUpReason, RetryEvent};
 pub use fhir::{classify_fhir_response, classify_operation_outcome};
 pub use http::{classify_http, classify_http_at, parse_http_date, parse_retry_after};
 pub use jitter::Jitter;
+#[cfg(feature = "prometheus")]
+pub use metrics::RetryMetrics;
 pub use policy::RetryPolicy;
 pub use rate_limit::AdaptiveRateLimiter;

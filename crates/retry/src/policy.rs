@@ -10,11 +10,13 @@ use crate::budget::RetryBudget;
 use crate::clock::{Clock, ManualClock, Sleeper, SystemClock, ThreadSleeper};
 use crate::events::{GiveUpEvent, Hooks, RetryEvent};
 use crate::jitter::{Jitter, Rng};
+use crate::schedule::Schedule;
 
-type DelayFactory = Arc<dyn Fn() -> Box<dyn Iterator<Item = Duration> + Send> + Send + Sync>;
+pub(crate) type DelayFactory =
+    Arc<dyn Fn() -> Box<dyn Iterator<Item = Duration> + Send> + Send + Sync>;
 
 #[derive(Clone)]
-enum Shape {
+pub(crate) enum Shape {
     Exponential { initial: Duration, multiplier: f64 },
     Constant(Duration),
     Delays(DelayFactory),
@@ -57,6 +59,8 @@ pub struct RetryPolicy {
     pub(crate) hooks: Hooks,
     pub(crate) breaker: Option<CircuitBreaker>,
     pub(crate) budget: Option<RetryBudget>,
+    #[cfg(feature = "prometheus")]
+    pub(crate) metrics: Option<crate::metrics::RetryMetrics>,
 }
 
 impl fmt::Debug for RetryPolicy {
@@ -108,6 +112,8 @@ impl RetryPolicy {
             hooks: Hooks::default(),
             breaker: None,
             budget: None,
+            #[cfg(feature = "prometheus")]
+            metrics: None,
         }
     }
 
@@ -286,6 +292,21 @@ impl RetryPolicy {
         self
     }
 
+    /// Counts this policy's attempts, retries and give-ups into `metrics`, and reports the
+    /// state of its breaker and budget (set those first).
+    #[cfg(feature = "prometheus")]
+    #[must_use]
+    pub fn metrics(mut self, metrics: crate::metrics::RetryMetrics) -> Self {
+        if let Some(b) = &self.breaker {
+            metrics.watch_breaker(b);
+        }
+        if let Some(b) = &self.budget {
+            metrics.watch_budget(b);
+        }
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// The delays this policy would wait, in order, ignoring `Retry-After` and the deadline.
     /// Infinite for an exponential policy without `max_retries`.
     pub fn delays(&self) -> impl Iterator<Item = Duration> + Send + use<> {
@@ -303,21 +324,20 @@ impl RetryPolicy {
             Shape::Delays(f) => Some(f()),
             _ => None,
         };
-        Schedule {
-            shape: self.shape.clone(),
-            jitter: self.jitter,
-            max_interval: self.max_interval,
-            max_retries: self.max_retries,
-            retries: 0,
-            prev: Duration::ZERO,
-            current: match self.shape {
-                Shape::Exponential { initial, .. } => initial,
-                Shape::Constant(d) => d,
-                Shape::Delays(_) => Duration::ZERO,
-            },
-            rng: Rng::new(seed),
+        let current = match self.shape {
+            Shape::Exponential { initial, .. } => initial,
+            Shape::Constant(d) => d,
+            Shape::Delays(_) => Duration::ZERO,
+        };
+        Schedule::new(
+            self.shape.clone(),
+            self.jitter,
+            self.max_interval,
+            self.max_retries,
+            current,
+            Rng::new(seed),
             delays,
-        }
+        )
     }
 }
 
@@ -326,72 +346,4 @@ fn random_seed() -> u64 {
     let mut h = std::hash::RandomState::new().build_hasher();
     h.write_u64(0);
     h.finish()
-}
-
-/// One call's walk through the policy's delays.
-pub(crate) struct Schedule {
-    shape: Shape,
-    jitter: Jitter,
-    max_interval: Duration,
-    max_retries: Option<u32>,
-    pub(crate) retries: u32,
-    prev: Duration,
-    current: Duration,
-    rng: Rng,
-    delays: Option<Box<dyn Iterator<Item = Duration> + Send>>,
-}
-
-impl Schedule {
-    /// Whether another retry is allowed by `max_retries`.
-    pub(crate) fn has_retry_left(&self) -> bool {
-        self.max_retries.is_none_or(|m| self.retries < m)
-    }
-
-    /// The next backoff delay, or `None` when the policy has no more retries.
-    pub(crate) fn next_delay(&mut self) -> Option<Duration> {
-        if !self.has_retry_left() {
-            return None;
-        }
-        let delay = match &self.shape {
-            Shape::Exponential {
-                initial,
-                multiplier,
-            } => {
-                let base = self.current.min(self.max_interval);
-                let d =
-                    self.jitter
-                        .apply(base, self.prev, *initial, self.max_interval, &mut self.rng);
-                self.current = self
-                    .current
-                    .checked_mul_f64(*multiplier)
-                    .unwrap_or(self.max_interval)
-                    .min(self.max_interval);
-                d
-            }
-            Shape::Constant(d) => {
-                self.jitter
-                    .apply(*d, self.prev, *d, self.max_interval, &mut self.rng)
-            }
-            Shape::Delays(_) => self.delays.as_mut()?.next()?.min(self.max_interval),
-        };
-        self.prev = delay;
-        self.retries += 1;
-        Some(delay)
-    }
-
-    /// Counts a retry whose delay came from elsewhere (`Retry-After`).
-    pub(crate) fn count_external(&mut self, delay: Duration) {
-        self.prev = delay;
-        self.retries += 1;
-    }
-}
-
-trait CheckedMulF64: Sized {
-    fn checked_mul_f64(self, m: f64) -> Option<Self>;
-}
-
-impl CheckedMulF64 for Duration {
-    fn checked_mul_f64(self, m: f64) -> Option<Self> {
-        Self::try_from_secs_f64(self.as_secs_f64() * m).ok()
-    }
 }

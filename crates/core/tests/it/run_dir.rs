@@ -126,7 +126,9 @@ fn lock_held_by_another_process_is_active() {
     let run = RunDir::create(root.path(), "p").unwrap();
     let lock_path = run.active_lock_path();
     let child = std::process::Command::new("flock")
-        .arg("-o") // the lock stays with flock itself, not with the shell it starts
+        // --no-fork: flock execs the shell in its own process, so the process we kill is
+        // the only holder of the lock (with a fork, a child could hold it a moment longer).
+        .arg("--no-fork")
         .arg(&lock_path)
         .args(["-c", "read _"])
         .stdin(std::process::Stdio::piped())

@@ -235,3 +235,74 @@ async fn async_cancellation_releases_the_half_open_probe() {
         "the probe permit was released on drop"
     );
 }
+
+#[cfg(feature = "prometheus")]
+#[test]
+fn prometheus_series_follow_the_calls() {
+    let clock = ManualClock::new();
+    let registry = prometheus::Registry::new();
+    let metrics = steadfast_retry::RetryMetrics::register(&registry, "ehr").unwrap();
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(3)
+        .clock(clock.clone())
+        .build();
+    let budget = RetryBudget::new(5.0, 0.0); // one call banks 5 retries
+    let policy = RetryPolicy::constant(secs(1))
+        .max_retries(5)
+        .manual_clock(&clock)
+        .circuit_breaker(breaker)
+        .budget(budget)
+        .metrics(metrics);
+    let _ = policy.retry(|_| Err::<(), _>("503"));
+    let text = prometheus::TextEncoder::new()
+        .encode_to_string(&registry.gather())
+        .unwrap();
+    let series: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    insta::assert_snapshot!(series.join("\n"), @r#"
+    steadfast_retry_attempts_total{dependency="ehr"} 3
+    steadfast_retry_budget_tokens{dependency="ehr"} 2
+    steadfast_retry_circuit_state{dependency="ehr"} 1
+    steadfast_retry_give_ups_total{dependency="ehr",reason="circuit_open"} 1
+    steadfast_retry_retries_total{dependency="ehr"} 3
+    "#);
+}
+
+#[test]
+fn config_section_builds_policy_and_rejects_bad_values() {
+    let cfg: steadfast_retry::RetryConfig = toml::from_str(
+        "initial_interval = \"1s\"\nmultiplier = 2.0\njitter = \"none\"\nmax_retries = 3\n",
+    )
+    .unwrap();
+    let delays: Vec<u64> = cfg
+        .policy()
+        .unwrap()
+        .delays()
+        .map(|d| d.as_secs())
+        .collect();
+    assert_eq!(delays, [1, 2, 4]);
+    assert!(cfg.breaker().is_some() && cfg.budget().is_some());
+
+    let unknown = toml::from_str::<steadfast_retry::RetryConfig>("max_retrys = 3").unwrap_err();
+    assert!(
+        unknown.to_string().contains("unknown field `max_retrys`"),
+        "{unknown}"
+    );
+    let bad = toml::from_str::<steadfast_retry::RetryConfig>("multiplier = 0.5\n").unwrap();
+    insta::assert_snapshot!(bad.policy().unwrap_err().to_string(), @"invalid [retry] multiplier = 0.5: a number ≥ 1");
+}
+
+#[test]
+fn shipped_config_matches_the_defaults() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/steadfast.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut doc: toml::Table = text.parse().unwrap();
+    let section = doc
+        .remove("retry")
+        .expect("configs/steadfast.toml has a [retry] section");
+    let cfg: steadfast_retry::RetryConfig = section.try_into().unwrap();
+    assert_eq!(
+        cfg,
+        steadfast_retry::RetryConfig::default(),
+        "configs/steadfast.toml drifted from the defaults"
+    );
+}
