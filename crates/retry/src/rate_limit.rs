@@ -117,6 +117,15 @@ impl AdaptiveRateLimiter {
         }
     }
 
+    /// Reserves a slot and waits for it on tokio's timer (feature `tokio`).
+    #[cfg(feature = "tokio")]
+    pub async fn acquire_async(&self) {
+        let wait = self.reserve();
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// The server answered 429 (or 503 with Retry-After): halve the rate.
     pub fn on_throttled(&self) {
         let mut s = self.state();
@@ -153,5 +162,16 @@ mod tests {
             l.on_success();
         }
         assert_eq!(l.rate(), 8.0);
+    }
+
+    #[cfg(feature = "tokio")]
+    #[tokio::test(start_paused = true)]
+    async fn async_acquire_paces_on_tokio_time() {
+        let l = AdaptiveRateLimiter::new(10.0, 1.0, 10.0).clock(crate::TokioClock);
+        let start = tokio::time::Instant::now();
+        for _ in 0..5 {
+            l.acquire_async().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
     }
 }
