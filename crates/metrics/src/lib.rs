@@ -1,20 +1,63 @@
 //! Cheap metric recording from many threads, batched, persisted durably next to each run.
 //!
-//! **Status: foundation only.** This crate will hold (issue "steadfast-metrics"):
-//!
-//! - `Recorder`: counters, gauges and histograms addressed by step + name + labels, with
-//!   pre-resolved handles for hot loops and `record_batch` for many records at once;
-//!   per-thread aggregation without a global lock, flushed by a background thread into the
-//!   run's `metrics.ndjson` (see [`steadfast_core::files::METRICS`]);
-//! - `read_run(dir)`: per-series totals and raw records, tolerant of a torn tail;
-//! - feature `prometheus`: every series registered into a user's `prometheus::Registry`, with a
-//!   cardinality guard so an unexpected identifier cannot become a label.
-//!
-//! The record format it will write is fixed by the run-directory contract:
+//! - [`Recorder`] (`Clone + Send + Sync`): counters, gauges and histograms addressed by
+//!   step + name + labels; pre-resolved handles ([`Counter`], [`Gauge`], [`Histogram`]) for
+//!   hot loops; [`Recorder::record_batch`] for many samples at once; `flush()` and
+//!   `close()` that return once the data is on disk.
+//! - Recording aggregates in per-thread memory, with no global lock; a background thread
+//!   writes each series' aggregate to the run's `metrics.ndjson` every `flush_interval`.
+//!   Raw mode writes every event instead, through a bounded queue (backpressure by default,
+//!   or drop and count).
+//! - A cardinality guard: past `max_series_per_metric` label sets, new ones fold into one
+//!   `overflow="true"` series, so an identifier that slipped into a label cannot blow up
+//!   memory or leak into dashboards. The run id is never a label.
+//! - [`read_run`]: per-series totals and raw records, a torn tail skipped and reported.
+//! - Feature `prometheus`: every series exposed through a `prometheus::Registry`.
 //!
 //! ```
-//! let line = r#"{"ts":"2025-09-29T10:00:00.123Z","step":"bronze","name":"records","kind":"counter","value":1200,"labels":{"resource_type":"Patient"}}"#;
-//! let v: serde_json::Value = serde_json::from_str(line).unwrap();
-//! assert_eq!(v["kind"], "counter");
-//! assert_eq!(steadfast_core::files::METRICS, "metrics.ndjson");
+//! use steadfast_core::RunDir;
+//! use steadfast_metrics::{Recorder, read_run};
+//!
+//! let root = tempfile::tempdir()?;
+//! let run = RunDir::create(root.path(), "epic-fhir")?;
+//! let rec = Recorder::to_run_dir(&run)?;
+//! std::thread::scope(|s| {
+//!     for _ in 0..4 {
+//!         s.spawn(|| {
+//!             for _ in 0..1000 {
+//!                 rec.counter("bronze", "records").label("resource_type", "Patient").add(1);
+//!             }
+//!         });
+//!     }
+//! });
+//! rec.close()?;
+//! assert_eq!(read_run(&run)?.total("bronze", "records"), 4000.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+mod background;
+mod batch;
+mod config;
+mod error;
+mod flush;
+mod key;
+mod local;
+#[cfg(feature = "prometheus")]
+mod prometheus_export;
+mod raw;
+mod record;
+mod recorder;
+mod registry;
+mod shard;
+mod stats;
+mod totals;
+
+pub use batch::{BatchOutcome, Sample, Value};
+pub use config::{MetricsConfig, OnFull};
+pub use error::Error;
+pub use key::{Kind, SeriesKey, sanitize};
+pub use record::MetricRecord;
+pub use recorder::{Counter, Gauge, Histogram, Labeled, Recorder};
+pub use registry::DEFAULT_BUCKETS;
+pub use stats::RecorderStats;
+pub use totals::{MetricTotals, RunMetrics, SeriesTotal, read_file, read_run};

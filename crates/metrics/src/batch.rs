@@ -1,0 +1,135 @@
+//! `record_batch`: many samples under one thread-local access, for pipelines that
+//! accumulate their own records (the seed's `record_metrics_batch`).
+
+use crate::error::Error;
+use crate::key::{Kind, SeriesKey};
+use crate::local::with_local;
+use crate::recorder::{Recorder, check_counter};
+
+/// One sample of a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'a> {
+    /// The step.
+    pub step: &'a str,
+    /// The metric name.
+    pub name: &'a str,
+    /// Its labels.
+    pub labels: &'a [(&'a str, &'a str)],
+    /// What to record.
+    pub value: Value,
+}
+
+/// What a [`Sample`] records.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    /// Add to a counter.
+    Add(f64),
+    /// Set a gauge.
+    Set(f64),
+    /// Observe into a histogram.
+    Observe(f64),
+}
+
+/// What a batch did: every sample is either recorded or listed with its error.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// Samples recorded.
+    pub recorded: usize,
+    /// Samples refused, by index in the batch.
+    pub rejected: Vec<(usize, Error)>,
+}
+
+impl Recorder {
+    /// Records many samples with one thread-local access; consecutive samples of the same
+    /// series skip the lookup.
+    ///
+    /// ```
+    /// use steadfast_metrics::{Recorder, Sample, Value};
+    ///
+    /// let rec = Recorder::in_memory();
+    /// let patient = [("resource_type", "Patient")];
+    /// let batch = [
+    ///     Sample { step: "bronze", name: "records", labels: &patient, value: Value::Add(500.0) },
+    ///     Sample { step: "bronze", name: "records", labels: &patient, value: Value::Add(700.0) },
+    ///     Sample { step: "bronze", name: "records", labels: &patient, value: Value::Add(f64::NAN) },
+    /// ];
+    /// let outcome = rec.record_batch(&batch);
+    /// assert_eq!(outcome.recorded, 2);
+    /// assert_eq!(outcome.rejected[0].0, 2);
+    /// assert_eq!(rec.snapshot().total("bronze", "records"), 1200.0);
+    /// ```
+    pub fn record_batch(&self, samples: &[Sample<'_>]) -> BatchOutcome {
+        let shared = &self.shared;
+        let mut outcome = BatchOutcome::default();
+        let mut gauges = Vec::new();
+        with_local(shared, |local| {
+            let mut last: Option<(usize, crate::registry::Resolved)> = None;
+            for (i, s) in samples.iter().enumerate() {
+                let (kind, v) = match s.value {
+                    Value::Add(v) => (Kind::Counter, v),
+                    Value::Set(v) => (Kind::Gauge, v),
+                    Value::Observe(v) => (Kind::Histogram, v),
+                };
+                if kind == Kind::Counter
+                    && let Err(e) = check_counter(s.name, v)
+                {
+                    outcome.rejected.push((i, e));
+                    continue;
+                }
+                let same = last.as_ref().is_some_and(|(j, r)| {
+                    let p = &samples[*j];
+                    r.kind == kind
+                        && std::ptr::eq(p.step, s.step)
+                        && std::ptr::eq(p.name, s.name)
+                        && std::ptr::eq(p.labels, s.labels)
+                });
+                if !same {
+                    match local.resolve(shared, s.step, s.name, s.labels, kind) {
+                        Ok((r, _)) => last = Some((i, r.clone())),
+                        Err(e) => {
+                            outcome.rejected.push((i, e));
+                            continue;
+                        }
+                    }
+                }
+                let Some((_, r)) = &last else { continue };
+                match kind {
+                    Kind::Counter => local.shard.counter_add(r.slot, v),
+                    Kind::Histogram => {
+                        if let (Some(b), Some(c)) =
+                            (&r.bounds, local.shard.hists.get(r.slot as usize))
+                        {
+                            c.observe(b, v);
+                        }
+                    }
+                    Kind::Gauge => {
+                        if let Some(g) = &r.gauge {
+                            gauges.push((g.clone(), v));
+                        }
+                    }
+                }
+                outcome.recorded += 1;
+            }
+        });
+        for (g, v) in gauges {
+            g.set(v);
+        }
+        if shared.raw.is_some() {
+            let rejected: std::collections::HashSet<usize> =
+                outcome.rejected.iter().map(|(i, _)| *i).collect();
+            for (_, s) in samples
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !rejected.contains(i))
+            {
+                let (kind, v) = match s.value {
+                    Value::Add(v) => (Kind::Counter, v),
+                    Value::Set(v) => (Kind::Gauge, v),
+                    Value::Observe(v) => (Kind::Histogram, v),
+                };
+                crate::raw::record(shared, &SeriesKey::new(s.step, s.name, s.labels), kind, v);
+            }
+        }
+        outcome
+    }
+}

@@ -1,0 +1,73 @@
+//! The `[metrics]` configuration section.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use steadfast_core::HumanDuration;
+
+/// What raw mode does when its queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFull {
+    /// Recording waits until the flusher has made room (nothing is lost).
+    #[default]
+    Backpressure,
+    /// The event is dropped and counted in `stats().dropped`.
+    Drop,
+}
+
+/// `[metrics]`.
+///
+/// ```
+/// let cfg: steadfast_metrics::MetricsConfig = toml::from_str(r#"
+///     flush_interval = "500ms"
+///     max_series_per_metric = 200
+///     [buckets]
+///     page_seconds = [0.1, 0.5, 1.0, 5.0]
+/// "#)?;
+/// assert_eq!(cfg.flush_interval.get().as_millis(), 500);
+/// # Ok::<(), toml::de::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// How often the background thread writes aggregates. Default `1s`.
+    pub flush_interval: HumanDuration,
+    /// Series the recorder keeps at most, all metrics together. Default `100000`; at most
+    /// 262144.
+    pub max_series: usize,
+    /// Label combinations per metric name before new ones fold into its
+    /// `overflow="true"` series. Default `1000`.
+    pub max_series_per_metric: usize,
+    /// Write every event as its own line instead of aggregates. Default `false`.
+    pub raw: bool,
+    /// Raw mode: events buffered at most between flushes. Default `1000000`.
+    pub raw_queue_capacity: usize,
+    /// Raw mode: `backpressure` (default) or `drop` when the queue is full.
+    pub on_full: OnFull,
+    /// Prefix of Prometheus names. Default `steadfast`.
+    pub prometheus_prefix: String,
+    /// Histogram bucket bounds by metric name (1–16 increasing bounds); others use the
+    /// Prometheus defaults (5 ms … 10 s).
+    pub buckets: BTreeMap<String, Vec<f64>>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            flush_interval: HumanDuration::from_secs(1),
+            max_series: 100_000,
+            max_series_per_metric: 1000,
+            raw: false,
+            raw_queue_capacity: 1_000_000,
+            on_full: OnFull::Backpressure,
+            prometheus_prefix: "steadfast".to_owned(),
+            buckets: BTreeMap::new(),
+        }
+    }
+}
+
+impl MetricsConfig {
+    /// The recorder can hold at most this many series.
+    pub const MAX_SERIES_LIMIT: usize = 262_144;
+}

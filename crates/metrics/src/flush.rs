@@ -1,0 +1,292 @@
+//! Flushing: read every thread's cells, turn them into per-series deltas, write them in one
+//! batch and fsync — and only then remember them as written, so a failed write (vanished
+//! directory, full disk) loses nothing: the next flush writes the larger delta.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+use std::time::Instant;
+
+use steadfast_core::{NdjsonWriter, Timestamp};
+
+use crate::error::Error;
+use crate::key::{Kind, SeriesKey};
+use crate::record::MetricRecord;
+use crate::recorder::Shared;
+use crate::shard::{HistSnapshot, MAX_BUCKETS, Shard};
+
+/// What one shard held at the last successful flush.
+struct Seen {
+    shard: Arc<Shard>,
+    counters: Vec<f64>,
+    hists: Vec<HistSnapshot>,
+}
+
+pub(crate) struct FlushState {
+    path: Option<PathBuf>,
+    writer: Option<NdjsonWriter>,
+    seen: Vec<Seen>,
+    gauge_versions: Vec<u64>,
+    /// Final values of threads that ended, so cumulative totals survive them.
+    pub(crate) retired_counters: Vec<f64>,
+    pub(crate) retired_hists: Vec<HistSnapshot>,
+}
+
+impl FlushState {
+    pub(crate) fn open(path: Option<PathBuf>) -> Result<Self, Error> {
+        let writer = match &path {
+            Some(p) => Some(open_writer(p)?),
+            None => None,
+        };
+        Ok(Self {
+            path,
+            writer,
+            seen: Vec::new(),
+            gauge_versions: Vec::new(),
+            retired_counters: Vec::new(),
+            retired_hists: Vec::new(),
+        })
+    }
+}
+
+fn open_writer(path: &PathBuf) -> Result<NdjsonWriter, Error> {
+    let w = NdjsonWriter::open(path).map_err(|source| Error::Persist {
+        path: path.clone(),
+        source,
+    })?;
+    if let Some(torn) = w.repaired_tail() {
+        #[cfg(feature = "tracing")]
+        tracing::warn!(path = %path.display(), line = torn.line, bytes = torn.bytes, "cut a torn last line left by a crash");
+        #[cfg(not(feature = "tracing"))]
+        let _ = torn;
+    }
+    Ok(w)
+}
+
+fn grow<T: Default + Clone>(v: &mut Vec<T>, len: usize) {
+    if v.len() < len {
+        v.resize(len, T::default());
+    }
+}
+
+pub(crate) fn merge(into: &mut HistSnapshot, s: &HistSnapshot) {
+    if s.count == 0 {
+        return;
+    }
+    if into.count == 0 || s.min < into.min {
+        into.min = s.min;
+    }
+    if into.count == 0 || s.max > into.max {
+        into.max = s.max;
+    }
+    into.count += s.count;
+    into.sum += s.sum;
+    for (a, b) in into.buckets.iter_mut().zip(&s.buckets) {
+        *a += b;
+    }
+}
+
+/// Writes everything recorded since the last successful flush.
+pub(crate) fn flush(shared: &Shared) -> Result<(), Error> {
+    let started = Instant::now();
+    let mut st = shared.flush.lock().unwrap_or_else(PoisonError::into_inner);
+    if shared.closed.load(Ordering::Acquire) {
+        return Err(Error::Closed);
+    }
+    // Pick up shards of threads that started since the last flush.
+    {
+        let shards = shared.shards.lock().unwrap_or_else(PoisonError::into_inner);
+        for s in shards.iter() {
+            if !st.seen.iter().any(|x| Arc::ptr_eq(&x.shard, s)) {
+                st.seen.push(Seen {
+                    shard: s.clone(),
+                    counters: Vec::new(),
+                    hists: Vec::new(),
+                });
+            }
+        }
+    }
+    // A shard held only by the shard list and by us belongs to a thread that has ended:
+    // it can no longer change, so after this flush its values retire.
+    let dead: Vec<bool> = st
+        .seen
+        .iter()
+        .map(|s| Arc::strong_count(&s.shard) <= 2)
+        .collect();
+
+    let ts = Timestamp::now();
+    let registry = shared
+        .registry
+        .read()
+        .unwrap_or_else(PoisonError::into_inner);
+    let mut records = Vec::new();
+    let mut new_counters: Vec<Vec<f64>> = st.seen.iter().map(|s| s.counters.clone()).collect();
+    let mut new_hists: Vec<Vec<HistSnapshot>> = st.seen.iter().map(|s| s.hists.clone()).collect();
+    let mut new_versions = st.gauge_versions.clone();
+    grow(&mut new_versions, registry.metas.len());
+    for (i, meta) in registry.metas.iter().enumerate() {
+        let r = &meta.resolved;
+        let slot = r.slot as usize;
+        match r.kind {
+            Kind::Counter => {
+                let mut delta = 0.0;
+                for (j, s) in st.seen.iter().enumerate() {
+                    let cur = s.shard.counter_value(r.slot);
+                    let last = s.counters.get(slot).copied().unwrap_or(0.0);
+                    delta += cur - last;
+                    grow(&mut new_counters[j], slot + 1);
+                    new_counters[j][slot] = cur;
+                }
+                if delta != 0.0 {
+                    records.push(MetricRecord::scalar(ts, &meta.key, Kind::Counter, delta));
+                }
+            }
+            Kind::Histogram => {
+                let mut delta = HistSnapshot::default();
+                let mut total = st.retired_hists.get(slot).copied().unwrap_or_default();
+                for (j, s) in st.seen.iter().enumerate() {
+                    let cur = s
+                        .shard
+                        .hists
+                        .peek(slot)
+                        .map(|c| c.snapshot())
+                        .unwrap_or_default();
+                    let last = s.hists.get(slot).copied().unwrap_or_default();
+                    delta.count += cur.count - last.count;
+                    delta.sum += cur.sum - last.sum;
+                    for k in 0..=MAX_BUCKETS {
+                        delta.buckets[k] += cur.buckets[k] - last.buckets[k];
+                    }
+                    merge(&mut total, &cur);
+                    grow(&mut new_hists[j], slot + 1);
+                    new_hists[j][slot] = cur;
+                }
+                if delta.count > 0 {
+                    records.push(histogram_record(
+                        ts,
+                        &meta.key,
+                        r.bounds.as_deref().unwrap_or(&[]),
+                        &delta,
+                        &total,
+                    ));
+                }
+            }
+            Kind::Gauge => {
+                if let Some(g) = &r.gauge {
+                    let v = g.version.load(Ordering::Acquire);
+                    if v != st.gauge_versions.get(i).copied().unwrap_or(0) {
+                        records.push(MetricRecord::scalar(ts, &meta.key, Kind::Gauge, g.get()));
+                        new_versions[i] = v;
+                    }
+                }
+            }
+        }
+    }
+    drop(registry);
+
+    let raw_events = shared.raw.as_ref().map(crate::raw::RawQueue::drain);
+    if let Some(events) = &raw_events {
+        // Raw mode: the file gets every event instead of the aggregates.
+        records = events
+            .iter()
+            .map(|e| MetricRecord::scalar(e.ts, &e.key, e.kind, e.value))
+            .collect();
+    }
+
+    let n = records.len() as u64;
+    if let Err(e) = write(&mut st, &records) {
+        shared.stats.flush_errors.fetch_add(1, Ordering::Relaxed);
+        if let (Some(q), Some(events)) = (&shared.raw, raw_events) {
+            q.restore(events);
+        }
+        return Err(e);
+    }
+
+    // Written and synced: remember what was written.
+    for (j, s) in st.seen.iter_mut().enumerate() {
+        s.counters = std::mem::take(&mut new_counters[j]);
+        s.hists = std::mem::take(&mut new_hists[j]);
+    }
+    st.gauge_versions = new_versions;
+    retire(&mut st, shared, &dead);
+    shared.stats.flushed(n, started.elapsed());
+    Ok(())
+}
+
+fn histogram_record(
+    ts: Timestamp,
+    key: &SeriesKey,
+    bounds: &[f64],
+    d: &HistSnapshot,
+    total: &HistSnapshot,
+) -> MetricRecord {
+    let mut r = MetricRecord::scalar(ts, key, Kind::Histogram, 0.0);
+    r.value = None;
+    r.count = Some(d.count);
+    r.sum = Some(d.sum);
+    r.min = Some(total.min);
+    r.max = Some(total.max);
+    r.bounds = Some(bounds.to_vec());
+    r.bucket_counts = Some(d.buckets[..=bounds.len()].to_vec());
+    r
+}
+
+fn write(st: &mut FlushState, records: &[MetricRecord]) -> Result<(), Error> {
+    let Some(path) = st.path.clone() else {
+        return Ok(());
+    };
+    let persist = |source| Error::Persist {
+        path: path.clone(),
+        source,
+    };
+    // An open handle to a file whose directory was removed still accepts writes that no
+    // one will ever read: check the path is still there.
+    if st.writer.is_some()
+        && let Err(e) = std::fs::metadata(&path)
+    {
+        st.writer = None;
+        return Err(persist(steadfast_core::Error::io("find", &path, e)));
+    }
+    let writer = match st.writer.as_mut() {
+        Some(w) => w,
+        // A previous failure dropped the writer; reopening repairs a torn tail.
+        None => st.writer.insert(open_writer(&path)?),
+    };
+    let result = records
+        .iter()
+        .try_for_each(|r| writer.append(r))
+        .and_then(|()| writer.sync());
+    if let Err(e) = result {
+        st.writer = None;
+        return Err(persist(e));
+    }
+    Ok(())
+}
+
+fn retire(st: &mut FlushState, shared: &Shared, dead: &[bool]) {
+    let mut keep = Vec::with_capacity(st.seen.len());
+    let seen = std::mem::take(&mut st.seen);
+    for (s, is_dead) in seen
+        .into_iter()
+        .zip(dead.iter().copied().chain(std::iter::repeat(false)))
+    {
+        if !is_dead {
+            keep.push(s);
+            continue;
+        }
+        grow(&mut st.retired_counters, s.counters.len());
+        for (i, v) in s.counters.iter().enumerate() {
+            st.retired_counters[i] += v;
+        }
+        grow(&mut st.retired_hists, s.hists.len());
+        for (i, h) in s.hists.iter().enumerate() {
+            merge(&mut st.retired_hists[i], h);
+        }
+        shared
+            .shards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|x| !Arc::ptr_eq(x, &s.shard));
+    }
+    st.seen = keep;
+}
