@@ -40,12 +40,15 @@ pub(crate) fn start(shared: &Arc<Shared>, interval: Duration) {
                     flags.wake = false;
                 }
                 let Some(shared) = weak.upgrade() else { return };
-                if let Err(e) = crate::flush::flush(&shared) {
-                    if matches!(e, Error::Closed) {
-                        return;
+                match crate::flush::flush(&shared) {
+                    Ok(()) => {}
+                    Err(Error::Closed) => return,
+                    Err(e) => {
+                        #[cfg(feature = "tracing")]
+                        tracing::warn!(error = %e, "metrics flush failed; recording continues in memory and the next flush retries");
+                        #[cfg(not(feature = "tracing"))]
+                        let _ = e;
                     }
-                    #[cfg(feature = "tracing")]
-                    tracing::warn!(error = %e, "metrics flush failed; recording continues in memory and the next flush retries");
                 }
             }
         })

@@ -39,9 +39,16 @@ pub struct BatchOutcome {
     pub rejected: Vec<(usize, Error)>,
 }
 
+fn split(value: Value) -> (Kind, f64) {
+    match value {
+        Value::Add(v) => (Kind::Counter, v),
+        Value::Set(v) => (Kind::Gauge, v),
+        Value::Observe(v) => (Kind::Histogram, v),
+    }
+}
+
 impl Recorder {
-    /// Records many samples with one thread-local access; consecutive samples of the same
-    /// series skip the lookup.
+    /// Records many samples with one thread-local access.
     ///
     /// ```
     /// use steadfast_metrics::{Recorder, Sample, Value};
@@ -63,52 +70,30 @@ impl Recorder {
         let mut outcome = BatchOutcome::default();
         let mut gauges = Vec::new();
         with_local(shared, |local| {
-            let mut last: Option<(usize, crate::registry::Resolved)> = None;
             for (i, s) in samples.iter().enumerate() {
-                let (kind, v) = match s.value {
-                    Value::Add(v) => (Kind::Counter, v),
-                    Value::Set(v) => (Kind::Gauge, v),
-                    Value::Observe(v) => (Kind::Histogram, v),
-                };
+                let (kind, v) = split(s.value);
                 if kind == Kind::Counter
                     && let Err(e) = check_counter(s.name, v)
                 {
                     outcome.rejected.push((i, e));
                     continue;
                 }
-                let same = last.as_ref().is_some_and(|(j, r)| {
-                    let p = &samples[*j];
-                    r.kind == kind
-                        && std::ptr::eq(p.step, s.step)
-                        && std::ptr::eq(p.name, s.name)
-                        && std::ptr::eq(p.labels, s.labels)
-                });
-                if !same {
-                    match local.resolve(shared, s.step, s.name, s.labels, kind) {
-                        Ok((r, _)) => last = Some((i, r.clone())),
-                        Err(e) => {
-                            outcome.rejected.push((i, e));
-                            continue;
-                        }
-                    }
+                if local.record_cached(s.step, s.name, s.labels, kind, v) {
+                    outcome.recorded += 1;
+                    continue;
                 }
-                let Some((_, r)) = &last else { continue };
-                match kind {
-                    Kind::Counter => local.shard.counter_add(r.slot, v),
-                    Kind::Histogram => {
-                        if let (Some(b), Some(c)) =
-                            (&r.bounds, local.shard.hists.get(r.slot as usize))
+                // First use on this thread, a gauge, or an error.
+                match local.resolve(shared, s.step, s.name, s.labels, kind) {
+                    Ok((r, shard)) => {
+                        if !crate::local::record_into(shard, r, v)
+                            && let Some(g) = &r.gauge
                         {
-                            c.observe(b, v);
-                        }
-                    }
-                    Kind::Gauge => {
-                        if let Some(g) = &r.gauge {
                             gauges.push((g.clone(), v));
                         }
+                        outcome.recorded += 1;
                     }
+                    Err(e) => outcome.rejected.push((i, e)),
                 }
-                outcome.recorded += 1;
             }
         });
         for (g, v) in gauges {
@@ -122,11 +107,7 @@ impl Recorder {
                 .enumerate()
                 .filter(|(i, _)| !rejected.contains(i))
             {
-                let (kind, v) = match s.value {
-                    Value::Add(v) => (Kind::Counter, v),
-                    Value::Set(v) => (Kind::Gauge, v),
-                    Value::Observe(v) => (Kind::Histogram, v),
-                };
+                let (kind, v) = split(s.value);
                 crate::raw::record(shared, &SeriesKey::new(s.step, s.name, s.labels), kind, v);
             }
         }

@@ -1,5 +1,4 @@
-//! Series keys (step + name + labels), name validation and sanitisation, and the fast hash
-//! the per-thread cache uses.
+//! Series keys (step + name + labels), and name validation and sanitisation.
 
 use std::fmt;
 
@@ -58,43 +57,6 @@ impl SeriesKey {
             labels,
         }
     }
-
-    /// Whether this key equals the borrowed parts (labels in any order).
-    pub(crate) fn matches(&self, step: &str, name: &str, labels: &[(&str, &str)]) -> bool {
-        self.step == step
-            && self.name == name
-            && self.labels.len() == labels.len()
-            && labels
-                .iter()
-                .all(|(k, v)| self.labels.iter().any(|(sk, sv)| sk == k && sv == v))
-    }
-}
-
-/// FxHash-style mixing: fast and good enough for a cache that verifies its hits.
-pub(crate) fn hash_parts(step: &str, name: &str, labels: &[(&str, &str)]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    #[inline]
-    fn eat(mut h: u64, bytes: &[u8]) -> u64 {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        let mut tail = 0u64;
-        for (i, b) in chunks.remainder().iter().enumerate() {
-            tail |= u64::from(*b) << (8 * i);
-        }
-        (h.rotate_left(5) ^ tail ^ ((bytes.len() as u64) << 56)).wrapping_mul(K)
-    }
-    let mut h = eat(eat(0, step.as_bytes()), name.as_bytes());
-    // Order-independent over labels, so callers need not sort.
-    let mut acc = 0u64;
-    for (k, v) in labels {
-        acc = acc.wrapping_add(eat(eat(1, k.as_bytes()), v.as_bytes()));
-    }
-    h ^= acc;
-    h.wrapping_mul(K)
 }
 
 /// Checks a name is usable: non-empty, and with at least one character Prometheus keeps.
@@ -141,24 +103,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hash_ignores_label_order_and_sees_every_part() {
-        let a = hash_parts("bronze", "records", &[("a", "1"), ("b", "2")]);
-        assert_eq!(
-            a,
-            hash_parts("bronze", "records", &[("b", "2"), ("a", "1")])
-        );
-        assert_ne!(
-            a,
-            hash_parts("bronze", "records", &[("a", "1"), ("b", "3")])
-        );
-        assert_ne!(
-            a,
-            hash_parts("silver", "records", &[("a", "1"), ("b", "2")])
-        );
-        assert_ne!(hash_parts("ab", "c", &[]), hash_parts("a", "bc", &[]));
-    }
-
-    #[test]
     fn sanitizing() {
         assert_eq!(sanitize("records.in"), "records_in");
         assert_eq!(sanitize("2xx-rate"), "_2xx_rate");
@@ -167,7 +111,5 @@ mod tests {
         assert!(validate("name", "--").is_err());
         let key = SeriesKey::new("s", "n", &[("b", "2"), ("a", "1")]);
         assert_eq!(key.labels[0].0, "a");
-        assert!(key.matches("s", "n", &[("a", "1"), ("b", "2")]));
-        assert!(!key.matches("s", "n", &[("a", "1")]));
     }
 }

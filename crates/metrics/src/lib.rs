@@ -37,10 +37,13 @@
 
 mod background;
 mod batch;
+mod cache;
 mod config;
 mod error;
 mod flush;
+mod handles;
 mod key;
+mod labeled;
 mod local;
 #[cfg(feature = "prometheus")]
 mod prometheus_export;
@@ -55,9 +58,11 @@ mod totals;
 pub use batch::{BatchOutcome, Sample, Value};
 pub use config::{MetricsConfig, OnFull};
 pub use error::Error;
+pub use handles::{Counter, Gauge, Histogram};
 pub use key::{Kind, SeriesKey, sanitize};
+pub use labeled::Labeled;
 pub use record::MetricRecord;
-pub use recorder::{Counter, Gauge, Histogram, Labeled, Recorder};
+pub use recorder::Recorder;
 pub use registry::DEFAULT_BUCKETS;
 pub use stats::RecorderStats;
 pub use totals::{MetricTotals, RunMetrics, SeriesTotal, read_file, read_run};

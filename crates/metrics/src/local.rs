@@ -2,44 +2,57 @@
 //! series, so the hot path takes no lock and allocates nothing after the first use.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
+use crate::cache::{Probe, SeriesCache};
 use crate::error::Error;
-use crate::key::{Kind, SeriesKey, hash_parts};
+use crate::key::Kind;
 use crate::recorder::Shared;
 use crate::registry::Resolved;
 use crate::shard::Shard;
-
-/// The keys of the cache are already hashes.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type Cache = HashMap<u64, Vec<(SeriesKey, Resolved)>, BuildHasherDefault<IdHasher>>;
 
 pub(crate) struct Local {
     id: u64,
     shared: Weak<Shared>,
     pub(crate) shard: Arc<Shard>,
-    cache: Cache,
+    cache: SeriesCache,
 }
 
 impl Local {
+    /// The cached series for these parts, if this thread has used them before.
+    #[inline]
+    pub(crate) fn lookup(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+    ) -> Option<&Resolved> {
+        let probe = Probe::new(step, name, labels);
+        self.cache
+            .find(&probe, step, name, labels)
+            .and_then(|i| self.cache.at(i))
+    }
+
+    /// Hot path: records `v` into a cached counter or histogram; `false` when the series is
+    /// not cached (or of another kind), for the caller's slow path.
+    #[inline]
+    pub(crate) fn record_cached(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        kind: Kind,
+        v: f64,
+    ) -> bool {
+        let Some(r) = self.lookup(step, name, labels) else {
+            return false;
+        };
+        if r.kind != kind {
+            return false;
+        }
+        record_into(&self.shard, r, v)
+    }
+
     /// The series for these parts, from the cache or (once per thread) the registry.
     #[inline]
     pub(crate) fn resolve(
@@ -50,30 +63,45 @@ impl Local {
         labels: &[(&str, &str)],
         kind: Kind,
     ) -> Result<(&Resolved, &Shard), Error> {
-        let h = hash_parts(step, name, labels);
-        let shard = &*self.shard;
-        let entries = self.cache.entry(h).or_default();
-        let pos = entries
-            .iter()
-            .position(|(k, _)| k.matches(step, name, labels));
-        let i = match pos {
+        let probe = Probe::new(step, name, labels);
+        let h = probe.hash;
+        let i = match self.cache.find(&probe, step, name, labels) {
             Some(i) => i,
             None => {
                 let (_, resolved) = shared.resolve_slow(step, name, labels, kind)?;
-                // Cache under the caller's own key: an overflowed series caches its folding.
-                entries.push((SeriesKey::new(step, name, labels), resolved));
-                entries.len() - 1
+                // Cached under the caller's own parts: an overflowed series caches its folding.
+                self.cache.insert(h, step, name, labels, resolved)
             }
         };
-        let r = &entries[i].1;
-        if r.kind != kind {
-            return Err(Error::KindMismatch {
+        let shard = &*self.shard;
+        match self.cache.at(i) {
+            Some(r) if r.kind == kind => Ok((r, shard)),
+            Some(r) => Err(Error::KindMismatch {
                 name: name.to_owned(),
                 existing: r.kind.as_str(),
                 requested: kind.as_str(),
-            });
+            }),
+            None => Err(Error::Closed),
         }
-        Ok((r, shard))
+    }
+}
+
+/// Adds to a counter or observes into a histogram; `false` for a gauge (shared, not
+/// per-thread).
+#[inline]
+pub(crate) fn record_into(shard: &Shard, r: &Resolved, v: f64) -> bool {
+    match r.kind {
+        Kind::Counter => {
+            shard.counter_add(r.slot, v);
+            true
+        }
+        Kind::Histogram => {
+            if let (Some(b), Some(c)) = (&r.bounds, shard.hists.get(r.slot as usize)) {
+                c.observe(b, v);
+            }
+            true
+        }
+        Kind::Gauge => false,
     }
 }
 
@@ -125,7 +153,7 @@ fn new_local(shared: &Arc<Shared>) -> Local {
         id: shared.id,
         shared: Arc::downgrade(shared),
         shard,
-        cache: Cache::default(),
+        cache: SeriesCache::default(),
     }
 }
 

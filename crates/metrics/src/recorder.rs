@@ -13,7 +13,9 @@ use crate::background::Background;
 use crate::config::MetricsConfig;
 use crate::error::Error;
 use crate::flush::FlushState;
+use crate::handles::{Counter, Gauge, Handle, Histogram};
 use crate::key::{Kind, SeriesKey};
+use crate::labeled::Labeled;
 use crate::local::{Fallback, with_local};
 use crate::raw::RawQueue;
 use crate::registry::{Registry, Resolved};
@@ -33,6 +35,10 @@ pub(crate) struct Shared {
     pub(crate) raw: Option<RawQueue>,
     pub(crate) closed: AtomicBool,
     pub(crate) background: Mutex<Option<Background>>,
+    #[cfg_attr(
+        not(feature = "prometheus"),
+        allow(dead_code, reason = "read by the Prometheus exporter only")
+    )]
     pub(crate) prefix: String,
 }
 
@@ -274,92 +280,6 @@ impl Recorder {
     pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 }
 
-/// A series resolved once, recorded many times.
-#[derive(Clone)]
-struct Handle {
-    shared: Arc<Shared>,
-    resolved: Resolved,
-    key: SeriesKey,
-}
-
-/// A pre-resolved counter (from [`Recorder::counter_handle`]).
-#[derive(Clone)]
-pub struct Counter(Handle);
-
-/// A pre-resolved gauge (from [`Recorder::gauge_handle`]).
-#[derive(Clone)]
-pub struct Gauge(Handle);
-
-/// A pre-resolved histogram (from [`Recorder::histogram_handle`]).
-#[derive(Clone)]
-pub struct Histogram(Handle);
-
-impl Counter {
-    /// Adds `n`.
-    #[inline]
-    pub fn add(&self, n: u64) {
-        let h = &self.0;
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "exact up to 2^53, far above any increment"
-        )]
-        let v = n as f64;
-        with_local(&h.shared, |l| l.shard.counter_add(h.resolved.slot, v));
-        crate::raw::record(&h.shared, &h.key, Kind::Counter, v);
-    }
-
-    /// Adds `v`, which must be finite and ≥ 0.
-    ///
-    /// # Errors
-    /// [`Error::InvalidValue`] for NaN, infinite or negative values; nothing is recorded.
-    pub fn add_f64(&self, v: f64) -> Result<(), Error> {
-        check_counter(&self.0.key.name, v)?;
-        let h = &self.0;
-        with_local(&h.shared, |l| l.shard.counter_add(h.resolved.slot, v));
-        crate::raw::record(&h.shared, &h.key, Kind::Counter, v);
-        Ok(())
-    }
-}
-
-impl Gauge {
-    /// Sets the value.
-    pub fn set(&self, v: f64) {
-        if let Some(g) = &self.0.resolved.gauge {
-            g.set(v);
-            crate::raw::record(&self.0.shared, &self.0.key, Kind::Gauge, v);
-        }
-    }
-
-    /// Adds `d` (may be negative).
-    pub fn add(&self, d: f64) {
-        if let Some(g) = &self.0.resolved.gauge {
-            g.add(d);
-            crate::raw::record(&self.0.shared, &self.0.key, Kind::Gauge, g.get());
-        }
-    }
-}
-
-impl Histogram {
-    /// Records one observation.
-    #[inline]
-    pub fn observe(&self, v: f64) {
-        let h = &self.0;
-        if let Some(bounds) = &h.resolved.bounds {
-            with_local(&h.shared, |l| {
-                if let Some(c) = l.shard.hists.get(h.resolved.slot as usize) {
-                    c.observe(bounds, v);
-                }
-            });
-            crate::raw::record(&h.shared, &h.key, Kind::Histogram, v);
-        }
-    }
-
-    /// Records a duration in seconds.
-    pub fn observe_duration(&self, d: Duration) {
-        self.observe(d.as_secs_f64());
-    }
-}
-
 pub(crate) fn check_counter(name: &str, v: f64) -> Result<(), Error> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
@@ -368,129 +288,5 @@ pub(crate) fn check_counter(name: &str, v: f64) -> Result<(), Error> {
             name: name.to_owned(),
             value: v,
         })
-    }
-}
-
-/// Labels allowed on one call without allocating.
-const INLINE_LABELS: usize = 8;
-
-/// A metric being addressed: add up to 8 labels, then record. From [`Recorder::counter`],
-/// [`Recorder::gauge`] and [`Recorder::histogram`].
-#[must_use = "a labeled metric records nothing until add/set/observe"]
-pub struct Labeled<'a> {
-    rec: &'a Recorder,
-    step: &'a str,
-    name: &'a str,
-    kind: Kind,
-    labels: [(&'a str, &'a str); INLINE_LABELS],
-    len: usize,
-    too_many: bool,
-}
-
-impl<'a> Labeled<'a> {
-    fn new(rec: &'a Recorder, step: &'a str, name: &'a str, kind: Kind) -> Self {
-        Self {
-            rec,
-            step,
-            name,
-            kind,
-            labels: [("", ""); INLINE_LABELS],
-            len: 0,
-            too_many: false,
-        }
-    }
-
-    /// Adds a label. More than 8 labels is refused (a series with that many is almost
-    /// always a mistake) and counted as rejected.
-    pub fn label(mut self, key: &'a str, value: &'a str) -> Self {
-        if self.len < INLINE_LABELS {
-            self.labels[self.len] = (key, value);
-            self.len += 1;
-        } else {
-            self.too_many = true;
-        }
-        self
-    }
-
-    fn apply(&self, v: f64) -> Result<(), Error> {
-        if self.too_many {
-            return Err(Error::InvalidName {
-                what: "label set of",
-                name: self.name.to_owned(),
-                reason: "more than 8 labels",
-            });
-        }
-        let shared = &self.rec.shared;
-        let labels = &self.labels[..self.len];
-        let resolved = with_local(shared, |l| {
-            let (r, shard) = l.resolve(shared, self.step, self.name, labels, self.kind)?;
-            match self.kind {
-                Kind::Counter => shard.counter_add(r.slot, v),
-                Kind::Histogram => {
-                    if let (Some(b), Some(c)) = (&r.bounds, shard.hists.get(r.slot as usize)) {
-                        c.observe(b, v);
-                    }
-                }
-                Kind::Gauge => {}
-            }
-            Ok::<_, Error>(if self.kind == Kind::Gauge {
-                r.gauge.clone()
-            } else {
-                None
-            })
-        })?;
-        if let Some(g) = resolved {
-            g.set(v);
-        }
-        if shared.raw.is_some() {
-            crate::raw::record(
-                shared,
-                &SeriesKey::new(self.step, self.name, labels),
-                self.kind,
-                v,
-            );
-        }
-        Ok(())
-    }
-
-    /// Counter: adds `n`. An invalid name is counted in `stats().rejected` and warned about.
-    #[inline]
-    pub fn add(self, n: u64) {
-        #[allow(clippy::cast_precision_loss, reason = "exact up to 2^53")]
-        let r = self.try_add_f64(n as f64);
-        self.rec.shared.stats.note_rejected(r);
-    }
-
-    /// Counter: adds `v`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidValue`], [`Error::InvalidName`] or [`Error::KindMismatch`].
-    pub fn try_add_f64(&self, v: f64) -> Result<(), Error> {
-        check_counter(self.name, v)?;
-        self.apply(v)
-    }
-
-    /// Gauge: sets `v`. Errors are counted as with [`Labeled::add`].
-    pub fn set(self, v: f64) {
-        let r = self.apply(v);
-        self.rec.shared.stats.note_rejected(r);
-    }
-
-    /// Histogram: records `v`. Errors are counted as with [`Labeled::add`].
-    #[inline]
-    pub fn observe(self, v: f64) {
-        let r = if v.is_nan() { Ok(()) } else { self.apply(v) };
-        self.rec.shared.stats.note_rejected(r);
-    }
-
-    /// Like `add`/`set`/`observe`, returning the error instead of counting it.
-    ///
-    /// # Errors
-    /// [`Error::InvalidValue`], [`Error::InvalidName`] or [`Error::KindMismatch`].
-    pub fn try_record(&self, v: f64) -> Result<(), Error> {
-        if self.kind == Kind::Counter {
-            check_counter(self.name, v)?;
-        }
-        self.apply(v)
     }
 }

@@ -1,0 +1,97 @@
+//! Pre-resolved handles ([`Counter`], [`Gauge`], [`Histogram`]) for hot loops: the series
+//! is looked up once; each record is a thread-local access and a store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::key::{Kind, SeriesKey};
+use crate::local::with_local;
+use crate::recorder::{Shared, check_counter};
+use crate::registry::Resolved;
+
+/// A series resolved once, recorded many times.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) resolved: Resolved,
+    pub(crate) key: SeriesKey,
+}
+
+/// A pre-resolved counter (from [`Recorder::counter_handle`](crate::Recorder::counter_handle)).
+#[derive(Clone)]
+pub struct Counter(pub(crate) Handle);
+
+/// A pre-resolved gauge (from [`Recorder::gauge_handle`](crate::Recorder::gauge_handle)).
+#[derive(Clone)]
+pub struct Gauge(pub(crate) Handle);
+
+/// A pre-resolved histogram (from [`Recorder::histogram_handle`](crate::Recorder::histogram_handle)).
+#[derive(Clone)]
+pub struct Histogram(pub(crate) Handle);
+
+impl Counter {
+    /// Adds `n`.
+    #[inline]
+    pub fn add(&self, n: u64) {
+        let h = &self.0;
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "exact up to 2^53, far above any increment"
+        )]
+        let v = n as f64;
+        with_local(&h.shared, |l| l.shard.counter_add(h.resolved.slot, v));
+        crate::raw::record(&h.shared, &h.key, Kind::Counter, v);
+    }
+
+    /// Adds `v`, which must be finite and ≥ 0.
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for NaN, infinite or negative values; nothing is recorded.
+    pub fn add_f64(&self, v: f64) -> Result<(), Error> {
+        check_counter(&self.0.key.name, v)?;
+        let h = &self.0;
+        with_local(&h.shared, |l| l.shard.counter_add(h.resolved.slot, v));
+        crate::raw::record(&h.shared, &h.key, Kind::Counter, v);
+        Ok(())
+    }
+}
+
+impl Gauge {
+    /// Sets the value.
+    pub fn set(&self, v: f64) {
+        if let Some(g) = &self.0.resolved.gauge {
+            g.set(v);
+            crate::raw::record(&self.0.shared, &self.0.key, Kind::Gauge, v);
+        }
+    }
+
+    /// Adds `d` (may be negative).
+    pub fn add(&self, d: f64) {
+        if let Some(g) = &self.0.resolved.gauge {
+            g.add(d);
+            crate::raw::record(&self.0.shared, &self.0.key, Kind::Gauge, g.get());
+        }
+    }
+}
+
+impl Histogram {
+    /// Records one observation.
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        let h = &self.0;
+        if let Some(bounds) = &h.resolved.bounds {
+            with_local(&h.shared, |l| {
+                if let Some(c) = l.shard.hists.get(h.resolved.slot as usize) {
+                    c.observe(bounds, v);
+                }
+            });
+            crate::raw::record(&h.shared, &h.key, Kind::Histogram, v);
+        }
+    }
+
+    /// Records a duration in seconds.
+    pub fn observe_duration(&self, d: Duration) {
+        self.observe(d.as_secs_f64());
+    }
+}
