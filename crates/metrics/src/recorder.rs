@@ -99,7 +99,13 @@ struct Lifetime(Arc<Shared>);
 
 impl Drop for Lifetime {
     fn drop(&mut self) {
-        let _ = crate::background::close(&self.0);
+        // Dropped without `close()`: flush now; a failure has no caller to return to.
+        if let Err(e) = crate::background::close(&self.0) {
+            #[cfg(feature = "tracing")]
+            tracing::error!(error = %e, "metrics recorder dropped and its final flush failed; call close() to handle this");
+            #[cfg(not(feature = "tracing"))]
+            let _ = e;
+        }
     }
 }
 
