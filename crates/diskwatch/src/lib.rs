@@ -1,24 +1,49 @@
-//! Disk checks before big work, watermark monitoring, fill-time prediction, and safe cleanup.
+//! Disk checks before big work, watermark monitoring, fill-time prediction, and safe
+//! cleanup of old runs.
 //!
-//! **Status: foundation only.** This crate will hold (issue "steadfast-diskwatch"):
-//!
-//! - `check(path)`: total, free, available and inode counts by a direct `statvfs`;
-//! - `Preflight`: "need 12 GiB on /data before this step", with an error that says what to
-//!   free;
-//! - low / high / flood-stage watermarks as sizes or percentages, with hysteresis;
-//! - a background monitor writing the run's `disk-events.ndjson`, with linear fill-time
-//!   prediction;
-//! - a cleanup policy for a runs root that never deletes an active run, never follows a
-//!   symlink, and never leaves the root.
-//!
-//! Watermarks are written in the shared size vocabulary:
+//! - [`check`]: total, free, available and inode counts of the filesystem a path is on, by
+//!   a direct `statvfs`, with the mount it is on; a missing path checks its nearest existing
+//!   ancestor and says so. Feature `sysinfo` adds `all_disks()`.
+//! - [`Preflight`]: "need 12 GiB on /data and 4 GiB of memory" → ok, or an error naming
+//!   what is needed, what is there, and which old runs would free enough.
+//! - [`Watermarks`]: low / high / flood-stage, as used percentages or free sizes, for bytes
+//!   and inodes, with hysteresis; levels speak [`Status`](steadfast_core::Status).
+//! - [`Monitor`]: a background sampler delivering [`DiskEvent`]s to callbacks, a channel and
+//!   `disk-events.ndjson`, with [`FillPredictor`] ("full in 37 min").
+//! - [`clean_runs`]: keep the newest N, never younger than a minimum age, oldest first until
+//!   a free-space target; never an active run, never through a symlink, never outside the
+//!   root.
 //!
 //! ```
-//! use steadfast_core::{ByteSize, SizeOrPercent};
+//! use steadfast_core::ByteSize;
+//! use steadfast_diskwatch::{Level, Watermarks, check};
 //!
-//! let high: SizeOrPercent = "85%".parse()?;
-//! let flood: SizeOrPercent = "1GiB".parse()?;
-//! assert_eq!(high, SizeOrPercent::Percent(85.0));
-//! assert_eq!(flood, SizeOrPercent::Size(ByteSize::gib(1)));
-//! # Ok::<(), steadfast_core::Error>(())
+//! let space = check(std::env::temp_dir())?;
+//! let level = Watermarks::default().level_of(&space);
+//! println!("{} available, {level:?}", ByteSize::new(space.available).human());
+//! # Ok::<(), steadfast_diskwatch::Error>(())
 //! ```
+
+mod cleanup;
+mod config;
+mod error;
+mod events;
+mod monitor;
+mod mounts;
+mod predict;
+mod preflight;
+mod space;
+mod watermark;
+
+pub use cleanup::{CleanupPolicy, CleanupReport, RunDecision, SkipReason, clean_runs, dir_size};
+pub use config::DiskConfig;
+pub use error::Error;
+pub use events::DiskEvent;
+pub use monitor::{Monitor, MonitorBuilder, MonitorHandle};
+pub use mounts::MountInfo;
+pub use predict::FillPredictor;
+pub use preflight::{Preflight, available_memory};
+#[cfg(feature = "sysinfo")]
+pub use space::all_disks;
+pub use space::{DiskSpace, SpaceSource, Statvfs, check};
+pub use watermark::{Level, Watermarks};

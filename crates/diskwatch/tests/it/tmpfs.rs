@@ -1,0 +1,180 @@
+//! A real size-limited filesystem: a 4 MiB tmpfs mounted by the test (as root, as CI runs)
+//! is filled past each watermark while the monitor samples it with `statvfs`, then cleanup
+//! brings the space back. Skipped, saying so, where mounting is not allowed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use steadfast_core::{ByteSize, HumanDuration, RunDir, Timestamp};
+use steadfast_diskwatch::{
+    CleanupPolicy, DiskEvent, Level, Monitor, Preflight, Statvfs, clean_runs,
+};
+
+/// A tmpfs that unmounts itself.
+struct Tmpfs {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().ok()?;
+        let path = dir.path().to_path_buf();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self { _dir: dir, path })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+fn fill(path: &Path, bytes: usize) {
+    let mut f = std::fs::File::create(path).unwrap();
+    f.write_all(&vec![7u8; bytes]).unwrap();
+    f.sync_all().unwrap();
+}
+
+#[test]
+fn filling_a_real_filesystem_crosses_each_watermark_and_cleanup_recovers() {
+    let Some(fs) = Tmpfs::mount("4m") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root; CI runs as root)");
+        return;
+    };
+    let root = fs.path.join("runs");
+    std::fs::create_dir(&root).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let events_file = fs.path.join("disk-events.ndjson");
+    let monitor = Monitor::builder(&root)
+        .channel(tx)
+        .events_file(&events_file)
+        .build()
+        .unwrap();
+    assert_eq!(monitor.tick(Duration::ZERO).unwrap(), vec![]);
+
+    // Three runs filling the 4 MiB filesystem to about 86%, 91% and 96%: one watermark each.
+    let mut t = 0;
+    for (h, kib) in [3530u64, 205, 205].into_iter().enumerate() {
+        let started = Timestamp::from_unix_secs(1_759_140_000 + h as u64 * 3600);
+        let run = RunDir::create_at(&root, "epic", started).unwrap();
+        fill(&run.join("data.bin"), usize::try_from(kib * 1024).unwrap());
+        t += 60;
+        monitor.tick(Duration::from_secs(t)).unwrap();
+    }
+    let seen: Vec<Level> = rx
+        .try_iter()
+        .filter_map(|e| match e {
+            DiskEvent::Crossed { level, .. } => Some(level),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seen, [Level::Low, Level::High, Level::Flood]);
+    assert_eq!(monitor.last().unwrap().1, Level::Flood);
+    let predicted = std::fs::read_to_string(&events_file).unwrap();
+    assert!(predicted.contains("\"event\":\"crossed\""), "{predicted}");
+    assert!(
+        predicted.contains("\"event\":\"fill_predicted\""),
+        "{predicted}"
+    );
+
+    // Preflight now refuses a 1 MiB step, and says which runs would free enough.
+    let policy = CleanupPolicy {
+        keep_newest: 1,
+        min_age: HumanDuration::from_secs(0),
+        ..CleanupPolicy::default()
+    };
+    let err = Preflight::new()
+        .disk(&root, ByteSize::mib(2))
+        .suggest_cleanup(&root, policy.clone())
+        .check()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("oldest runs under") && err.contains("steadfast disk clean"),
+        "{err}"
+    );
+
+    // Cleanup to a 2.5 MiB target: space comes back, levels recover.
+    let p = CleanupPolicy {
+        target_free: Some(ByteSize::new(2_500 * 1024)),
+        ..policy
+    };
+    let report = clean_runs(&root, &p, &Statvfs, SystemTime::now()).unwrap();
+    assert!(report.available_after >= 2_500 * 1024, "{report:?}");
+    assert!(report.available_after > report.available_before);
+    monitor.tick(Duration::from_secs(t + 60)).unwrap();
+    let recovered = rx
+        .try_iter()
+        .any(|e| matches!(e, DiskEvent::Recovered { .. }));
+    assert!(recovered);
+    assert!(monitor.last().unwrap().1 < Level::Flood);
+    Preflight::new()
+        .disk(&root, ByteSize::mib(2))
+        .check()
+        .unwrap();
+}
+
+#[test]
+fn a_deletion_that_fails_is_reported_and_the_rest_go_on() {
+    let Some(fs) = Tmpfs::mount("2m") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root; CI runs as root)");
+        return;
+    };
+    let root = fs.path.join("runs");
+    std::fs::create_dir(&root).unwrap();
+    let runs: Vec<RunDir> = (0..3u64)
+        .map(|h| {
+            RunDir::create_at(
+                &root,
+                "epic",
+                Timestamp::from_unix_secs(1_759_140_000 + h * 3600),
+            )
+            .unwrap()
+        })
+        .collect();
+    // A mount point inside the oldest run: removing it fails with EBUSY, even for root.
+    let inner = runs[0].join("busy");
+    std::fs::create_dir(&inner).unwrap();
+    let Some(_busy) = Tmpfs::mount_at(&inner) else {
+        eprintln!("skipped: cannot mount inside the run");
+        return;
+    };
+    let p = CleanupPolicy {
+        keep_newest: 0,
+        min_age: HumanDuration::from_secs(0),
+        ..CleanupPolicy::default()
+    };
+    let report = clean_runs(&root, &p, &Statvfs, SystemTime::now()).unwrap();
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].0.id, runs[0].id());
+    assert_eq!(report.deleted.len(), 2);
+    assert!(!runs[1].path().exists() && !runs[2].path().exists());
+}
+
+impl Tmpfs {
+    fn mount_at(path: &Path) -> Option<MountGuard> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| MountGuard(path.to_path_buf()))
+    }
+}
+
+struct MountGuard(PathBuf);
+
+impl Drop for MountGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
