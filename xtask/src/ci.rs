@@ -88,6 +88,12 @@ pub(crate) fn run() -> anyhow::Result<()> {
             &format!("pick-and-choose: {krate} alone, default features"),
             cargo(&["check", "-p", krate, "--locked"]),
         )?;
+        // The library alone with every feature: dev-dependencies enable features of shared
+        // dependencies in test builds, which can hide a feature the library forgot to ask for.
+        step(
+            &format!("pick-and-choose: {krate} alone, all features"),
+            cargo(&["check", "-p", krate, "--lib", "--all-features", "--locked"]),
+        )?;
     }
     steps += 1;
 

@@ -1,11 +1,12 @@
-//! `check` (one `statvfs`, a `stat`, a cached mount lookup) against
-//! `sysinfo::Disks::new_with_refreshed_list`, in the same run (results in
-//! docs/benchmarks.md).
+//! `check` (one `stat`, one `statvfs`, a cached mount lookup) against
+//! `sysinfo::Disks::new_with_refreshed_list`, and the cost of one monitor tick (its CPU
+//! share at a 1 s interval), in the same run (results in docs/benchmarks.md).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use steadfast_diskwatch::Monitor;
 
 fn check(c: &mut Criterion) {
     let dir = std::env::temp_dir();
@@ -17,6 +18,17 @@ fn check(c: &mut Criterion) {
         b.iter(sysinfo::Disks::new_with_refreshed_list)
     });
     g.finish();
+
+    let monitor = Monitor::builder(&dir)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut at = Duration::ZERO;
+    c.bench_function("monitor_tick", |b| {
+        b.iter(|| {
+            at += Duration::from_secs(1);
+            monitor.tick(at)
+        });
+    });
 }
 
 fn config() -> Criterion {

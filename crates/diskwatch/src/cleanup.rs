@@ -87,6 +87,25 @@ pub struct CleanupReport {
     pub available_after: u64,
 }
 
+impl CleanupReport {
+    /// One `deleted` event per run deleted, for [`Monitor::publish`](crate::Monitor::publish)
+    /// (none for a dry run).
+    pub fn events(&self) -> Vec<crate::DiskEvent> {
+        if self.dry_run {
+            return Vec::new();
+        }
+        let ts = Timestamp::now();
+        self.deleted
+            .iter()
+            .map(|d| crate::DiskEvent::Deleted {
+                ts,
+                run: d.id.clone(),
+                bytes: d.bytes,
+            })
+            .collect()
+    }
+}
+
 /// Bytes under `path`, not following symlinks (a link counts as itself).
 pub fn dir_size(path: &Path) -> u64 {
     let Ok(meta) = std::fs::symlink_metadata(path) else {

@@ -13,6 +13,8 @@
 //! - [`clean_runs`]: keep the newest N, never younger than a minimum age, oldest first until
 //!   a free-space target; never an active run, never through a symlink, never outside the
 //!   root.
+//! - Feature `prometheus`: `DiskMetrics` (space, inode, level and prediction gauges) and
+//!   `CleanupMetrics`; feature `tokio`: `Monitor::spawn` as a task.
 //!
 //! ```
 //! use steadfast_core::ByteSize;
@@ -28,6 +30,8 @@ mod cleanup;
 mod config;
 mod error;
 mod events;
+#[cfg(feature = "prometheus")]
+mod metrics;
 mod monitor;
 mod mounts;
 mod predict;
@@ -39,6 +43,10 @@ pub use cleanup::{CleanupPolicy, CleanupReport, RunDecision, SkipReason, clean_r
 pub use config::DiskConfig;
 pub use error::Error;
 pub use events::DiskEvent;
+#[cfg(feature = "prometheus")]
+pub use metrics::{CleanupMetrics, DiskMetrics};
+#[cfg(feature = "tokio")]
+pub use monitor::MonitorTask;
 pub use monitor::{Monitor, MonitorBuilder, MonitorHandle};
 pub use mounts::MountInfo;
 pub use predict::FillPredictor;

@@ -174,6 +174,15 @@ impl Monitor {
         }
     }
 
+    /// The watched path.
+    pub fn path(&self) -> PathBuf {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .path
+            .clone()
+    }
+
     /// The last sample and its level.
     pub fn last(&self) -> Option<(DiskSpace, Level)> {
         self.state
@@ -181,6 +190,25 @@ impl Monitor {
             .unwrap_or_else(PoisonError::into_inner)
             .last
             .clone()
+    }
+
+    /// The predicted time until full, from the samples so far (`None` while not filling).
+    pub fn time_to_full(&self) -> Option<Duration> {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .predictor
+            .time_to_full()
+    }
+
+    /// Delivers events from elsewhere (a cleanup's deletions) like the monitor's own: to the
+    /// callbacks, the channel and the events file.
+    ///
+    /// # Errors
+    /// [`Error::Core`] if the events file cannot be written.
+    pub fn publish(&self, events: &[DiskEvent]) -> Result<(), Error> {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        deliver(&mut st, events)
     }
 
     /// Takes one sample at `at` (time since any fixed origin) and returns its events.
@@ -229,21 +257,27 @@ impl Monitor {
             Some(_) => {}
         }
         st.last = Some((space, level));
-        for e in &events {
-            for cb in &st.callbacks {
-                cb(e);
-            }
-            if let Some(tx) = &st.channel {
-                let _ = tx.send(e.clone());
-            }
-        }
-        if let (Some(w), false) = (st.writer.as_mut(), events.is_empty()) {
-            for e in &events {
-                w.append(e)?;
-            }
-            w.sync()?;
-        }
+        deliver(&mut st, &events)?;
         Ok(events)
+    }
+
+    /// Samples every interval as a tokio task until the returned task is stopped (feature
+    /// `tokio`). A sample is one `statvfs` (microseconds), so it runs inline on the runtime.
+    #[cfg(feature = "tokio")]
+    pub fn spawn(&self) -> MonitorTask {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let (me, s, interval) = (self.clone(), stop.clone(), self.interval);
+        let handle = tokio::spawn(async move {
+            let origin = tokio::time::Instant::now();
+            loop {
+                let _ = me.tick(origin.elapsed());
+                tokio::select! {
+                    () = s.notified() => return,
+                    () = tokio::time::sleep(interval) => {}
+                }
+            }
+        });
+        MonitorTask { stop, handle }
     }
 
     /// Samples every interval on a background thread until the handle is stopped.
@@ -271,6 +305,24 @@ impl Monitor {
     }
 }
 
+fn deliver(st: &mut State, events: &[DiskEvent]) -> Result<(), Error> {
+    for e in events {
+        for cb in &st.callbacks {
+            cb(e);
+        }
+        if let Some(tx) = &st.channel {
+            let _ = tx.send(e.clone());
+        }
+    }
+    if let (Some(w), false) = (st.writer.as_mut(), events.is_empty()) {
+        for e in events {
+            w.append(e)?;
+        }
+        w.sync()?;
+    }
+    Ok(())
+}
+
 /// Stops a started monitor; dropping it stops it too.
 pub struct MonitorHandle {
     signal: Arc<(Mutex<bool>, Condvar)>,
@@ -296,5 +348,21 @@ impl MonitorHandle {
 impl Drop for MonitorHandle {
     fn drop(&mut self) {
         self.stop_inner();
+    }
+}
+
+/// A monitor running as a tokio task (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub struct MonitorTask {
+    stop: Arc<tokio::sync::Notify>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+#[cfg(feature = "tokio")]
+impl MonitorTask {
+    /// Stops the task and waits for it.
+    pub async fn stop(self) {
+        self.stop.notify_one();
+        let _ = self.handle.await;
     }
 }

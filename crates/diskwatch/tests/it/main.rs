@@ -6,4 +6,5 @@
 )]
 
 mod cleanup;
+mod monitor;
 mod tmpfs;
