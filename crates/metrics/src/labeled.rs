@@ -78,6 +78,14 @@ impl<'a> Labeled<'a> {
         if !done {
             return self.apply_slow(v);
         }
+        self.record_raw(labels, v);
+        Ok(())
+    }
+
+    /// Raw mode: queues the event as its own line.
+    #[inline]
+    fn record_raw(&self, labels: &[(&str, &str)], v: f64) {
+        let shared = &self.rec.shared;
         if shared.raw.is_some() {
             crate::raw::record(
                 shared,
@@ -86,7 +94,6 @@ impl<'a> Labeled<'a> {
                 v,
             );
         }
-        Ok(())
     }
 
     /// First use on this thread, gauges, and every error.
@@ -109,14 +116,7 @@ impl<'a> Labeled<'a> {
         if let Some(g) = gauge {
             g.set(v);
         }
-        if shared.raw.is_some() {
-            crate::raw::record(
-                shared,
-                &SeriesKey::new(self.step, self.name, labels),
-                self.kind,
-                v,
-            );
-        }
+        self.record_raw(labels, v);
         Ok(())
     }
 

@@ -197,13 +197,7 @@ impl Collector for Exporter {
                 family(name, "Recorded by steadfast-metrics.", t, metrics)
             })
             .collect();
-        let overflowed = self
-            .shared
-            .registry
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .overflowed;
-        let s = self.shared.stats.snapshot(overflowed);
+        let s = self.shared.stats_snapshot();
         #[allow(clippy::cast_precision_loss, reason = "counts far below 2^53")]
         let values = [
             s.records_written as f64,

@@ -43,6 +43,15 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    pub(crate) fn stats_snapshot(&self) -> crate::stats::RecorderStats {
+        let overflowed = self
+            .registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .overflowed;
+        self.stats.snapshot(overflowed)
+    }
+
     pub(crate) fn resolve_slow(
         &self,
         step: &str,
@@ -273,13 +282,7 @@ impl Recorder {
 
     /// Counters of the recorder's own work.
     pub fn stats(&self) -> crate::stats::RecorderStats {
-        let overflowed = self
-            .shared
-            .registry
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .overflowed;
-        self.shared.stats.snapshot(overflowed)
+        self.shared.stats_snapshot()
     }
 
     /// The flush interval's default.
