@@ -11,6 +11,20 @@ use crate::recorder::{Shared, check_counter};
 use crate::registry::Resolved;
 
 /// A series resolved once, recorded many times.
+/// `n` as `f64`: through `i64` when it fits (one signed convert instruction on x86-64; the
+/// unsigned conversion takes eight).
+#[inline]
+pub(crate) fn whole(n: u64) -> f64 {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "exact up to 2^53, far above any increment"
+    )]
+    match i64::try_from(n) {
+        Ok(i) => i as f64,
+        Err(_) => n as f64,
+    }
+}
+
 #[derive(Clone)]
 pub(crate) struct Handle {
     pub(crate) shared: Arc<Shared>,
@@ -35,11 +49,7 @@ impl Counter {
     #[inline]
     pub fn add(&self, n: u64) {
         let h = &self.0;
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "exact up to 2^53, far above any increment"
-        )]
-        let v = n as f64;
+        let v = whole(n);
         with_local(&h.shared, |l| l.shard.counter_add(h.resolved.slot, v));
         crate::raw::record(&h.shared, &h.key, Kind::Counter, v);
     }

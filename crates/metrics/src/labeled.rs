@@ -124,8 +124,7 @@ impl<'a> Labeled<'a> {
     #[inline]
     pub fn add(self, n: u64) {
         // A whole number is always a valid increment: no value check.
-        #[allow(clippy::cast_precision_loss, reason = "exact up to 2^53")]
-        if let Err(e) = self.apply(n as f64) {
+        if let Err(e) = self.apply(crate::handles::whole(n)) {
             self.rec.shared.stats.note_rejected(Err(e));
         }
     }

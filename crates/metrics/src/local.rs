@@ -119,7 +119,12 @@ pub(crate) fn with_local<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut Local) -> 
             return None;
         };
         let f = f.take()?;
-        if let Some(local) = list.iter_mut().find(|l| l.id == shared.id) {
+        // Nearly always one recorder per thread: look at the first entry before searching.
+        let pos = match list.first() {
+            Some(l) if l.id == shared.id => Some(0),
+            _ => list.iter().position(|l| l.id == shared.id),
+        };
+        if let Some(local) = pos.and_then(|i| list.get_mut(i)) {
             return Some(f(local));
         }
         list.retain(|l| l.shared.strong_count() > 0);

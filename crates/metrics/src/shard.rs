@@ -10,7 +10,7 @@ pub(crate) const MAX_BUCKETS: usize = 16;
 
 /// A fixed-capacity list of lazily allocated chunks of `N` cells.
 pub(crate) struct Chunked<T, const N: usize> {
-    chunks: Box<[OnceLock<Box<[T]>>]>,
+    chunks: Box<[OnceLock<Box<[T; N]>>]>,
 }
 
 impl<T: Default, const N: usize> Chunked<T, N> {
@@ -25,14 +25,15 @@ impl<T: Default, const N: usize> Chunked<T, N> {
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&T> {
         let chunk = self.chunks.get(i / N)?;
-        let cells = chunk.get_or_init(|| (0..N).map(|_| T::default()).collect());
-        cells.get(i % N)
+        let cells = chunk.get_or_init(|| Box::new(std::array::from_fn(|_| T::default())));
+        // A fixed-size chunk: the index within it needs no bounds check.
+        Some(&cells[i % N])
     }
 
     /// The cell at `i` if its chunk exists (for readers: never allocates).
     #[inline]
     pub(crate) fn peek(&self, i: usize) -> Option<&T> {
-        self.chunks.get(i / N)?.get()?.get(i % N)
+        Some(&self.chunks.get(i / N)?.get()?[i % N])
     }
 }
 
