@@ -161,18 +161,3 @@ fn target_free_stops_early_and_dry_run_deletes_nothing() {
             .any(|(_, r)| *r == SkipReason::TargetReached)
     );
 }
-
-#[test]
-fn shipped_config_matches_the_defaults() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/steadfast.toml");
-    let mut doc: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
-    let section = doc
-        .remove("disk")
-        .expect("configs/steadfast.toml has a [disk] section");
-    let cfg: steadfast_diskwatch::DiskConfig = section.try_into().unwrap();
-    assert_eq!(
-        cfg,
-        steadfast_diskwatch::DiskConfig::default(),
-        "configs/steadfast.toml drifted from the defaults"
-    );
-}

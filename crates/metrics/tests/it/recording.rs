@@ -1,7 +1,6 @@
 //! Recording from many threads, kinds, labels, the cardinality guard, bad input, raw mode.
 
 use std::path::Path;
-use std::time::Duration;
 
 use steadfast_core::HumanDuration;
 use steadfast_metrics::{Error, MetricsConfig, OnFull, Recorder, read_file};
@@ -234,22 +233,6 @@ fn ended_threads_keep_their_counts() {
     }
     rec.close().unwrap();
     assert_eq!(read_file(&path).unwrap().total("bronze", "pages"), 1200.0);
-}
-
-#[test]
-fn shipped_config_matches_the_defaults() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/steadfast.toml");
-    let mut doc: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
-    let section = doc
-        .remove("metrics")
-        .expect("configs/steadfast.toml has a [metrics] section");
-    let cfg: MetricsConfig = section.try_into().unwrap();
-    assert_eq!(
-        cfg,
-        MetricsConfig::default(),
-        "configs/steadfast.toml drifted from the defaults"
-    );
-    assert_eq!(cfg.flush_interval.get(), Duration::from_secs(1));
 }
 
 #[cfg(feature = "prometheus")]

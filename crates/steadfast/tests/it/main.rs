@@ -1,0 +1,45 @@
+//! Integration tests of the facade: the shipped `configs/steadfast.toml` is the composition
+//! of every crate's section, each equal to that crate's documented defaults.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+use serde::de::DeserializeOwned;
+
+fn section<T: DeserializeOwned>(doc: &mut toml::Table, name: &str) -> T {
+    let value = doc
+        .remove(name)
+        .unwrap_or_else(|| panic!("configs/steadfast.toml has no [{name}] section"));
+    value
+        .try_into()
+        .unwrap_or_else(|e| panic!("[{name}] in configs/steadfast.toml: {e}"))
+}
+
+#[test]
+fn shipped_config_is_every_section_at_its_defaults() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/steadfast.toml");
+    let mut doc: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    #[cfg(feature = "metrics")]
+    assert_eq!(
+        section::<steadfast::metrics::MetricsConfig>(&mut doc, "metrics"),
+        Default::default(),
+        "[metrics] drifted from the defaults"
+    );
+    #[cfg(feature = "retry")]
+    assert_eq!(
+        section::<steadfast::retry::RetryConfig>(&mut doc, "retry"),
+        Default::default(),
+        "[retry] drifted from the defaults"
+    );
+    #[cfg(feature = "diskwatch")]
+    assert_eq!(
+        section::<steadfast::diskwatch::DiskConfig>(&mut doc, "disk"),
+        Default::default(),
+        "[disk] drifted from the defaults"
+    );
+    // Every section left must have an owner: a typo'd or orphaned section fails here.
+    #[cfg(all(feature = "metrics", feature = "retry", feature = "diskwatch"))]
+    assert!(
+        doc.is_empty(),
+        "sections without an owner in configs/steadfast.toml: {:?}",
+        doc.keys().collect::<Vec<_>>()
+    );
+}
