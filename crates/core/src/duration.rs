@@ -72,9 +72,14 @@ impl fmt::Display for HumanDuration {
 }
 
 fn duration_error(text: &str, reason: impl Into<String>) -> Error {
+    let mut reason = reason.into();
+    // humantime lists its units; our message says what to write instead.
+    if let Some(i) = reason.find(", supported units") {
+        reason.truncate(i);
+    }
     Error::InvalidDuration {
         text: text.to_owned(),
-        reason: reason.into(),
+        reason,
     }
 }
 

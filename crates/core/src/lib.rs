@@ -32,6 +32,7 @@
 //! ```
 
 mod atomic;
+pub mod config;
 mod duration;
 mod error;
 mod lock;

@@ -4,4 +4,5 @@
     reason = "a test fails by panicking; helpers outside #[test] too"
 )]
 
+mod config;
 mod run_dir;

@@ -1,0 +1,440 @@
+//! The format-neutral value tree every configuration layer is parsed into, with the origin
+//! (layer, file, line, column) of every key and value, and the merge that stacks layers.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A configuration layer, lowest precedence first.
+///
+/// ```
+/// use steadfast_core::config::Layer;
+/// assert!(Layer::Environment > Layer::File);
+/// assert!(Layer::Override > Layer::Environment);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Layer {
+    /// The built-in default of the config struct.
+    Default,
+    /// The configuration file.
+    File,
+    /// The profile overlay (`steadfast.prod.toml` over `steadfast.toml`).
+    Profile,
+    /// An environment variable `STEADFAST_<SECTION>__<KEY>`.
+    Environment,
+    /// An explicit override: `--set key=value` or a dedicated command-line flag.
+    Override,
+}
+
+impl Layer {
+    /// The layer's name as written in reports: `default`, `file`, `profile`, `env`,
+    /// `override`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::File => "file",
+            Self::Profile => "profile",
+            Self::Environment => "env",
+            Self::Override => "override",
+        }
+    }
+}
+
+/// Where a configuration value came from.
+///
+/// Displays as a person would look for it: `configs/thresholds.toml:3:24`, `environment
+/// variable STEADFAST_VALIDATION__ROW_COUNT_THRESHOLD`, `--set row_count_threshold=0.9`, or
+/// `built-in default`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The layer.
+    pub layer: Layer,
+    /// The file path, the environment variable's name, or the flag as given.
+    pub source: Arc<str>,
+    /// 1-based line in a file; 0 when not from a file.
+    pub line: u32,
+    /// 1-based column in a file; 0 when not from a file.
+    pub column: u32,
+}
+
+impl Origin {
+    /// The origin of a built-in default.
+    pub fn default_value() -> Self {
+        Self {
+            layer: Layer::Default,
+            source: Arc::from(""),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    pub(crate) fn at(layer: Layer, source: &Arc<str>, line: usize, column: usize) -> Self {
+        Self {
+            layer,
+            source: Arc::clone(source),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub(crate) fn named(layer: Layer, source: impl Into<Arc<str>>) -> Self {
+        Self {
+            layer,
+            source: source.into(),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// Whether the origin points into a file (has a line and column).
+    pub fn is_file(&self) -> bool {
+        self.line > 0
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.layer {
+            Layer::Default => f.write_str("built-in default"),
+            Layer::File | Layer::Profile if self.line > 0 => {
+                write!(f, "{}:{}:{}", self.source, self.line, self.column)
+            }
+            Layer::File | Layer::Profile => f.write_str(&self.source),
+            Layer::Environment => write!(f, "environment variable {}", self.source),
+            Layer::Override => f.write_str(&self.source),
+        }
+    }
+}
+
+/// One value of the tree with its origin.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) kind: Kind,
+    pub(crate) origin: Origin,
+    /// Read from a secret source (`*_file`, `${VAR}` in a secret key): always redacted.
+    pub(crate) secret: bool,
+}
+
+/// The shape of a value.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// A key of a map, where the key itself was written, and its value.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    pub(crate) key_origin: Origin,
+    pub(crate) value: Node,
+}
+
+/// One step of a path into the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Renders a path the way a person writes it: `validation.rules[2].min`.
+pub(crate) fn path_string(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+/// Parses `validation.rules[2].min` back into segments.
+pub(crate) fn parse_path(text: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    for part in text.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        if let Some(open) = rest.find('[') {
+            if open > 0 {
+                out.push(Seg::Key(rest[..open].to_owned()));
+            }
+            rest = &rest[open..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let Some(close) = stripped.find(']') else {
+                    break;
+                };
+                if let Ok(i) = stripped[..close].parse() {
+                    out.push(Seg::Index(i));
+                }
+                rest = &stripped[close + 1..];
+            }
+        } else {
+            out.push(Seg::Key(rest.to_owned()));
+        }
+    }
+    out
+}
+
+impl Node {
+    pub(crate) fn new(kind: Kind, origin: Origin) -> Self {
+        Self {
+            kind,
+            origin,
+            secret: false,
+        }
+    }
+
+    pub(crate) fn empty_map(origin: Origin) -> Self {
+        Self::new(Kind::Map(Vec::new()), origin)
+    }
+
+    /// The entry for `key` of a map node.
+    pub(crate) fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.kind {
+            Kind::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    /// The node at `path`, if present.
+    pub(crate) fn get(&self, path: &[Seg]) -> Option<&Self> {
+        let mut node = self;
+        for seg in path {
+            node = match (seg, &node.kind) {
+                (Seg::Key(k), Kind::Map(_)) => &node.entry(k)?.value,
+                (Seg::Index(i), Kind::Seq(items)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// The origin to blame for `path`: the key's own position when the path ends at a map
+    /// key, else the value's; the nearest present ancestor when the path is absent.
+    pub(crate) fn blame(&self, path: &[Seg], prefer_key: bool) -> Origin {
+        let mut node = self;
+        let mut best = self.origin.clone();
+        for seg in path {
+            let next = match (seg, &node.kind) {
+                (Seg::Key(k), Kind::Map(_)) => node.entry(k).map(|e| {
+                    if prefer_key {
+                        (&e.value, e.key_origin.clone())
+                    } else {
+                        (&e.value, e.value.origin.clone())
+                    }
+                }),
+                (Seg::Index(i), Kind::Seq(items)) => items.get(*i).map(|n| (n, n.origin.clone())),
+                _ => None,
+            };
+            match next {
+                Some((n, origin)) => {
+                    node = n;
+                    best = origin;
+                }
+                None => return best,
+            }
+        }
+        best
+    }
+
+    /// Removes the node at `path`; returns whether something was removed.
+    pub(crate) fn remove(&mut self, path: &[Seg]) -> bool {
+        let Some((last, parents)) = path.split_last() else {
+            return false;
+        };
+        let mut node = self;
+        for seg in parents {
+            node = match (seg, &mut node.kind) {
+                (Seg::Key(k), Kind::Map(entries)) => {
+                    match entries.iter_mut().find(|e| &e.key == k) {
+                        Some(e) => &mut e.value,
+                        None => return false,
+                    }
+                }
+                (Seg::Index(i), Kind::Seq(items)) => match items.get_mut(*i) {
+                    Some(n) => n,
+                    None => return false,
+                },
+                _ => return false,
+            };
+        }
+        match (last, &mut node.kind) {
+            (Seg::Key(k), Kind::Map(entries)) => {
+                let before = entries.len();
+                entries.retain(|e| &e.key != k);
+                entries.len() != before
+            }
+            (Seg::Index(i), Kind::Seq(items)) if *i < items.len() => {
+                items.remove(*i);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Sets `value` at `path` (keys only), creating intermediate maps with `origin`.
+    pub(crate) fn insert(&mut self, path: &[String], value: Self, origin: &Origin) {
+        let Some((last, parents)) = path.split_last() else {
+            return;
+        };
+        let mut node = self;
+        for key in parents {
+            if !matches!(node.kind, Kind::Map(_)) {
+                *node = Self::empty_map(origin.clone());
+            }
+            let Kind::Map(entries) = &mut node.kind else {
+                return;
+            };
+            let idx = match entries.iter().position(|e| &e.key == key) {
+                Some(i) => i,
+                None => {
+                    entries.push(Entry {
+                        key: key.clone(),
+                        key_origin: origin.clone(),
+                        value: Self::empty_map(origin.clone()),
+                    });
+                    entries.len() - 1
+                }
+            };
+            node = &mut entries[idx].value;
+        }
+        let mut single = Self::empty_map(origin.clone());
+        if let Kind::Map(entries) = &mut single.kind {
+            entries.push(Entry {
+                key: last.clone(),
+                key_origin: origin.clone(),
+                value,
+            });
+        }
+        node.merge(single);
+    }
+
+    /// Stacks `upper` over `self`: maps merge key by key, everything else is replaced.
+    pub(crate) fn merge(&mut self, upper: Self) {
+        match (&mut self.kind, upper.kind) {
+            (Kind::Map(lower), Kind::Map(upper_entries)) => {
+                for entry in upper_entries {
+                    match lower.iter_mut().find(|e| e.key == entry.key) {
+                        Some(existing) => {
+                            existing.key_origin = entry.key_origin;
+                            existing.value.merge(entry.value);
+                        }
+                        None => lower.push(entry),
+                    }
+                }
+            }
+            (_, kind) => {
+                self.kind = kind;
+                self.origin = upper.origin;
+                self.secret = upper.secret;
+            }
+        }
+    }
+
+    /// A short description of the value's type for messages: `a string "abc"`, `an integer`.
+    pub(crate) fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Null => "null".to_owned(),
+            Kind::Bool(b) => format!("boolean `{b}`"),
+            Kind::Int(i) => format!("integer `{i}`"),
+            Kind::Float(x) => format!("number `{x}`"),
+            Kind::Str(s) if self.secret => "a string (secret)".to_owned(),
+            Kind::Str(s) => format!("string {s:?}"),
+            Kind::Seq(_) => "an array".to_owned(),
+            Kind::Map(_) => "a table".to_owned(),
+        }
+    }
+
+    /// Converts a `toml::Value` (a serialised default) into a node of `origin`.
+    pub(crate) fn from_toml(value: toml::Value, origin: &Origin) -> Self {
+        let kind = match value {
+            toml::Value::String(s) => Kind::Str(s),
+            toml::Value::Integer(i) => Kind::Int(i),
+            toml::Value::Float(x) => Kind::Float(x),
+            toml::Value::Boolean(b) => Kind::Bool(b),
+            toml::Value::Datetime(d) => Kind::Str(d.to_string()),
+            toml::Value::Array(items) => Kind::Seq(
+                items
+                    .into_iter()
+                    .map(|v| Self::from_toml(v, origin))
+                    .collect(),
+            ),
+            toml::Value::Table(table) => Kind::Map(
+                table
+                    .into_iter()
+                    .map(|(key, v)| Entry {
+                        key,
+                        key_origin: origin.clone(),
+                        value: Self::from_toml(v, origin),
+                    })
+                    .collect(),
+            ),
+        };
+        Self::new(kind, origin.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip() {
+        let path = parse_path("validation.rules[2].min");
+        assert_eq!(
+            path,
+            vec![
+                Seg::Key("validation".into()),
+                Seg::Key("rules".into()),
+                Seg::Index(2),
+                Seg::Key("min".into())
+            ]
+        );
+        assert_eq!(path_string(&path), "validation.rules[2].min");
+    }
+
+    #[test]
+    fn merge_keeps_lower_keys_and_replaces_scalars() {
+        let o = Origin::default_value();
+        let mut lower = Node::empty_map(o.clone());
+        lower.insert(
+            &["a".into(), "x".into()],
+            Node::new(Kind::Int(1), o.clone()),
+            &o,
+        );
+        lower.insert(
+            &["a".into(), "y".into()],
+            Node::new(Kind::Int(2), o.clone()),
+            &o,
+        );
+        let env = Origin::named(Layer::Environment, "X");
+        let mut upper = Node::empty_map(env.clone());
+        upper.insert(
+            &["a".into(), "y".into()],
+            Node::new(Kind::Int(3), env.clone()),
+            &env,
+        );
+        lower.merge(upper);
+        let y = lower.get(&parse_path("a.y")).unwrap();
+        assert!(matches!(y.kind, Kind::Int(3)));
+        assert_eq!(y.origin.layer, Layer::Environment);
+        assert!(matches!(
+            lower.get(&parse_path("a.x")).unwrap().kind,
+            Kind::Int(1)
+        ));
+    }
+}
