@@ -44,10 +44,13 @@
 //! ```
 
 mod de;
+mod diagnose;
 mod effective;
 mod env;
+mod json;
 mod loader;
 mod node;
+mod origin;
 mod parse;
 mod problem;
 #[cfg(feature = "yaml")]
@@ -56,7 +59,7 @@ mod yaml;
 pub use effective::Effective;
 pub use env::is_secret_key;
 pub use loader::Loader;
-pub use node::{Layer, Origin};
+pub use origin::{Layer, Origin};
 pub use problem::{ConfigError, Problem, Problems, suggest};
 
 /// A configuration section: serde both ways, documented defaults, and the checks types
