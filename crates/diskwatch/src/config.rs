@@ -45,3 +45,11 @@ impl Default for DiskConfig {
         }
     }
 }
+
+/// Loaded as `[disk]` through `steadfast_core::config::Loader`, with its ranges checked.
+impl steadfast_core::config::Config for DiskConfig {
+    fn check(&self, problems: &mut steadfast_core::config::Problems) {
+        problems.nonzero_duration("interval", self.interval.get());
+        problems.nonzero_duration("prediction_window", self.prediction_window.get());
+    }
+}

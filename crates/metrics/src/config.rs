@@ -71,3 +71,25 @@ impl MetricsConfig {
     /// The recorder can hold at most this many series.
     pub const MAX_SERIES_LIMIT: usize = 262_144;
 }
+
+/// Loaded as `[metrics]` through `steadfast_core::config::Loader`, with its ranges checked.
+impl steadfast_core::config::Config for MetricsConfig {
+    fn check(&self, problems: &mut steadfast_core::config::Problems) {
+        problems.nonzero_duration("flush_interval", self.flush_interval.get());
+        if self.max_series == 0 || self.max_series > 262_144 {
+            problems.error(
+                "max_series",
+                format!(
+                    "{} is out of range for max_series: expected 1 to 262144",
+                    self.max_series
+                ),
+            );
+        }
+        if self.max_series_per_metric == 0 {
+            problems.error(
+                "max_series_per_metric",
+                "0 is out of range for max_series_per_metric: expected at least 1",
+            );
+        }
+    }
+}

@@ -272,3 +272,61 @@ impl RetryConfig {
             .then(|| RetryBudget::new(self.budget.ratio, self.budget.min_per_sec))
     }
 }
+
+/// Loaded as `[retry]` through `steadfast_core::config::Loader`: every range of
+/// [`RetryConfig::validate`], all reported at once.
+impl steadfast_core::config::Config for RetryConfig {
+    fn check(&self, problems: &mut steadfast_core::config::Problems) {
+        if !(self.multiplier.is_finite() && self.multiplier >= 1.0) {
+            problems.error(
+                "multiplier",
+                format!(
+                    "{} is out of range for multiplier: expected a number >= 1",
+                    self.multiplier
+                ),
+            );
+        }
+        problems.ratio("randomization_factor", self.randomization_factor);
+        problems.nonzero_duration("initial_interval", self.initial_interval.get());
+        if self.max_interval < self.initial_interval {
+            problems.error(
+                "max_interval",
+                format!(
+                    "{} is below initial_interval {}: expected a duration >= initial_interval",
+                    self.max_interval, self.initial_interval
+                ),
+            );
+        }
+        problems.ratio("breaker.failure_rate", self.breaker.failure_rate);
+        if self.breaker.window == 0 {
+            problems.error(
+                "breaker.window",
+                "0 is out of range for window: expected at least 1 call",
+            );
+        }
+        if self.breaker.half_open_calls == 0 {
+            problems.error(
+                "breaker.half_open_calls",
+                "0 is out of range for half_open_calls: expected at least 1 call",
+            );
+        }
+        if !(self.budget.ratio.is_finite() && self.budget.ratio >= 0.0) {
+            problems.error(
+                "budget.ratio",
+                format!(
+                    "{} is out of range for ratio: expected a number >= 0",
+                    self.budget.ratio
+                ),
+            );
+        }
+        if !(self.budget.min_per_sec.is_finite() && self.budget.min_per_sec >= 0.0) {
+            problems.error(
+                "budget.min_per_sec",
+                format!(
+                    "{} is out of range for min_per_sec: expected a number >= 0",
+                    self.budget.min_per_sec
+                ),
+            );
+        }
+    }
+}

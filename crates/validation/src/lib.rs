@@ -1,21 +1,63 @@
-//! Validating finished runs against thresholds, and data quality of FHIR NDJSON.
+//! Validating finished pipeline runs against layered thresholds.
 //!
-//! **Status: foundation only.** This crate will hold (issues "steadfast-validation (I)" and
-//! "(II)"):
+//! A run is judged by the two built-in rules of the system Steadfast replaces — each
+//! step's record count against the previous step's (`row_count_threshold`, default 0.95)
+//! and the extract step's duration (`extract_time_threshold`, default 10 minutes) — and by
+//! general rules over the run's metrics: bounds (`compare`), `ratio`s of two metrics,
+//! `required_steps`, `required_labels` (resource types present), `dead_letters`,
+//! `error_rate`, and `change` against the pipeline's previous runs (relative change or
+//! standard deviations, as Deequ's anomaly checks). Every rule has a name and a severity.
 //!
-//! - a thresholds model (row-count ratios between steps, step durations, dead letters, error
-//!   rates, change against history) loaded in layers: defaults < file < environment < flags;
-//! - `validate_run(dir, thresholds)` → a report in text, JSON, Markdown and JUnit XML, written
-//!   into the run's `validation/` directory;
-//! - streaming, parallel data-quality checks on FHIR Bulk Data NDJSON (required fields,
-//!   uniqueness, allowed values, reference integrity, counts against the bulk manifest),
-//!   reporting locations but never patient values unless asked.
-//!
-//! A validation's overall verdict is the worst of its rules:
+//! Thresholds load in layers through `steadfast_core::config` (defaults < file < profile <
+//! `STEADFAST_VALIDATION__*` < `--set`), every problem reported at once at file:line:col.
+//! Reports come as text, JSON, Markdown and JUnit XML.
 //!
 //! ```
-//! use steadfast_core::Status;
+//! use steadfast_core::config::Loader;
+//! use steadfast_core::{RunDir, RunManifest, StepRecord, Timestamp};
+//! use steadfast_validation::{Format, Thresholds, render, validate_run, write_reports};
 //!
-//! let rules = [Status::Pass, Status::Warn, Status::Pass];
-//! assert_eq!(Status::worst(rules), Status::Warn);
+//! // A finished run whose silver step lost 10% of bronze's records.
+//! let root = tempfile::tempdir()?;
+//! let run = RunDir::create(root.path(), "epic-fhir")?;
+//! let rec = steadfast_metrics::Recorder::to_run_dir(&run)?;
+//! rec.counter("bronze", "records").label("resource_type", "Patient").add(1000);
+//! rec.counter("silver", "records").add(900);
+//! rec.close()?;
+//! let mut manifest = RunManifest::new(run.id(), "epic-fhir", Timestamp::now());
+//! manifest.steps = vec![StepRecord::new("bronze", Timestamp::now()), StepRecord::new("silver", Timestamp::now())];
+//! run.write_manifest(&manifest)?;
+//!
+//! let thresholds = Thresholds::load(
+//!     &Loader::new()
+//!         .toml_str("thresholds.toml", r#"
+//!             [[rules]]
+//!             name = "patients-extracted"
+//!             metric = "bronze.records{resource_type=Patient}"
+//!             min = 500
+//!         "#)
+//!         .env_vars::<_, String, String>([]),
+//! )?;
+//! let report = validate_run(run.path(), thresholds.value())?;
+//! assert_eq!(report.exit_code(), 1); // 0.90 < 0.95
+//! println!("{}", render(&report, Format::Text, false));
+//! write_reports(&run, &report, Some(&thresholds))?;
+//! assert!(run.validation_dir().join("junit.xml").exists());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+mod error;
+mod history;
+mod render;
+mod report;
+mod rules;
+mod selector;
+mod thresholds;
+mod validate;
+
+pub use error::Error;
+pub use render::{Format, ReportPaths, color_for_stdout, render, write_reports};
+pub use report::{RuleResult, ValidationReport};
+pub use selector::{Aggregate, MetricSelector};
+pub use thresholds::{CheckKind, RuleSpec, Severity, Thresholds};
+pub use validate::{validate_run, validate_run_at};

@@ -305,7 +305,16 @@ impl Loader {
         }
         resolve_secret_files(&mut tree, &mut problems);
 
+        let before = problems.len();
         let value = deserialize::<T>(&mut tree.clone(), section, &mut problems);
+        // An array item (a rule) with a bad key is not range-checked: its other complaints
+        // would be consequences ("needs 'metric'" after "unknown key 'metirc'").
+        let tainted: Vec<String> = problems[before..]
+            .iter()
+            .filter_map(|p| p.path.as_deref())
+            .filter_map(|p| p.rsplit_once('.').map(|(parent, _)| parent.to_owned()))
+            .filter(|parent| parent.ends_with(']'))
+            .collect();
         if let Some(value) = &value {
             let mut checks = Problems::default();
             value.check(&mut checks);
@@ -314,8 +323,12 @@ impl Loader {
                     .map(|s| vec![Seg::Key(s.to_owned())])
                     .unwrap_or_default();
                 full.extend(parse_path(&path));
+                let shown = path_string(&full);
+                if tainted.iter().any(|t| shown.starts_with(&format!("{t}."))) {
+                    continue;
+                }
                 let mut problem = Problem::new(tree.blame(&full, false), message);
-                problem.path = Some(path_string(&full));
+                problem.path = Some(shown);
                 problems.push(problem);
             }
         }

@@ -35,8 +35,19 @@ fn shipped_config_is_every_section_at_its_defaults() {
         Default::default(),
         "[disk] drifted from the defaults"
     );
+    #[cfg(feature = "validation")]
+    assert_eq!(
+        section::<steadfast::validation::Thresholds>(&mut doc, "validation"),
+        Default::default(),
+        "[validation] drifted from the defaults"
+    );
     // Every section left must have an owner: a typo'd or orphaned section fails here.
-    #[cfg(all(feature = "metrics", feature = "retry", feature = "diskwatch"))]
+    #[cfg(all(
+        feature = "metrics",
+        feature = "retry",
+        feature = "diskwatch",
+        feature = "validation"
+    ))]
     assert!(
         doc.is_empty(),
         "sections without an owner in configs/steadfast.toml: {:?}",

@@ -1,0 +1,65 @@
+//! The one error type of `steadfast-validation`, and the exit code each error maps to.
+
+use std::path::PathBuf;
+
+use steadfast_core::config::ConfigError;
+
+/// Everything that stops a validation from producing a report.
+///
+/// [`exit_code`](Self::exit_code) maps each to the command-line convention: 2 for a usage or
+/// configuration error (fix the command or the thresholds), 1 when the run itself cannot
+/// pass (it has no metrics to judge).
+///
+/// ```
+/// use steadfast_validation::Error;
+/// let err = Error::RunNotFound { path: "runs/nope".into() };
+/// assert_eq!(err.exit_code(), 2);
+/// assert!(err.to_string().contains("runs/nope"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The run directory does not exist.
+    #[error("run directory {path} does not exist; pass the directory of a run (it holds run.json)")]
+    RunNotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// The directory is not a readable run, or one of its files is broken.
+    #[error(transparent)]
+    Run(#[from] steadfast_core::Error),
+    /// The run has no `metrics.ndjson`.
+    #[error(
+        "run {path} has no metrics.ndjson: nothing to validate against; record metrics with steadfast-metrics and close the recorder before validating"
+    )]
+    NoMetrics {
+        /// The run directory.
+        path: PathBuf,
+    },
+    /// The run's metrics could not be read.
+    #[error(transparent)]
+    Metrics(#[from] steadfast_metrics::Error),
+    /// The thresholds configuration is invalid (every problem, located).
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// Rules name metrics that this run never recorded (likely typos).
+    #[error("{}", .problems.join("\n"))]
+    UnknownMetrics {
+        /// One line per rule and metric, with the nearest recorded name.
+        problems: Vec<String>,
+    },
+}
+
+impl Error {
+    /// The process exit code: 2 for usage and configuration errors, 1 when the run cannot
+    /// be validated because of its own content.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::NoMetrics { .. } | Self::Metrics(_) => 1,
+            Self::RunNotFound { .. }
+            | Self::Run(_)
+            | Self::Config(_)
+            | Self::UnknownMetrics { .. } => 2,
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! A report as people and machines read it: an aligned text table (colour only when asked),
+//! JSON, Markdown for pull requests and wikis, and JUnit XML for CI servers; and writing
+//! them atomically into the run's `validation/` directory.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use steadfast_core::config::Effective;
+use steadfast_core::{RunDir, Status, atomic_write};
+
+use crate::{Error, RuleResult, Thresholds, ValidationReport};
+
+/// Output formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// An aligned table for a terminal.
+    Text,
+    /// The report as JSON (the [`ValidationReport`] serialisation).
+    Json,
+    /// A Markdown table.
+    Markdown,
+    /// JUnit XML: one test case per rule.
+    Junit,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            "markdown" | "md" => Ok(Self::Markdown),
+            "junit" => Ok(Self::Junit),
+            other => Err(format!(
+                "unknown format '{other}'; use text, json, markdown or junit"
+            )),
+        }
+    }
+}
+
+/// Whether to colour text output: on a terminal, unless `NO_COLOR` is set
+/// (<https://no-color.org>).
+pub fn color_for_stdout() -> bool {
+    use std::io::IsTerminal as _;
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "NO_COLOR is read where colour is decided"
+    )]
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stdout().is_terminal()
+}
+
+fn status_word(r: &RuleResult) -> &'static str {
+    match (r.status, r.skipped) {
+        (Status::Pass, true) => "skip",
+        (Status::Pass, false) => "pass",
+        (Status::Warn, _) => "WARN",
+        (Status::Fail, _) => "FAIL",
+    }
+}
+
+fn paint(text: &str, r: &RuleResult, color: bool) -> String {
+    if !color {
+        return text.to_owned();
+    }
+    let code = match (r.status, r.skipped) {
+        (Status::Pass, true) => "2",
+        (Status::Pass, false) => "32",
+        (Status::Warn, _) => "33",
+        (Status::Fail, _) => "1;31",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+fn summary(report: &ValidationReport) -> String {
+    let skipped = report.results.iter().filter(|r| r.skipped).count();
+    format!(
+        "{} rules: {} passed, {} warned, {} failed, {} skipped",
+        report.results.len(),
+        report.count(Status::Pass) - skipped,
+        report.count(Status::Warn),
+        report.count(Status::Fail),
+        skipped
+    )
+}
+
+/// Renders `report` in `format`; `color` applies to [`Format::Text`] only.
+///
+/// ```
+/// use steadfast_core::Timestamp;
+/// use steadfast_validation::{Format, ValidationReport, render};
+///
+/// let report = ValidationReport::new("r1", "demo", Timestamp::from_unix_secs(0), Vec::new());
+/// assert!(render(&report, Format::Text, false).contains("PASS"));
+/// assert!(render(&report, Format::Junit, false).starts_with("<?xml"));
+/// ```
+pub fn render(report: &ValidationReport, format: Format, color: bool) -> String {
+    match format {
+        Format::Text => text(report, color),
+        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+        Format::Markdown => markdown(report),
+        Format::Junit => junit(report),
+    }
+}
+
+fn verdict(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Warn => "PASS with warnings",
+        Status::Fail => "FAIL",
+    }
+}
+
+fn text(report: &ValidationReport, color: bool) -> String {
+    let mut out = format!(
+        "Validation of run {} ({}): {}\n\n",
+        report.run_id,
+        report.pipeline,
+        verdict(report.status)
+    );
+    let headers = ["STATUS", "RULE", "OBSERVED", "EXPECTED", "DETAIL"];
+    let rows: Vec<[String; 5]> = report
+        .results
+        .iter()
+        .map(|r| {
+            [
+                status_word(r).to_owned(),
+                r.name.clone(),
+                r.observed.clone(),
+                r.expected.clone(),
+                r.message.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 5], first: String| {
+        let mut s = String::from("  ");
+        s.push_str(&first);
+        s.push_str(&" ".repeat(widths[0] - cells[0].chars().count() + 2));
+        for (i, cell) in cells.iter().enumerate().skip(1) {
+            s.push_str(cell);
+            if i < 4 {
+                s.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    let _ = writeln!(out, "{}", line(headers, headers[0].to_owned()));
+    for (row, r) in rows.iter().zip(&report.results) {
+        let cells = [&*row[0], &*row[1], &*row[2], &*row[3], &*row[4]];
+        let _ = writeln!(out, "{}", line(cells, paint(&row[0], r, color)));
+    }
+    let _ = writeln!(out, "\n{}", summary(report));
+    out
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn markdown(report: &ValidationReport) -> String {
+    let mut out = format!(
+        "## Validation: {}\n\nRun `{}` of pipeline `{}`, validated {}.\n\n{}\n\n",
+        verdict(report.status),
+        report.run_id,
+        report.pipeline,
+        report.validated_at,
+        summary(report)
+    );
+    out.push_str("| Status | Rule | Observed | Expected | Detail |\n|---|---|---|---|---|\n");
+    for r in &report.results {
+        let status = match status_word(r) {
+            "FAIL" => "**FAIL**",
+            "WARN" => "**WARN**",
+            other => other,
+        };
+        let _ = writeln!(
+            out,
+            "| {status} | {} | {} | {} | {} |",
+            md_cell(&r.name),
+            md_cell(&r.observed),
+            md_cell(&r.expected),
+            md_cell(&r.message)
+        );
+    }
+    out
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn junit(report: &ValidationReport) -> String {
+    let failures = report.count(Status::Fail);
+    let skipped = report.results.iter().filter(|r| r.skipped).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"steadfast-validation\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+        report.results.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">",
+        xml(&report.run_id),
+        report.results.len(),
+        report.validated_at
+    );
+    for r in &report.results {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}.{}\" name=\"{}\"",
+            xml(&report.pipeline),
+            xml(&r.check),
+            xml(&r.name)
+        );
+        let detail = format!(
+            "observed {}, expected {}: {}",
+            r.observed, r.expected, r.message
+        );
+        match (r.status, r.skipped) {
+            (Status::Fail, _) => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    xml(&r.message),
+                    xml(&r.check),
+                    xml(&detail)
+                );
+            }
+            (Status::Warn, _) => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <system-out>WARNING: {}</system-out>\n    </testcase>",
+                    xml(&detail)
+                );
+            }
+            (Status::Pass, true) => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    xml(&r.message)
+                );
+            }
+            (Status::Pass, false) => out.push_str("/>\n"),
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// Files written by [`write_reports`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPaths {
+    /// `validation/report.json`.
+    pub json: PathBuf,
+    /// `validation/report.md`.
+    pub markdown: PathBuf,
+    /// `validation/junit.xml`.
+    pub junit: PathBuf,
+    /// `validation/thresholds.effective.toml`, when thresholds were given.
+    pub thresholds: Option<PathBuf>,
+}
+
+/// Writes the report as JSON, Markdown and JUnit XML into the run's `validation/`
+/// directory, and the effective thresholds (with their origins, secrets redacted) when
+/// given. Each file is written atomically: a reader sees the old file or the new one.
+///
+/// # Errors
+/// [`Error::Run`] naming the file that could not be written.
+pub fn write_reports(
+    run: &RunDir,
+    report: &ValidationReport,
+    thresholds: Option<&Effective<Thresholds>>,
+) -> Result<ReportPaths, Error> {
+    let dir = run.validation_dir();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| steadfast_core::Error::io("create directory", &dir, e))?;
+    let paths = ReportPaths {
+        json: dir.join("report.json"),
+        markdown: dir.join("report.md"),
+        junit: dir.join("junit.xml"),
+        thresholds: thresholds.map(|_| run.thresholds_effective_path()),
+    };
+    if let (Some(effective), Some(path)) = (thresholds, &paths.thresholds) {
+        effective.write(path)?;
+    }
+    atomic_write(&paths.json, render(report, Format::Json, false))?;
+    atomic_write(&paths.markdown, render(report, Format::Markdown, false))?;
+    atomic_write(&paths.junit, render(report, Format::Junit, false))?;
+    Ok(paths)
+}

@@ -1,0 +1,11 @@
+//! Integration tests of `steadfast-validation`: real run directories on disk, real metrics
+//! files written by steadfast-metrics, thresholds loaded through the layered loader.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking; helpers outside #[test] too"
+)]
+
+mod config_errors;
+mod fixture;
+mod reports;
+mod runs;
