@@ -1,11 +1,16 @@
 //! The `steadfast` command line: the operator's front end to the Steadfast crates.
 
+mod validate;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Exit code: everything passed (or only warned).
 const EXIT_OK: u8 = 0;
+/// Exit code: a check failed.
+const EXIT_FAIL: u8 = 1;
 /// Exit code: a usage or configuration error (also what clap uses for bad arguments).
 const EXIT_USAGE: u8 = 2;
 
@@ -20,6 +25,20 @@ struct Cli {
     command: Command,
 }
 
+/// Configuration layers shared by commands that read configuration.
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    /// Configuration file (TOML, JSON or YAML, by extension).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Profile overlay: reads FILE's sibling `<name>.<PROFILE>.<ext>` over FILE.
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
+    /// Override one key, highest precedence (repeatable): `--set row_count_threshold=0.9`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the demo pipeline: a mock FHIR server, bronze/silver/gold steps, metrics,
@@ -27,7 +46,34 @@ enum Command {
     Demo {
         /// Where the demo's run directories go.
         #[arg(long, default_value = "runs", value_name = "DIR")]
-        runs_root: std::path::PathBuf,
+        runs_root: PathBuf,
+    },
+    /// Validate a finished run against thresholds; write reports into its validation/.
+    ///
+    /// Thresholds come from built-in defaults < --config < STEADFAST_VALIDATION__* <
+    /// --set and the two threshold flags. Exit 0 pass or warn, 1 fail, 2 usage error.
+    ValidateRun(validate::ValidateRunArgs),
+    /// Work with configuration files.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check a steadfast.toml (every section): report every problem at once, each at
+    /// file:line:col; print the effective configuration with --show.
+    Check {
+        /// The file to check.
+        file: PathBuf,
+        /// Profile overlay, as for other commands.
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
+        /// Override one key (repeatable), as for other commands.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print the effective configuration, each value with its origin, secrets redacted.
+        #[arg(long)]
+        show: bool,
     },
 }
 
@@ -57,5 +103,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             );
             Ok(EXIT_OK)
         }
+        Command::ValidateRun(args) => Ok(validate::validate_run(&args)),
+        Command::Config(ConfigCommand::Check {
+            file,
+            profile,
+            set,
+            show,
+        }) => Ok(validate::config_check(
+            &file,
+            profile.as_deref(),
+            &set,
+            show,
+        )),
     }
 }

@@ -77,6 +77,9 @@ fn duration_error(text: &str, reason: impl Into<String>) -> Error {
     if let Some(i) = reason.find(", supported units") {
         reason.truncate(i);
     }
+    if reason.starts_with("expected number at") {
+        "it does not start with a number".clone_into(&mut reason);
+    }
     Error::InvalidDuration {
         text: text.to_owned(),
         reason,

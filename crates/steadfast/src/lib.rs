@@ -63,6 +63,9 @@ pub use steadfast_perf_profiler as perf_profiler;
 #[doc(inline)]
 pub use steadfast_healthcheck as healthcheck;
 
+mod settings;
+pub use settings::Settings;
+
 /// The names most pipelines use, for `use steadfast::prelude::*`.
 pub mod prelude {
     pub use steadfast_core::{

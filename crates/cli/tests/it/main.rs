@@ -6,7 +6,9 @@
 
 use std::process::Command;
 
-fn steadfast(args: &[&str]) -> std::process::Output {
+mod validate;
+
+pub(crate) fn steadfast(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_steadfast"))
         .args(args)
         .env("NO_COLOR", "1")

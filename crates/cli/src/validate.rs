@@ -1,0 +1,112 @@
+//! `steadfast validate-run` and `steadfast config check`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use steadfast::run::config::Loader;
+use steadfast::validation::{self, Format, Thresholds};
+
+use crate::{ConfigArgs, EXIT_OK, EXIT_USAGE};
+
+/// Arguments of `validate-run`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateRunArgs {
+    /// The run directory (holds run.json and metrics.ndjson).
+    #[arg(long, value_name = "DIR")]
+    run_dir: PathBuf,
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Minimum records of each step over the previous step's, 0..1 (row_count_threshold).
+    #[arg(long, value_name = "RATIO")]
+    row_count_threshold: Option<String>,
+    /// Longest the extract step may take, like `600s` or `10m` (extract_time_threshold).
+    #[arg(long, value_name = "DURATION")]
+    extract_time_threshold: Option<String>,
+    /// Report format on stdout.
+    #[arg(long, value_name = "FORMAT", default_value = "text",
+          value_parser = ["text", "json", "markdown", "junit"])]
+    format: String,
+    /// Do not write reports into the run's validation/ directory.
+    #[arg(long)]
+    no_write: bool,
+}
+
+fn loader(config: Option<&Path>, profile: Option<&str>, set: &[String]) -> Loader {
+    let mut loader = Loader::new().profile(profile);
+    if let Some(file) = config {
+        loader = loader.file(file);
+    }
+    for assignment in set {
+        loader = loader.set(assignment);
+    }
+    loader
+}
+
+pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
+    let mut loader = loader(
+        args.config.config.as_deref(),
+        args.config.profile.as_deref(),
+        &args.config.set,
+    );
+    // A seed threshold flag is a `--set` for its key, credited to the flag.
+    if let Some(ratio) = &args.row_count_threshold {
+        loader = loader.set_value("row_count_threshold", ratio, "--row-count-threshold");
+    }
+    if let Some(duration) = &args.extract_time_threshold {
+        // The seed took plain seconds (`600`); a unit is also accepted (`10m`).
+        loader = loader.set_value(
+            "extract_time_threshold",
+            format!("\"{duration}\""),
+            "--extract-time-threshold",
+        );
+    }
+    let thresholds = match Thresholds::load(&loader) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: invalid thresholds\n{e}");
+            return EXIT_USAGE;
+        }
+    };
+    let report = match validation::validate_run(&args.run_dir, thresholds.value()) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+        }
+    };
+    if !args.no_write {
+        let written = steadfast::run::RunDir::open(&args.run_dir)
+            .map_err(validation::Error::from)
+            .and_then(|run| validation::write_reports(&run, &report, Some(&thresholds)));
+        if let Err(e) = written {
+            eprintln!("error: cannot write the reports: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    let format: Format = args.format.parse().unwrap_or(Format::Text);
+    let color = format == Format::Text && validation::color_for_stdout();
+    print!("{}", validation::render(&report, format, color));
+    u8::try_from(report.exit_code()).unwrap_or(crate::EXIT_FAIL)
+}
+
+pub(crate) fn config_check(file: &Path, profile: Option<&str>, set: &[String], show: bool) -> u8 {
+    match steadfast::Settings::load(&loader(Some(file), profile, set)) {
+        Ok(effective) => {
+            if show {
+                print!("{}", effective.to_toml());
+            } else {
+                println!("{}: ok", file.display());
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            let n = e.problems().len();
+            eprintln!(
+                "error: {n} problem{} in the configuration",
+                if n == 1 { "" } else { "s" }
+            );
+            EXIT_USAGE
+        }
+    }
+}

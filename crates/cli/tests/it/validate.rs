@@ -1,0 +1,153 @@
+//! `steadfast validate-run` and `steadfast config check` end to end, on real run
+//! directories written by the library.
+
+use steadfast::metrics::Recorder;
+use steadfast::run::{RunDir, RunManifest, RunState, StepRecord, Timestamp};
+
+use crate::steadfast;
+
+const T0: u64 = 1_759_276_800;
+
+/// A finished run: bronze 1000 records in 700 s, silver 940.
+fn seed_run(root: &std::path::Path) -> RunDir {
+    let run = RunDir::create_at(root, "epic", Timestamp::from_unix_secs(T0)).unwrap();
+    let rec = Recorder::to_run_dir(&run).unwrap();
+    rec.counter("bronze", "records")
+        .label("resource_type", "Patient")
+        .add(1000);
+    rec.counter("silver", "records")
+        .label("resource_type", "Patient")
+        .add(940);
+    rec.close().unwrap();
+    let mut manifest = RunManifest::new(run.id(), "epic", Timestamp::from_unix_secs(T0));
+    let mut bronze = StepRecord::new("bronze", Timestamp::from_unix_secs(T0));
+    bronze.finished = Some(Timestamp::from_unix_secs(T0 + 700));
+    let mut silver = StepRecord::new("silver", Timestamp::from_unix_secs(T0 + 700));
+    silver.finished = Some(Timestamp::from_unix_secs(T0 + 710));
+    manifest.steps = vec![bronze, silver];
+    manifest.state = RunState::Finished;
+    run.write_manifest(&manifest).unwrap();
+    run
+}
+
+fn text(bytes: &[u8], run: &RunDir, root: &std::path::Path) -> String {
+    String::from_utf8(bytes.to_vec())
+        .unwrap()
+        .replace(run.id(), "<run>")
+        .replace(&root.display().to_string(), "<root>")
+}
+
+#[test]
+fn seed_thresholds_fail_and_flags_loosen_them() {
+    let root = tempfile::tempdir().unwrap();
+    let run = seed_run(root.path());
+    let dir = run.path().to_str().unwrap();
+
+    let out = steadfast(&["validate-run", "--run-dir", dir]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(text(&out.stdout, &run, root.path()));
+    for file in [
+        "report.json",
+        "report.md",
+        "junit.xml",
+        "thresholds.effective.toml",
+    ] {
+        assert!(
+            run.validation_dir().join(file).is_file(),
+            "{file} not written"
+        );
+    }
+
+    // The seed's invocation: a ratio and plain seconds.
+    let out = steadfast(&[
+        "validate-run",
+        "--run-dir",
+        dir,
+        "--row-count-threshold",
+        "0.9",
+        "--extract-time-threshold",
+        "720",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("\"status\": \"pass\"")
+    );
+    let effective = std::fs::read_to_string(run.thresholds_effective_path()).unwrap();
+    assert!(
+        effective.contains("row_count_threshold = 0.9"),
+        "{effective}"
+    );
+    assert!(effective.contains("# --row-count-threshold"), "{effective}");
+}
+
+#[test]
+fn bad_input_exits_2_with_the_place_and_the_fix() {
+    let root = tempfile::tempdir().unwrap();
+    let run = seed_run(root.path());
+    let dir = run.path().to_str().unwrap();
+    let thresholds = root.path().join("custom_thresholds.json");
+    std::fs::File::create(&thresholds).unwrap();
+    steadfast::run::atomic_write(
+        &thresholds,
+        "{\n  \"row_count_treshold\": 0.9,\n  \"extract_time_threshold\": \"soon\"\n}\n",
+    )
+    .unwrap();
+
+    let out = steadfast(&[
+        "validate-run",
+        "--run-dir",
+        dir,
+        "--config",
+        thresholds.to_str().unwrap(),
+        "--set",
+        "row_count_threshold=2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(text(&out.stderr, &run, root.path()));
+
+    let missing = root.path().join("epic-nope");
+    let out = steadfast(&["validate-run", "--run-dir", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("does not exist")
+    );
+}
+
+#[test]
+fn config_check_reports_every_section_problem() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/steadfast.toml");
+    let out = steadfast(&["config", "check", shipped]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let root = tempfile::tempdir().unwrap();
+    let file = root.path().join("steadfast.yaml");
+    steadfast::run::atomic_write(&file, "retry:\n  multiplier: 0.5\n  breaker:\n    enabled: yes\nvalidaton:\n  row_count_threshold: 0.9\n").unwrap();
+    let out = steadfast(&[
+        "config",
+        "check",
+        file.to_str().unwrap(),
+        "--set",
+        "disk.interval=0s",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let shown = String::from_utf8(out.stderr)
+        .unwrap()
+        .replace(&root.path().display().to_string(), "<root>");
+    insta::assert_snapshot!(shown);
+}

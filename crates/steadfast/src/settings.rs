@@ -1,0 +1,66 @@
+//! [`Settings`]: every crate's section composed into one `steadfast.toml`, loaded through
+//! `steadfast_core::config` like each section alone.
+
+use serde::{Deserialize, Serialize};
+use steadfast_core::config::{Config, ConfigError, Effective, Loader, Problems};
+
+/// The whole `steadfast.toml`: one field per enabled crate's section. An unknown section
+/// is an error that names the nearest known one.
+///
+/// ```
+/// use steadfast::Settings;
+/// use steadfast_core::config::Loader;
+///
+/// let loader = Loader::new()
+///     .toml_str("steadfast.toml", "[validation]\nrow_count_threshold = 0.9\n")
+///     .env_vars::<_, String, String>([]);
+/// let settings = Settings::load(&loader)?;
+/// # #[cfg(feature = "validation")]
+/// assert_eq!(settings.value().validation.row_count_threshold, 0.9);
+///
+/// let typo = Loader::new().toml_str("s.toml", "[validaton]\n").env_vars::<_, String, String>([]);
+/// # #[cfg(feature = "validation")]
+/// assert!(Settings::load(&typo).unwrap_err().to_string().contains("did you mean 'validation'?"));
+/// # Ok::<(), steadfast_core::config::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Settings {
+    /// `[metrics]`.
+    #[cfg(feature = "metrics")]
+    pub metrics: steadfast_metrics::MetricsConfig,
+    /// `[retry]`.
+    #[cfg(feature = "retry")]
+    pub retry: steadfast_retry::RetryConfig,
+    /// `[disk]`.
+    #[cfg(feature = "diskwatch")]
+    pub disk: steadfast_diskwatch::DiskConfig,
+    /// `[validation]`.
+    #[cfg(feature = "validation")]
+    pub validation: steadfast_validation::Thresholds,
+}
+
+impl Settings {
+    /// Loads every section through `loader`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] with every problem in every section, each located.
+    pub fn load(loader: &Loader) -> Result<Effective<Self>, ConfigError> {
+        loader.load()
+    }
+}
+
+impl Config for Settings {
+    fn check(&self, problems: &mut Problems) {
+        #[cfg(feature = "metrics")]
+        problems.nested("metrics", |p| self.metrics.check(p));
+        #[cfg(feature = "retry")]
+        problems.nested("retry", |p| self.retry.check(p));
+        #[cfg(feature = "diskwatch")]
+        problems.nested("disk", |p| self.disk.check(p));
+        #[cfg(feature = "validation")]
+        problems.nested("validation", |p| self.validation.check(p));
+        let _ = problems;
+    }
+}
