@@ -142,79 +142,77 @@ impl Default for BudgetConfig {
     }
 }
 
-fn check(
-    ok: bool,
-    key: &'static str,
-    value: impl ToString,
-    expected: &'static str,
-) -> Result<(), Error> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidConfig {
-            key,
-            value: value.to_string(),
-            expected,
-        })
-    }
-}
-
 impl RetryConfig {
     /// Checks every value's range.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the first key out of range and what is allowed.
     pub fn validate(&self) -> Result<(), Error> {
-        check(
-            self.multiplier.is_finite() && self.multiplier >= 1.0,
-            "multiplier",
-            self.multiplier,
-            "a number ≥ 1",
-        )?;
-        check(
-            (0.0..=1.0).contains(&self.randomization_factor),
-            "randomization_factor",
-            self.randomization_factor,
-            "a number between 0 and 1",
-        )?;
-        check(
-            !self.initial_interval.get().is_zero(),
-            "initial_interval",
-            self.initial_interval,
-            "a duration > 0",
-        )?;
-        check(
-            self.max_interval >= self.initial_interval,
-            "max_interval",
-            self.max_interval,
-            "a duration ≥ initial_interval",
-        )?;
+        match self.ranges().into_iter().find(|r| !r.ok) {
+            Some(r) => Err(Error::InvalidConfig {
+                key: r.key,
+                value: r.value,
+                expected: r.expected,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Every range this section must keep, judged: the one list behind both
+    /// [`RetryConfig::validate`] (first failure) and `Config::check` (all failures).
+    fn ranges(&self) -> [Range; 9] {
         let b = &self.breaker;
-        check(
-            (0.0..=1.0).contains(&b.failure_rate),
-            "breaker.failure_rate",
-            b.failure_rate,
-            "a number between 0 and 1",
-        )?;
-        check(b.window > 0, "breaker.window", b.window, "at least 1 call")?;
-        check(
-            b.half_open_calls > 0,
-            "breaker.half_open_calls",
-            b.half_open_calls,
-            "at least 1 call",
-        )?;
-        check(
-            self.budget.ratio.is_finite() && self.budget.ratio >= 0.0,
-            "budget.ratio",
-            self.budget.ratio,
-            "a number ≥ 0",
-        )?;
-        check(
-            self.budget.min_per_sec.is_finite() && self.budget.min_per_sec >= 0.0,
-            "budget.min_per_sec",
-            self.budget.min_per_sec,
-            "a number ≥ 0",
-        )
+        [
+            Range::new(
+                self.multiplier.is_finite() && self.multiplier >= 1.0,
+                "multiplier",
+                self.multiplier,
+                "a number ≥ 1",
+            ),
+            Range::new(
+                (0.0..=1.0).contains(&self.randomization_factor),
+                "randomization_factor",
+                self.randomization_factor,
+                "a number between 0 and 1",
+            ),
+            Range::new(
+                !self.initial_interval.get().is_zero(),
+                "initial_interval",
+                self.initial_interval,
+                "a duration > 0",
+            ),
+            Range::new(
+                self.max_interval >= self.initial_interval,
+                "max_interval",
+                self.max_interval,
+                "a duration ≥ initial_interval",
+            ),
+            Range::new(
+                (0.0..=1.0).contains(&b.failure_rate),
+                "breaker.failure_rate",
+                b.failure_rate,
+                "a number between 0 and 1",
+            ),
+            Range::new(b.window > 0, "breaker.window", b.window, "at least 1 call"),
+            Range::new(
+                b.half_open_calls > 0,
+                "breaker.half_open_calls",
+                b.half_open_calls,
+                "at least 1 call",
+            ),
+            Range::new(
+                self.budget.ratio.is_finite() && self.budget.ratio >= 0.0,
+                "budget.ratio",
+                self.budget.ratio,
+                "a number ≥ 0",
+            ),
+            Range::new(
+                self.budget.min_per_sec.is_finite() && self.budget.min_per_sec >= 0.0,
+                "budget.min_per_sec",
+                self.budget.min_per_sec,
+                "a number ≥ 0",
+            ),
+        ]
     }
 
     /// The policy this section describes, without breaker or budget (those are shared
@@ -273,58 +271,36 @@ impl RetryConfig {
     }
 }
 
+/// One range check of a key: whether it holds, and what to say when it does not.
+struct Range {
+    ok: bool,
+    key: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+impl Range {
+    fn new(ok: bool, key: &'static str, value: impl ToString, expected: &'static str) -> Self {
+        Self {
+            ok,
+            key,
+            value: value.to_string(),
+            expected,
+        }
+    }
+}
+
 /// Loaded as `[retry]` through `steadfast_core::config::Loader`: every range of
 /// [`RetryConfig::validate`], all reported at once.
 impl steadfast_core::config::Config for RetryConfig {
     fn check(&self, problems: &mut steadfast_core::config::Problems) {
-        if !(self.multiplier.is_finite() && self.multiplier >= 1.0) {
+        for r in self.ranges().into_iter().filter(|r| !r.ok) {
+            let leaf = r.key.rsplit('.').next().unwrap_or(r.key);
             problems.error(
-                "multiplier",
+                r.key,
                 format!(
-                    "{} is out of range for multiplier: expected a number >= 1",
-                    self.multiplier
-                ),
-            );
-        }
-        problems.ratio("randomization_factor", self.randomization_factor);
-        problems.nonzero_duration("initial_interval", self.initial_interval.get());
-        if self.max_interval < self.initial_interval {
-            problems.error(
-                "max_interval",
-                format!(
-                    "{} is below initial_interval {}: expected a duration >= initial_interval",
-                    self.max_interval, self.initial_interval
-                ),
-            );
-        }
-        problems.ratio("breaker.failure_rate", self.breaker.failure_rate);
-        if self.breaker.window == 0 {
-            problems.error(
-                "breaker.window",
-                "0 is out of range for window: expected at least 1 call",
-            );
-        }
-        if self.breaker.half_open_calls == 0 {
-            problems.error(
-                "breaker.half_open_calls",
-                "0 is out of range for half_open_calls: expected at least 1 call",
-            );
-        }
-        if !(self.budget.ratio.is_finite() && self.budget.ratio >= 0.0) {
-            problems.error(
-                "budget.ratio",
-                format!(
-                    "{} is out of range for ratio: expected a number >= 0",
-                    self.budget.ratio
-                ),
-            );
-        }
-        if !(self.budget.min_per_sec.is_finite() && self.budget.min_per_sec >= 0.0) {
-            problems.error(
-                "budget.min_per_sec",
-                format!(
-                    "{} is out of range for min_per_sec: expected a number >= 0",
-                    self.budget.min_per_sec
+                    "{} is out of range for {leaf}: expected {}",
+                    r.value, r.expected
                 ),
             );
         }
