@@ -19,9 +19,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Timestamp(SystemTime);
 
 impl Timestamp {
-    /// The current time, from the system clock.
+    /// The current time, from the system clock, to the millisecond — the precision every
+    /// file writes — so a timestamp survives a write and a read unchanged.
     pub fn now() -> Self {
-        Self(SystemTime::now())
+        let since = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let millis = Duration::from_millis(u64::try_from(since.as_millis()).unwrap_or(u64::MAX));
+        Self(UNIX_EPOCH + millis)
     }
 
     /// Wraps a [`SystemTime`].

@@ -39,6 +39,9 @@ pub struct Settings {
     /// `[validation]`.
     #[cfg(feature = "validation")]
     pub validation: steadfast_validation::Thresholds,
+    /// `[profiler]`.
+    #[cfg(feature = "perf-profiler")]
+    pub profiler: steadfast_perf_profiler::ProfilerConfig,
 }
 
 impl Settings {
@@ -61,6 +64,8 @@ impl Config for Settings {
         problems.nested("disk", |p| self.disk.check(p));
         #[cfg(feature = "validation")]
         problems.nested("validation", |p| self.validation.check(p));
+        #[cfg(feature = "perf-profiler")]
+        problems.nested("profiler", |p| self.profiler.check(p));
         let _ = problems;
     }
 }

@@ -41,12 +41,19 @@ fn shipped_config_is_every_section_at_its_defaults() {
         Default::default(),
         "[validation] drifted from the defaults"
     );
+    #[cfg(feature = "perf-profiler")]
+    assert_eq!(
+        section::<steadfast::perf_profiler::ProfilerConfig>(&mut doc, "profiler"),
+        Default::default(),
+        "[profiler] drifted from the defaults"
+    );
     // Every section left must have an owner: a typo'd or orphaned section fails here.
     #[cfg(all(
         feature = "metrics",
         feature = "retry",
         feature = "diskwatch",
-        feature = "validation"
+        feature = "validation",
+        feature = "perf-profiler"
     ))]
     assert!(
         doc.is_empty(),

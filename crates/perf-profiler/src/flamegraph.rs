@@ -1,0 +1,155 @@
+//! Folded stacks and a self-contained SVG flame graph from the call paths a profiler at
+//! [`Level::Detailed`](crate::Level::Detailed) keeps (feature `flamegraph`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::PoisonError;
+
+use crate::Profiler;
+
+impl Profiler {
+    /// Call paths in Brendan Gregg's folded format, `outer;inner self_ns` per line, sorted;
+    /// feed it to `inferno-flamegraph` or `flamegraph.pl`, or use [`Profiler::flamegraph_svg`].
+    /// Empty unless the profiler ran at [`Level::Detailed`](crate::Level::Detailed).
+    ///
+    /// ```
+    /// use steadfast_perf_profiler::{Level, Profiler, SampleRate};
+    ///
+    /// let p = Profiler::builder().level(Level::Detailed).sample_rate(SampleRate::Always).build();
+    /// {
+    ///     let _a = p.span("transform");
+    ///     let _b = p.span("parse");
+    /// }
+    /// let folded = p.folded_stacks();
+    /// assert!(folded.contains("transform;parse "));
+    /// ```
+    pub fn folded_stacks(&self) -> String {
+        let names = self
+            .shared
+            .names
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .names
+            .clone();
+        let paths = self
+            .shared
+            .paths
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut lines: Vec<String> = paths
+            .iter()
+            .filter(|(_, ns)| **ns > 0)
+            .map(|(path, ns)| {
+                let frames: Vec<&str> = path
+                    .iter()
+                    .map(|id| names.get(*id as usize).map_or("?", |n| &**n))
+                    .collect();
+                format!("{} {ns}", frames.join(";"))
+            })
+            .collect();
+        lines.sort();
+        let mut out = lines.join("\n");
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A flame graph of [`folded_stacks`](Self::folded_stacks) as a standalone SVG: one
+    /// rectangle per frame, width proportional to time, a tooltip with the time and share.
+    pub fn flamegraph_svg(&self) -> String {
+        svg(&self.folded_stacks())
+    }
+}
+
+#[derive(Default)]
+struct Node {
+    total: u64,
+    children: BTreeMap<String, Self>,
+}
+
+/// Renders folded stacks as an SVG flame graph.
+fn svg(folded: &str) -> String {
+    let mut root = Node::default();
+    for line in folded.lines() {
+        let Some((stack, ns)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(ns) = ns.parse::<u64>() else { continue };
+        root.total += ns;
+        let mut node = &mut root;
+        for frame in stack.split(';') {
+            node = node.children.entry(frame.to_owned()).or_default();
+            node.total += ns;
+        }
+    }
+    const WIDTH: f64 = 1200.0;
+    const ROW: f64 = 18.0;
+    let depth = max_depth(&root);
+    #[allow(clippy::cast_precision_loss, reason = "pixel arithmetic")]
+    let height = (depth as f64 + 1.0) * ROW + 30.0;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" font-family=\"monospace\" font-size=\"12\">\n\
+         <text x=\"4\" y=\"16\">steadfast flame graph (self time by call path)</text>\n"
+    );
+    #[allow(clippy::cast_precision_loss, reason = "pixel arithmetic")]
+    let scale = if root.total == 0 {
+        0.0
+    } else {
+        WIDTH / root.total as f64
+    };
+    draw(&mut out, &root, 0.0, 0, scale, height, root.total);
+    out.push_str("</svg>\n");
+    out
+}
+
+fn max_depth(node: &Node) -> usize {
+    node.children
+        .values()
+        .map(|c| 1 + max_depth(c))
+        .max()
+        .unwrap_or(0)
+}
+
+fn draw(out: &mut String, node: &Node, x: f64, level: usize, scale: f64, height: f64, all: u64) {
+    let mut cursor = x;
+    for (name, child) in &node.children {
+        #[allow(clippy::cast_precision_loss, reason = "pixel arithmetic")]
+        let (w, y) = (
+            child.total as f64 * scale,
+            height - (level as f64 + 1.0) * 18.0,
+        );
+        #[allow(clippy::cast_precision_loss, reason = "a share")]
+        let share = if all == 0 {
+            0.0
+        } else {
+            child.total as f64 / all as f64 * 100.0
+        };
+        let name_xml = name
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        // Warm colours vary with the name, as flamegraph.pl does.
+        let hue = name
+            .bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+            % 55;
+        let _ = writeln!(
+            out,
+            "<g><title>{name_xml} ({}, {share:.1}%)</title><rect x=\"{cursor:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"17\" fill=\"hsl({hue},85%,60%)\"/>{}</g>",
+            crate::fmt_ns(child.total),
+            if w > 40.0 {
+                format!(
+                    "<text x=\"{:.1}\" y=\"{:.1}\">{name_xml}</text>",
+                    cursor + 3.0,
+                    y + 13.0
+                )
+            } else {
+                String::new()
+            }
+        );
+        draw(out, child, cursor, level + 1, scale, height, all);
+        cursor += w;
+    }
+}

@@ -1,0 +1,288 @@
+//! [`Snapshot`]: every component's counts, estimated times and percentiles at one moment,
+//! merged from all threads; written as a run's `profile.json` and shown as a text table.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::PoisonError;
+
+use serde::{Deserialize, Serialize};
+use steadfast_core::Timestamp;
+
+use crate::Error;
+use crate::histogram::Histogram;
+use crate::profiler::Profiler;
+use crate::shard::Totals;
+
+/// The `profile.json` format this build writes and reads.
+pub const PROFILE_FORMAT_VERSION: u32 = 1;
+
+/// One component in a snapshot. Times are nanoseconds; `total_ns` and `self_ns` are
+/// estimates (sampled sums scaled by calls / sampled), percentiles are of timed calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentStats {
+    /// The component's name.
+    pub name: String,
+    /// Calls, exact.
+    pub calls: u64,
+    /// Calls that were timed.
+    pub sampled: u64,
+    /// Estimated time in the component, children included.
+    pub total_ns: u64,
+    /// Estimated time in the component itself, timed children excluded.
+    pub self_ns: u64,
+    /// Mean of timed calls.
+    pub mean_ns: u64,
+    /// Median of timed calls.
+    pub p50_ns: u64,
+    /// 90th percentile.
+    pub p90_ns: u64,
+    /// 95th percentile.
+    pub p95_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// Longest timed call.
+    pub max_ns: u64,
+    /// Share of all components' self time, 0..1.
+    pub share: f64,
+    /// Non-empty histogram buckets `(index, count)` of timed calls.
+    pub histogram: Vec<(u32, u64)>,
+    /// A uniform sample of timed durations, for baseline comparisons.
+    pub samples: Vec<u64>,
+}
+
+impl ComponentStats {
+    /// The histogram of timed calls.
+    pub fn histogram(&self) -> Histogram {
+        Histogram::from_sparse(&self.histogram)
+    }
+}
+
+/// Every component at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// [`PROFILE_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// When it was taken.
+    pub taken_at: Timestamp,
+    /// Nanoseconds since the profiler was built.
+    pub elapsed_ns: u64,
+    /// Components, largest self time first.
+    pub components: Vec<ComponentStats>,
+    /// Process memory, when a sampler ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<crate::MemoryStats>,
+}
+
+impl Snapshot {
+    /// The component called `name`.
+    pub fn component(&self, name: &str) -> Option<&ComponentStats> {
+        self.components.iter().find(|c| c.name == name)
+    }
+
+    /// Writes the snapshot as JSON, atomically (a run's `profile.json`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be written.
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Json {
+            path: path.as_ref().to_path_buf(),
+            message: e.to_string(),
+        })?;
+        steadfast_core::atomic_write(path, json).map_err(Error::Io)
+    }
+
+    /// Reads a snapshot written by [`write`](Self::write).
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Json`] with line and column, or [`Error::FormatVersion`] for
+    /// a file from another format version.
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Io(steadfast_core::Error::io("read", path, e)))?;
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: Option<u32>,
+        }
+        let version: Version = serde_json::from_str(&text).map_err(|e| Error::Json {
+            path: path.to_path_buf(),
+            message: format!("line {} column {}: {e}", e.line(), e.column()),
+        })?;
+        if version.format_version != Some(PROFILE_FORMAT_VERSION) {
+            return Err(Error::FormatVersion {
+                path: path.to_path_buf(),
+                found: version
+                    .format_version
+                    .map_or_else(|| "none".to_owned(), |v| v.to_string()),
+            });
+        }
+        serde_json::from_str(&text).map_err(|e| Error::Json {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// An aligned text table: calls, sampled, estimated total and self, share, mean, p50,
+    /// p95, p99, max.
+    pub fn to_text(&self) -> String {
+        let headers = [
+            "COMPONENT",
+            "CALLS",
+            "TIMED",
+            "TOTAL",
+            "SELF",
+            "SHARE",
+            "MEAN",
+            "P50",
+            "P95",
+            "P99",
+            "MAX",
+        ];
+        let rows: Vec<Vec<String>> = self
+            .components
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.calls.to_string(),
+                    c.sampled.to_string(),
+                    fmt_ns(c.total_ns),
+                    fmt_ns(c.self_ns),
+                    format!("{:.1}%", c.share * 100.0),
+                    fmt_ns(c.mean_ns),
+                    fmt_ns(c.p50_ns),
+                    fmt_ns(c.p95_ns),
+                    fmt_ns(c.p99_ns),
+                    fmt_ns(c.max_ns),
+                ]
+            })
+            .collect();
+        let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |out: &mut String, cells: &[&str]| {
+            let mut s = String::new();
+            for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+                if i == 0 {
+                    let _ = write!(s, "{cell:<w$}");
+                } else {
+                    let _ = write!(s, "  {cell:>w$}");
+                }
+            }
+            out.push_str(s.trim_end());
+            out.push('\n');
+        };
+        line(&mut out, &headers);
+        for row in &rows {
+            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            line(&mut out, &cells);
+        }
+        out
+    }
+}
+
+/// Shows nanoseconds with a unit: `850ns`, `12.4µs`, `3.20ms`, `1.50s`.
+pub fn fmt_ns(ns: u64) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "display only")]
+    let x = ns as f64;
+    if ns < 1_000 {
+        format!("{ns}ns")
+    } else if ns < 1_000_000 {
+        format!("{:.1}µs", x / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.2}ms", x / 1e6)
+    } else {
+        format!("{:.2}s", x / 1e9)
+    }
+}
+
+/// Scales a sampled sum to all calls.
+fn estimate(sum: u64, calls: u64, sampled: u64) -> u64 {
+    if sampled == 0 {
+        return 0;
+    }
+    let v = u128::from(sum) * u128::from(calls) / u128::from(sampled);
+    u64::try_from(v).unwrap_or(u64::MAX)
+}
+
+impl Profiler {
+    /// Every component's statistics now, merged from all threads.
+    pub fn snapshot(&self) -> Snapshot {
+        let names = self
+            .shared
+            .names
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .names
+            .clone();
+        let mut totals: Vec<Totals> = self
+            .shared
+            .retired
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        totals.resize_with(names.len().max(totals.len()), Totals::default);
+        let shards = self
+            .shared
+            .shards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for (comp, shard) in shards {
+            if let Some(t) = totals.get_mut(comp as usize) {
+                shard.read_into(t);
+            }
+        }
+        let mut components: Vec<ComponentStats> = names
+            .iter()
+            .zip(&totals)
+            .filter(|(_, t)| t.calls > 0)
+            .map(|(name, t)| stats(name, t))
+            .collect();
+        let all_self: u64 = components.iter().map(|c| c.self_ns).sum();
+        for c in &mut components {
+            #[allow(clippy::cast_precision_loss, reason = "a ratio")]
+            let share = if all_self == 0 {
+                0.0
+            } else {
+                c.self_ns as f64 / all_self as f64
+            };
+            c.share = share;
+        }
+        components.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| a.name.cmp(&b.name)));
+        Snapshot {
+            format_version: PROFILE_FORMAT_VERSION,
+            taken_at: Timestamp::now(),
+            elapsed_ns: self.elapsed_ns(),
+            components,
+            memory: crate::memory::latest(self),
+        }
+    }
+}
+
+fn stats(name: &str, t: &Totals) -> ComponentStats {
+    let h = &t.hist;
+    let mut samples = t.samples.clone();
+    samples.sort_unstable();
+    ComponentStats {
+        name: name.to_owned(),
+        calls: t.calls,
+        sampled: t.sampled,
+        total_ns: estimate(t.total_ns, t.calls, t.sampled),
+        self_ns: estimate(t.self_ns, t.calls, t.sampled),
+        mean_ns: t.total_ns.checked_div(t.sampled).unwrap_or(0),
+        // A bucket's midpoint can lie past the largest value seen; never report beyond it.
+        p50_ns: h.percentile(0.50).min(t.max_ns),
+        p90_ns: h.percentile(0.90).min(t.max_ns),
+        p95_ns: h.percentile(0.95).min(t.max_ns),
+        p99_ns: h.percentile(0.99).min(t.max_ns),
+        max_ns: t.max_ns,
+        share: 0.0,
+        histogram: h.sparse(),
+        samples,
+    }
+}
