@@ -12,6 +12,13 @@ const MAX_LINES: usize = 400;
 /// Files allowed past [`MAX_LINES`], each with its reason.
 const LONG_FILE_ALLOWLIST: &[(&str, &str)] = &[];
 
+/// The only files that may allow `unsafe_code` (the workspace denies it), each with its
+/// reason. Allowing the lint anywhere else is a tidy error.
+const UNSAFE_ALLOWLIST: &[(&str, &str)] = &[(
+    "crates/perf-profiler/src/alloc.rs",
+    "a global allocator is an `unsafe impl GlobalAlloc`; it only forwards to `System`",
+)];
+
 pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
     let mut problems = Vec::new();
     let files = project_files(root);
@@ -33,6 +40,14 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
             if !text.starts_with("//!") {
                 problems.push(format!(
                     "{rel_str}:1: every .rs file opens with a `//!` line saying what it holds"
+                ));
+            }
+            if text.contains(concat!("allow(", "unsafe_code"))
+                && !UNSAFE_ALLOWLIST.iter().any(|(p, _)| *p == rel_str)
+            {
+                problems.push(format!(
+                    "{rel_str}: allows unsafe_code; the workspace denies it outside UNSAFE_ALLOWLIST \
+                     in xtask/src/tidy.rs (add it there with a reason, or do without)"
                 ));
             }
             let lines = text.lines().count();

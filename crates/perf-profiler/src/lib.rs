@@ -32,6 +32,8 @@
 //! assert_eq!(same.exit_code(), 0);
 //! ```
 
+#[cfg(feature = "alloc")]
+mod alloc;
 mod analysis;
 mod baseline;
 mod config;
@@ -42,12 +44,16 @@ mod histogram;
 mod local;
 mod memory;
 mod profiler;
+#[cfg(feature = "prometheus")]
+mod prometheus_export;
 mod shard;
 mod snapshot;
 mod span;
 #[cfg(feature = "tracing")]
 mod tracing_layer;
 
+#[cfg(feature = "alloc")]
+pub use alloc::CountingAlloc;
 pub use analysis::{Bottleneck, HealthScore, Slo, SloResult, Trend};
 pub use baseline::{CompareOptions, Comparison, ComponentChange, Verdict, compare, mann_whitney};
 pub use config::{ProfilerConfig, SamplingKind, SloConfig};

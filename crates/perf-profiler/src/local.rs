@@ -15,6 +15,8 @@ pub(crate) struct Frame {
     pub(crate) comp: u32,
     pub(crate) start: u64,
     pub(crate) child_ns: u64,
+    /// Bytes allocated while this frame was innermost (feature `alloc`).
+    pub(crate) alloc: u64,
 }
 
 /// Timed spans open at once on a thread at most; deeper spans are counted, not timed.
@@ -24,6 +26,7 @@ const EMPTY: Frame = Frame {
     comp: 0,
     start: 0,
     child_ns: 0,
+    alloc: 0,
 };
 
 thread_local! {
@@ -34,6 +37,22 @@ thread_local! {
     pub(crate) static DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Handles for spans opened by name, per profiler.
     static NAMED: RefCell<Vec<NamedHandles>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds `bytes` to the innermost open timed span of this thread, if any (the counting
+/// allocator's hook: touches only const thread-locals, never allocates).
+#[cfg(feature = "alloc")]
+#[inline]
+pub(crate) fn count_alloc(bytes: usize) {
+    let depth = DEPTH.try_with(Cell::get).unwrap_or(0) as usize;
+    if depth == 0 || depth > MAX_DEPTH {
+        return;
+    }
+    let _ = STACK.try_with(|s| {
+        let mut f = s[depth - 1].get();
+        f.alloc = f.alloc.saturating_add(bytes as u64);
+        s[depth - 1].set(f);
+    });
 }
 
 /// A thread's handles for one profiler: its id, the profiler, handles by component id.

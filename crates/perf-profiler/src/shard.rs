@@ -20,6 +20,8 @@ pub(crate) struct CompShard {
     pub(crate) total_ns: AtomicU64,
     pub(crate) self_ns: AtomicU64,
     pub(crate) max_ns: AtomicU64,
+    /// Bytes allocated in timed calls, outside timed children (feature `alloc`).
+    pub(crate) alloc_bytes: AtomicU64,
     pub(crate) hist: AtomicBuckets,
     /// Reservoir of sampled durations (Vitter's algorithm R); `seen` counts offers.
     pub(crate) reservoir: Box<[AtomicU64]>,
@@ -34,6 +36,7 @@ impl CompShard {
             total_ns: AtomicU64::new(0),
             self_ns: AtomicU64::new(0),
             max_ns: AtomicU64::new(0),
+            alloc_bytes: AtomicU64::new(0),
             hist: AtomicBuckets::new(),
             reservoir: (0..RESERVOIR).map(|_| AtomicU64::new(0)).collect(),
             seen: AtomicU64::new(0),
@@ -75,6 +78,7 @@ impl CompShard {
         acc.total_ns += self.total_ns.load(Relaxed);
         acc.self_ns += self.self_ns.load(Relaxed);
         acc.max_ns = acc.max_ns.max(self.max_ns.load(Relaxed));
+        acc.alloc_bytes += self.alloc_bytes.load(Relaxed);
         self.hist.merge_into(&mut acc.hist);
         let kept = usize::try_from(self.seen.load(Relaxed))
             .unwrap_or(usize::MAX)
@@ -92,6 +96,7 @@ pub(crate) struct Totals {
     pub(crate) total_ns: u64,
     pub(crate) self_ns: u64,
     pub(crate) max_ns: u64,
+    pub(crate) alloc_bytes: u64,
     pub(crate) hist: Histogram,
     pub(crate) samples: Vec<u64>,
 }
@@ -103,6 +108,7 @@ impl Totals {
         self.total_ns += other.total_ns;
         self.self_ns += other.self_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
+        self.alloc_bytes += other.alloc_bytes;
         self.hist.add(&other.hist);
         self.samples.extend_from_slice(&other.samples);
         // Retired threads' samples are thinned to keep memory bounded.

@@ -44,6 +44,10 @@ pub struct ComponentStats {
     pub max_ns: u64,
     /// Share of all components' self time, 0..1.
     pub share: f64,
+    /// Estimated bytes allocated in the component itself (feature `alloc` with
+    /// [`CountingAlloc`](crate::CountingAlloc) installed; else 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub alloc_bytes: u64,
     /// Non-empty histogram buckets `(index, count)` of timed calls.
     pub histogram: Vec<(u32, u64)>,
     /// A uniform sample of timed durations, for baseline comparisons.
@@ -185,6 +189,14 @@ impl Snapshot {
     }
 }
 
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
 /// Shows nanoseconds with a unit: `850ns`, `12.4µs`, `3.20ms`, `1.50s`.
 pub fn fmt_ns(ns: u64) -> String {
     #[allow(clippy::cast_precision_loss, reason = "display only")]
@@ -282,6 +294,7 @@ fn stats(name: &str, t: &Totals) -> ComponentStats {
         p99_ns: h.percentile(0.99).min(t.max_ns),
         max_ns: t.max_ns,
         share: 0.0,
+        alloc_bytes: estimate(t.alloc_bytes, t.calls, t.sampled),
         histogram: h.sparse(),
         samples,
     }

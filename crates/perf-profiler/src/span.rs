@@ -127,6 +127,7 @@ fn start_timed(target: Target<'_>, left: u32) -> Span<'_> {
             comp: state.id,
             start,
             child_ns: 0,
+            alloc: 0,
         });
     });
     DEPTH.with(|d| d.set(u32::try_from(depth + 1).unwrap_or(u32::MAX)));
@@ -144,6 +145,7 @@ fn exit(state: &CompState, start: u64) {
     let detailed = shared.level.load(Relaxed) == 2;
     let mut path = None;
     let mut own = total;
+    let mut alloc = 0;
     let depth = DEPTH.with(std::cell::Cell::get) as usize;
     STACK.with(|s| {
         let open = &s[..depth.min(MAX_DEPTH)];
@@ -163,6 +165,7 @@ fn exit(state: &CompState, start: u64) {
             path = Some(s[..=pos].iter().map(|f| f.get().comp).collect::<Vec<u32>>());
         }
         own = total.saturating_sub(s[pos].get().child_ns);
+        alloc = s[pos].get().alloc;
         if pos > 0 {
             let mut parent = s[pos - 1].get();
             parent.child_ns = parent.child_ns.saturating_add(total);
@@ -171,6 +174,9 @@ fn exit(state: &CompState, start: u64) {
         DEPTH.with(|d| d.set(u32::try_from(pos).unwrap_or(u32::MAX)));
     });
     state.shard.sample(total, own, state.random());
+    if alloc > 0 {
+        bump(&state.shard.alloc_bytes, alloc);
+    }
     if let SampleRate::Adaptive { budget } = shared.rate {
         tune(state, total, budget, shared.timed_cost_ns);
     }

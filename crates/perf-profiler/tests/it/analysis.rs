@@ -117,3 +117,18 @@ fn detailed_level_keeps_call_paths_for_flame_graphs() {
         "{svg}"
     );
 }
+
+#[test]
+fn prometheus_exposition_of_components() {
+    let (p, _) = profiler();
+    for ms in [1, 2, 3, 4] {
+        p.record("evaluate", Duration::from_millis(ms));
+    }
+    let registry = prometheus::Registry::new();
+    p.register_prometheus(&registry, "steadfast").unwrap();
+    let mut text = String::new();
+    prometheus::TextEncoder::new()
+        .encode_utf8(&registry.gather(), &mut text)
+        .unwrap();
+    insta::assert_snapshot!(text);
+}
