@@ -58,6 +58,11 @@ fn workload(c: &mut Criterion) {
 
 fn spans(c: &mut Criterion) {
     let mut g = c.benchmark_group("span_cost");
+    // The harness itself: a guard-sized value through black_box and dropped. Span costs are
+    // read net of this floor.
+    g.bench_function("harness_floor", |b| {
+        b.iter(|| drop(black_box(Option::<(usize, usize, u64)>::None)));
+    });
     let off = Profiler::builder().level(Level::Off).build();
     let off_c = off.component("x");
     g.bench_function("profiler_off", |b| b.iter(|| drop(black_box(off_c.span()))));
