@@ -66,6 +66,33 @@ pub use steadfast_healthcheck as healthcheck;
 mod settings;
 pub use settings::Settings;
 
+#[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+mod pipeline;
+#[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(
+        feature = "metrics",
+        feature = "retry",
+        feature = "diskwatch",
+        feature = "validation",
+        feature = "perf-profiler"
+    )))
+)]
+pub use pipeline::{Run, RunBuilder, RunError, RunReport, Step};
+
 /// The names most pipelines use, for `use steadfast::prelude::*`.
 pub mod prelude {
     pub use steadfast_core::{

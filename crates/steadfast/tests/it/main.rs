@@ -4,6 +4,15 @@
 
 use serde::de::DeserializeOwned;
 
+#[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+mod run;
+
 fn section<T: DeserializeOwned>(doc: &mut toml::Table, name: &str) -> T {
     let value = doc
         .remove(name)

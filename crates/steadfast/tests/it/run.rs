@@ -1,0 +1,112 @@
+//! The `Run` API end to end on a real file system: a finished run, an aborted one, bad
+//! configuration and an unwritable runs root.
+
+use steadfast::Run;
+use steadfast::run::{RunDir, RunState, Status};
+
+fn no_env() -> Vec<(String, String)> {
+    Vec::new()
+}
+
+#[test]
+fn a_finished_run_has_every_artefact_and_a_released_lock() {
+    let root = tempfile::tempdir().unwrap();
+    let run = Run::builder("demo")
+        .runs_root(root.path())
+        .env_vars(no_env())
+        .start()
+        .unwrap();
+    let dir = run.dir().clone();
+    assert_eq!(dir.lock_state().unwrap(), steadfast::run::LockState::Active);
+    {
+        let mut s = run.step("bronze");
+        run.metrics().counter("bronze", "records").add(100);
+        s.records_out(100);
+    }
+    {
+        let mut s = run.step("silver");
+        run.metrics().counter("silver", "records").add(80);
+        s.records_in(100).records_out(80);
+    }
+    let report = run.finish().unwrap();
+    // 80 / 100 < 0.95: the built-in row-count rule fails the run.
+    assert_eq!(report.exit_code(), 1);
+    let manifest = dir.read_manifest().unwrap();
+    assert_eq!(manifest.state, RunState::Finished);
+    assert_eq!(manifest.status, Some(Status::Fail));
+    assert_eq!(manifest.steps.len(), 2);
+    assert!(manifest.steps.iter().all(|s| s.finished.is_some()));
+    assert!(manifest.config_digest.unwrap().starts_with("fnv1a64:"));
+    for file in [
+        "metrics.ndjson",
+        "profile.json",
+        "validation/report.json",
+        "validation/junit.xml",
+        "validation/thresholds.effective.toml",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    assert_ne!(dir.lock_state().unwrap(), steadfast::run::LockState::Active);
+}
+
+#[test]
+fn a_run_dropped_without_finish_is_aborted_and_loses_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let dir: RunDir;
+    {
+        let run = Run::builder("demo")
+            .runs_root(root.path())
+            .env_vars(no_env())
+            .start()
+            .unwrap();
+        dir = run.dir().clone();
+        let _s = run.step("bronze");
+        run.metrics().counter("bronze", "records").add(7);
+        // A panic or an early return: the run is dropped here.
+    }
+    let manifest = dir.read_manifest().unwrap();
+    assert_eq!(manifest.state, RunState::Aborted);
+    let metrics = steadfast::metrics::read_run(&dir).unwrap();
+    assert_eq!(metrics.totals.total("bronze", "records"), 7.0);
+    assert!(dir.profile_path().is_file());
+    assert_ne!(dir.lock_state().unwrap(), steadfast::run::LockState::Active);
+}
+
+#[test]
+fn configuration_problems_stop_the_run_before_it_starts() {
+    let root = tempfile::tempdir().unwrap();
+    let err = Run::builder("demo")
+        .runs_root(root.path())
+        .env_vars([("STEADFAST_RETRY__MULTIPLER", "2")])
+        .set("validation.row_count_threshold=1.5")
+        .start()
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    insta::assert_snapshot!(err.to_string(), @r"
+    invalid configuration
+    environment variable STEADFAST_RETRY__MULTIPLER: unknown key 'multipler' in [retry]; did you mean 'multiplier'?
+    --set validation.row_count_threshold=1.5: 1.5 is out of range for row_count_threshold: expected a ratio between 0 and 1 (0.95 means 95%)
+    ");
+    assert_eq!(
+        std::fs::read_dir(root.path()).unwrap().count(),
+        0,
+        "nothing was created"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_runs_root_fails_before_any_work() {
+    // /proc refuses new entries even to root, like a read-only file system.
+    let err = Run::builder("demo")
+        .runs_root("/proc/steadfast-runs")
+        .env_vars(no_env())
+        .start()
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(
+        err.to_string()
+            .starts_with("runs root /proc/steadfast-runs is not writable"),
+        "{err}"
+    );
+}
