@@ -1,5 +1,6 @@
 //! The `steadfast` command line: the operator's front end to the Steadfast crates.
 
+mod demo;
 mod validate;
 
 use std::path::PathBuf;
@@ -43,11 +44,7 @@ struct ConfigArgs {
 enum Command {
     /// Run the demo pipeline: a mock FHIR server, bronze/silver/gold steps, metrics,
     /// retries, disk watch, profiling, health and validation, on local directories.
-    Demo {
-        /// Where the demo's run directories go.
-        #[arg(long, default_value = "runs", value_name = "DIR")]
-        runs_root: PathBuf,
-    },
+    Demo(demo::DemoArgs),
     /// Validate a finished run against thresholds; write reports into its validation/.
     ///
     /// Thresholds come from built-in defaults < --config < STEADFAST_VALIDATION__* <
@@ -90,19 +87,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Demo { runs_root } => {
-            println!(
-                "steadfast {}: the demo pipeline arrives with its issue (\"The facade's Run API, \
-                 the steadfast CLI, and the demo pipeline\").",
-                env!("CARGO_PKG_VERSION")
-            );
-            println!(
-                "Its runs will go under {}; the foundation it stands on is in place: \
-                 run directories, manifests, locks, atomic writes.",
-                runs_root.display()
-            );
-            Ok(EXIT_OK)
-        }
+        Command::Demo(args) => demo::run(&args),
         Command::ValidateRun(args) => Ok(validate::validate_run(&args)),
         Command::Config(ConfigCommand::Check {
             file,

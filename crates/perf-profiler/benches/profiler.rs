@@ -61,7 +61,7 @@ fn spans(c: &mut Criterion) {
     // The harness itself: a guard-sized value through black_box and dropped. Span costs are
     // read net of this floor.
     g.bench_function("harness_floor", |b| {
-        b.iter(|| drop(black_box(Option::<(usize, usize, u64)>::None)));
+        b.iter(|| black_box(Option::<(usize, usize, u64)>::None));
     });
     let off = Profiler::builder().level(Level::Off).build();
     let off_c = off.component("x");

@@ -81,6 +81,14 @@ mod pipeline;
     feature = "validation",
     feature = "perf-profiler"
 ))]
+mod run_builder;
+#[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
 #[cfg_attr(
     docsrs,
     doc(cfg(all(
@@ -91,7 +99,15 @@ mod pipeline;
         feature = "perf-profiler"
     )))
 )]
-pub use pipeline::{Run, RunBuilder, RunError, RunReport, Step};
+pub use pipeline::{Run, RunReport, Step};
+#[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+pub use run_builder::{RunBuilder, RunError};
 
 /// The names most pipelines use, for `use steadfast::prelude::*`.
 pub mod prelude {

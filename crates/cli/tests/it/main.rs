@@ -45,7 +45,67 @@ fn unknown_subcommand_is_a_usage_error() {
 }
 
 #[test]
-fn demo_runs() {
-    let out = steadfast(&["demo", "--runs-root", "target/demo-test-runs"]);
-    assert!(out.status.success());
+fn demo_runs_a_pipeline_end_to_end() {
+    let root = tempfile::tempdir().unwrap();
+    let runs = root.path().join("runs");
+    let out = steadfast(&[
+        "demo",
+        "--runs-root",
+        runs.to_str().unwrap(),
+        "--patients",
+        "400",
+    ]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The step summary is deterministic: the fault schedule follows the request order.
+    let steps: Vec<&str> = stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("  bronze") || l.starts_with("  silver") || l.starts_with("  gold")
+        })
+        .collect();
+    insta::assert_snapshot!(steps.join("\n"));
+    assert!(stdout.contains("): PASS"), "{stdout}");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for file in [
+        "run.json",
+        "metrics.ndjson",
+        "profile.json",
+        "validation/report.json",
+        "validation/junit.xml",
+        "data/bronze/Patient.ndjson",
+        "data/silver/Observation.ndjson",
+        "data/gold/summary.json",
+    ] {
+        assert!(run.join(file).is_file(), "{file} missing");
+    }
+    let manifest = std::fs::read_to_string(run.join("run.json")).unwrap();
+    assert!(manifest.contains("\"state\": \"finished\""), "{manifest}");
+}
+
+#[test]
+fn demo_refuses_an_unwritable_runs_root_before_any_work() {
+    let out = steadfast(&[
+        "demo",
+        "--runs-root",
+        "/proc/steadfast-demo",
+        "--patients",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("runs root /proc/steadfast-demo is not writable"),
+        "{err}"
+    );
 }

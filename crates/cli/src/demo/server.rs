@@ -1,0 +1,211 @@
+//! The demo's mock FHIR server on 127.0.0.1: `/metadata` and paged `searchset` Bundles of
+//! Patient, Encounter and Observation, generated from a seed, with faults injected on a
+//! fixed schedule — 503 with `Retry-After`, 429, slow answers and dropped connections — so
+//! the pipeline's retries, breaker, budget and rate limiter have something to do.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// Resources per page.
+pub(crate) const PAGE: usize = 100;
+
+/// Faults the server injected, by kind.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    pub(crate) unavailable: AtomicU64,
+    pub(crate) throttled: AtomicU64,
+    pub(crate) slow: AtomicU64,
+    pub(crate) reset: AtomicU64,
+}
+
+/// A running mock server; stops when dropped.
+pub(crate) struct MockFhir {
+    pub(crate) addr: SocketAddr,
+    pub(crate) faults: Arc<Faults>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for MockFhir {
+    fn drop(&mut self) {
+        self.stop.store(true, Relaxed);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// Starts the server for `patients` patients (2 encounters and 3 observations each).
+pub(crate) fn start(patients: usize) -> std::io::Result<MockFhir> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let faults = Arc::new(Faults::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let requests = Arc::new(AtomicU64::new(0));
+    let (f, s) = (Arc::clone(&faults), Arc::clone(&stop));
+    std::thread::Builder::new()
+        .name("mock-fhir".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                if s.load(Relaxed) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let n = requests.fetch_add(1, Relaxed);
+                let f = Arc::clone(&f);
+                std::thread::spawn(move || {
+                    let _ = serve(stream, n, patients, &f);
+                });
+            }
+        })?;
+    Ok(MockFhir { addr, faults, stop })
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the mock server simulates a slow EHR; no injected sleeper to stand in for it"
+)]
+fn pause(d: Duration) {
+    std::thread::sleep(d);
+}
+
+fn serve(stream: TcpStream, n: u64, patients: usize, faults: &Faults) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+            break;
+        }
+    }
+    let target = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_owned();
+    let mut out = stream;
+    // The schedule: a request's number picks its fault. Retries arrive with new numbers,
+    // so every fault is eventually overcome.
+    let (status, extra, body): (u16, &str, Option<Value>) = match n % 23 {
+        5 | 16 => {
+            faults.unavailable.fetch_add(1, Relaxed);
+            (503, "Retry-After: 0\r\n", None)
+        }
+        11 => {
+            faults.throttled.fetch_add(1, Relaxed);
+            (429, "Retry-After: 0\r\n", None)
+        }
+        19 => {
+            faults.reset.fetch_add(1, Relaxed);
+            // Drop the connection without an answer.
+            return Ok(());
+        }
+        _ => {
+            if n % 23 == 3 {
+                faults.slow.fetch_add(1, Relaxed);
+                pause(Duration::from_millis(150));
+            }
+            match route(&target, patients) {
+                Some(v) => (200, "", Some(v)),
+                None => (
+                    404,
+                    "",
+                    Some(outcome("not-found", &format!("no route for {target}"))),
+                ),
+            }
+        }
+    };
+    let body = body.map(|v| v.to_string()).unwrap_or_default();
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        _ => "Service Unavailable",
+    };
+    write!(
+        out,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    out.flush()
+}
+
+fn outcome(code: &str, text: &str) -> Value {
+    json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]})
+}
+
+/// `/metadata`, or `/<Type>?_page=N`.
+fn route(target: &str, patients: usize) -> Option<Value> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if path == "/metadata" {
+        return Some(
+            json!({"resourceType": "CapabilityStatement", "status": "active", "kind": "instance", "fhirVersion": "4.0.1", "format": ["json"]}),
+        );
+    }
+    let page: usize = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("_page="))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let (kind, total) = match path {
+        "/Patient" => ("Patient", patients),
+        "/Encounter" => ("Encounter", patients * 2),
+        "/Observation" => ("Observation", patients * 3),
+        _ => return None,
+    };
+    let start = page * PAGE;
+    let end = (start + PAGE).min(total);
+    let entries: Vec<Value> = (start..end)
+        .map(|i| json!({"resource": resource(kind, i)}))
+        .collect();
+    let mut links = vec![json!({"relation": "self", "url": target})];
+    if end < total {
+        links.push(json!({"relation": "next", "url": format!("{path}?_page={}", page + 1)}));
+    }
+    Some(
+        json!({"resourceType": "Bundle", "type": "searchset", "total": total, "link": links, "entry": entries}),
+    )
+}
+
+/// A deterministic synthetic resource (no real person's data).
+fn resource(kind: &str, i: usize) -> Value {
+    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20;
+    let pick = |options: &[&'static str]| options[(h % options.len() as u64) as usize];
+    match kind {
+        "Patient" => json!({
+            "resourceType": "Patient",
+            "id": format!("pat-{i}"),
+            "gender": pick(&["female", "male", "other", "unknown"]),
+            "birthDate": format!("{}-{:02}-{:02}", 1930 + h % 90, 1 + h % 12, 1 + h % 28),
+            "name": [{"family": format!("Family{}", h % 997), "given": [format!("Given{}", h % 113)]}],
+        }),
+        "Encounter" => json!({
+            "resourceType": "Encounter",
+            "id": format!("enc-{i}"),
+            "status": "finished",
+            "class": {"code": pick(&["AMB", "EMER", "IMP"])},
+            "subject": {"reference": format!("Patient/pat-{}", i / 2)},
+            "period": {"start": format!("2025-{:02}-{:02}T08:00:00Z", 1 + h % 12, 1 + h % 28)},
+        }),
+        _ => {
+            let (code, unit, base) = [
+                ("8867-4", "/min", 60.0),
+                ("8310-5", "Cel", 36.0),
+                ("29463-7", "kg", 50.0),
+            ][i % 3];
+            json!({
+                "resourceType": "Observation",
+                "id": format!("obs-{i}"),
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+                "subject": {"reference": format!("Patient/pat-{}", i / 3)},
+                "valueQuantity": {"value": base + (h % 40) as f64 / 2.0, "unit": unit},
+            })
+        }
+    }
+}
