@@ -1,6 +1,7 @@
 //! The `steadfast` command line: the operator's front end to the Steadfast crates.
 
 mod demo;
+mod ops;
 mod validate;
 
 use std::path::PathBuf;
@@ -53,6 +54,24 @@ enum Command {
     /// Work with configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check disks and clean old runs.
+    #[command(subcommand)]
+    Disk(ops::DiskCommand),
+    /// Read and compare profiles (profile.json).
+    #[command(subcommand)]
+    Profile(ops::ProfileCommand),
+    /// Read a run's metrics.
+    #[command(subcommand)]
+    Metrics(MetricsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MetricsCommand {
+    /// Every series' total in a run's metrics.ndjson.
+    Show {
+        /// The run directory.
+        run_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +94,7 @@ enum ConfigCommand {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -83,6 +103,24 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// `steadfast … | head` closes stdout early; like other Unix tools, end quietly instead of
+/// printing a panic (Rust ignores SIGPIPE, so `print!` panics on a closed pipe).
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -100,5 +138,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &set,
             show,
         )),
+        Command::Disk(cmd) => ops::disk(&cmd),
+        Command::Profile(cmd) => ops::profile(&cmd),
+        Command::Metrics(MetricsCommand::Show { run_dir }) => ops::metrics_show(&run_dir),
     }
 }

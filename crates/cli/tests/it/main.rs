@@ -109,3 +109,73 @@ fn demo_refuses_an_unwritable_runs_root_before_any_work() {
         "{err}"
     );
 }
+
+#[test]
+fn operator_commands_work_on_real_runs() {
+    let root = tempfile::tempdir().unwrap();
+    let runs = root.path().join("runs");
+    let runs_s = runs.to_str().unwrap();
+    for _ in 0..2 {
+        let out = steadfast(&["demo", "--runs-root", runs_s, "--patients", "100"]);
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let mut dirs: Vec<_> = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    let (first, second) = (dirs[0].to_str().unwrap(), dirs[1].to_str().unwrap());
+
+    let out = steadfast(&["profile", "report", first]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("bronze.fetch_page")
+    );
+    let out = steadfast(&["profile", "compare", first, second, "--noise", "10"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let out = steadfast(&["metrics", "show", first]);
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        shown.contains("resource_type=Patient") && shown.contains("100"),
+        "{shown}"
+    );
+
+    let out = steadfast(&[
+        "disk",
+        "clean",
+        runs_s,
+        "--keep",
+        "1",
+        "--older-than",
+        "0s",
+        "--dry-run",
+    ]);
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(shown.contains("would delete 1 run(s)"), "{shown}");
+    assert_eq!(
+        std::fs::read_dir(&runs).unwrap().count(),
+        2,
+        "a dry run deletes nothing"
+    );
+
+    let out = steadfast(&["disk", "check", runs_s, "--min-free", "1B"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = steadfast(&["disk", "check", runs_s, "--min-free", "1000PiB"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = steadfast(&[
+        "profile",
+        "report",
+        root.path().join("nope.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("nope.json"));
+}

@@ -1,0 +1,215 @@
+//! Operator commands over existing runs and disks: `disk check`, `disk clean`,
+//! `profile report`, `profile compare`, `metrics show`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use steadfast::diskwatch::{CleanupPolicy, SkipReason, Statvfs};
+use steadfast::perf_profiler::{CompareOptions, Snapshot, compare};
+use steadfast::run::{ByteSize, HumanDuration, RunDir};
+
+use crate::{EXIT_FAIL, EXIT_OK};
+
+/// `steadfast disk …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DiskCommand {
+    /// Free space and inodes of the file system holding PATH; exit 1 below --min-free.
+    Check {
+        /// Any path on the file system to check.
+        path: PathBuf,
+        /// Fail (exit 1) when less than this is available, like `10GiB`.
+        #[arg(long, value_name = "SIZE")]
+        min_free: Option<ByteSize>,
+    },
+    /// Delete old runs under ROOT, oldest first; never an active run, never the newest N.
+    Clean {
+        /// The runs root.
+        root: PathBuf,
+        /// Keep at least the newest N runs.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        keep: usize,
+        /// Only runs older than this, like `7d`.
+        #[arg(long, value_name = "DURATION", default_value = "1h")]
+        older_than: HumanDuration,
+        /// Delete only while less than this is available.
+        #[arg(long, value_name = "SIZE")]
+        target_free: Option<ByteSize>,
+        /// Say what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `steadfast profile …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProfileCommand {
+    /// Show a profile.json: components, bottlenecks; optionally write a flame graph.
+    Report {
+        /// A profile.json (or a run directory holding one).
+        file: PathBuf,
+    },
+    /// Compare CURRENT against BASELINE: exit 1 when a component regressed (a CI gate).
+    Compare {
+        /// The baseline profile.json (or run directory).
+        baseline: PathBuf,
+        /// The current profile.json (or run directory).
+        current: PathBuf,
+        /// Relative change of the median below which nothing is called a change.
+        #[arg(long, value_name = "RATIO", default_value_t = 0.05)]
+        noise: f64,
+    },
+}
+
+fn profile_path(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join("profile.json")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
+    match cmd {
+        DiskCommand::Check { path, min_free } => {
+            let space = steadfast::diskwatch::check(path)?;
+            let used = space.used_ratio() * 100.0;
+            println!(
+                "{}: {} available of {} ({used:.1}% used), inodes {:.1}% used",
+                space.path.display(),
+                ByteSize::new(space.available).human(),
+                ByteSize::new(space.total).human(),
+                space.inodes_used_ratio() * 100.0
+            );
+            if let Some(need) = min_free {
+                if space.available < need.bytes() {
+                    println!(
+                        "FAIL: less than {} available; free space or point the pipeline elsewhere",
+                        need.human()
+                    );
+                    return Ok(EXIT_FAIL);
+                }
+                println!("ok: at least {} available", need.human());
+            }
+            Ok(EXIT_OK)
+        }
+        DiskCommand::Clean {
+            root,
+            keep,
+            older_than,
+            target_free,
+            dry_run,
+        } => {
+            let policy = CleanupPolicy {
+                keep_newest: *keep,
+                min_age: *older_than,
+                target_free: *target_free,
+                dry_run: *dry_run,
+                ..CleanupPolicy::default()
+            };
+            let report = steadfast::diskwatch::clean_runs(
+                root,
+                &policy,
+                &Statvfs,
+                std::time::SystemTime::now(),
+            )?;
+            let verb = if report.dry_run {
+                "would delete"
+            } else {
+                "deleted"
+            };
+            for d in &report.deleted {
+                println!("{verb} {} ({})", d.id, ByteSize::new(d.bytes).human());
+            }
+            for (d, why) in &report.skipped {
+                let why = match why {
+                    SkipReason::KeptNewest => "among the newest kept",
+                    SkipReason::TooYoung => "younger than --older-than",
+                    SkipReason::Active => "active: its lock is held",
+                    SkipReason::OutsideRoot => "outside the root",
+                    SkipReason::TargetReached => "target free space reached",
+                };
+                println!("kept {} ({why})", d.id);
+            }
+            for (d, err) in &report.failed {
+                eprintln!("error: cannot delete {}: {err}", d.id);
+            }
+            println!(
+                "{} {} run(s), {} freed",
+                verb,
+                report.deleted.len(),
+                ByteSize::new(report.bytes_freed).human()
+            );
+            Ok(if report.failed.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FAIL
+            })
+        }
+    }
+}
+
+pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
+    match cmd {
+        ProfileCommand::Report { file } => {
+            let snapshot = Snapshot::read(profile_path(file))?;
+            print!("{}", snapshot.to_text());
+            let bottlenecks = snapshot.bottlenecks(None);
+            if !bottlenecks.is_empty() {
+                println!("\nBottlenecks:");
+                for b in bottlenecks {
+                    for s in &b.suggestions {
+                        println!("  {}: {s}", b.component);
+                    }
+                }
+            }
+            Ok(EXIT_OK)
+        }
+        ProfileCommand::Compare {
+            baseline,
+            current,
+            noise,
+        } => {
+            let base = Snapshot::read(profile_path(baseline))?;
+            let cur = Snapshot::read(profile_path(current))?;
+            let cmp = compare(
+                &base,
+                &cur,
+                &CompareOptions {
+                    noise: *noise,
+                    ..CompareOptions::default()
+                },
+            );
+            print!("{}", cmp.to_text());
+            Ok(u8::try_from(cmp.exit_code()).unwrap_or(EXIT_FAIL))
+        }
+    }
+}
+
+/// `steadfast metrics show RUN_DIR`: every series' total.
+pub(crate) fn metrics_show(run_dir: &Path) -> anyhow::Result<u8> {
+    let run = RunDir::open(run_dir)?;
+    let metrics = steadfast::metrics::read_run(&run)
+        .with_context(|| format!("cannot read the metrics of {}", run_dir.display()))?;
+    println!(
+        "{:<10} {:<22} {:<34} {:>14}",
+        "STEP", "NAME", "LABELS", "TOTAL"
+    );
+    for (key, total) in &metrics.totals.series {
+        let labels: Vec<String> = key.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!(
+            "{:<10} {:<22} {:<34} {:>14}",
+            key.step,
+            key.name,
+            labels.join(","),
+            total.value
+        );
+    }
+    if let Some(torn) = &metrics.torn_tail {
+        println!(
+            "\nnote: metrics.ndjson ends with a torn line {} ({} bytes), skipped",
+            torn.line, torn.bytes
+        );
+    }
+    Ok(EXIT_OK)
+}
