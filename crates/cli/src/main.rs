@@ -23,6 +23,13 @@ const EXIT_USAGE: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "steadfast", version, about, long_about, max_term_width = 100)]
 struct Cli {
+    /// Log lines on stderr: text, or one JSON object per line (with the run id inside a run).
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text",
+          value_parser = ["text", "json"])]
+    log_format: String,
+    /// More log detail: -v info, -vv debug, -vvv trace (RUST_LOG, when set, wins).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,6 +103,11 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
+    let format = cli.log_format.parse().unwrap_or_default();
+    if let Err(e) = steadfast::logging::init(format, cli.verbose) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -66,6 +66,10 @@ pub use steadfast_healthcheck as healthcheck;
 mod settings;
 pub use settings::Settings;
 
+#[cfg(feature = "logging")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
+pub mod logging;
+
 #[cfg(all(
     feature = "metrics",
     feature = "retry",

@@ -54,6 +54,11 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             return Ok(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    // Every log line from here on carries the run id.
+    // An error-level span is enabled whatever the level, so even warnings carry the id.
+    let span = tracing::error_span!("run", run_id = %run.id());
+    let _inside = span.enter();
+    tracing::info!(patients, server = %server.addr, "demo run started");
     println!(
         "steadfast demo: {patients} patients from a mock FHIR server at http://{} (with injected faults)",
         server.addr

@@ -28,8 +28,9 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
     let mut step = run.step("bronze");
     let retries = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&retries);
-    let policy = run.retry().on_retry(move |_| {
+    let policy = run.retry().on_retry(move |event| {
         counted.fetch_add(1, Relaxed);
+        tracing::warn!(attempt = event.attempt, delay_ms = u64::try_from(event.delay.as_millis()).unwrap_or(u64::MAX), error = %event.error, "retrying a page");
     });
     let limiter = AdaptiveRateLimiter::new(500.0, 20.0, 2000.0);
     let metrics = run.metrics();
@@ -106,6 +107,12 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
         writer.sync()?;
     }
     out.retries = retries.load(Relaxed);
+    tracing::info!(
+        resources = out.resources,
+        pages = out.pages,
+        retries = out.retries,
+        "bronze done"
+    );
     metrics.counter("bronze", "retries").add(out.retries);
     step.records_out(out.resources);
     Ok(out)

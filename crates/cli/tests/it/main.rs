@@ -179,3 +179,54 @@ fn operator_commands_work_on_real_runs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("nope.json"));
 }
+
+#[test]
+fn json_logs_carry_the_run_id_on_every_line() {
+    let root = tempfile::tempdir().unwrap();
+    let runs = root.path().join("runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_steadfast"))
+        .args([
+            "demo",
+            "--runs-root",
+            runs.to_str().unwrap(),
+            "--patients",
+            "200",
+            "--log-format",
+            "json",
+            "-v",
+        ])
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() >= 3, "{stderr}");
+    let run_id = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    assert!(
+        lines.iter().all(|l| l["span"]["run_id"] == run_id.as_str()),
+        "{stderr}"
+    );
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_steadfast"))
+        .args(["demo", "--runs-root", runs.to_str().unwrap()])
+        .env("RUST_LOG", "steadfast=loud")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8(bad.stderr)
+            .unwrap()
+            .contains("invalid RUST_LOG \"steadfast=loud\"")
+    );
+}

@@ -1,0 +1,109 @@
+//! [`init`]: one call installs `tracing-subscriber` for a pipeline binary — text or JSON on
+//! stderr, the level from `RUST_LOG` or a verbosity count, colour only on a terminal — so
+//! spans such as a run's (`run{run_id=…}`) appear on every line logged inside them.
+
+use std::io::IsTerminal as _;
+use std::str::FromStr;
+
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal unless `NO_COLOR` is set.
+    #[default]
+    Text,
+    /// One JSON object per line, with the current span's fields (`run_id`).
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            other => Err(format!("unknown log format '{other}'; use text or json")),
+        }
+    }
+}
+
+/// Why logging could not be installed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogError {
+    /// `RUST_LOG` is not a valid filter.
+    #[error("invalid RUST_LOG {value:?}: {message}; write e.g. `info` or `steadfast=debug,warn`")]
+    Filter {
+        /// The variable's value.
+        value: String,
+        /// The parser's complaint.
+        message: String,
+    },
+    /// A global subscriber was already installed.
+    #[error("a tracing subscriber is already installed")]
+    AlreadyInstalled,
+}
+
+/// Installs the global subscriber: `format` on stderr; the level from `RUST_LOG` when set
+/// (`target=level` pairs), else warn, raised by `verbosity` (1: info, 2: debug, 3+: trace).
+///
+/// ```
+/// steadfast::logging::init(steadfast::logging::LogFormat::Text, 1)?;
+/// let run = tracing::info_span!("run", run_id = "demo-20250929T100000Z-a1b2c3");
+/// let _inside = run.enter();
+/// tracing::info!("extracting"); // INFO run{run_id=demo-…}: extracting
+/// # Ok::<(), steadfast::logging::LogError>(())
+/// ```
+///
+/// # Errors
+/// [`LogError`] for an invalid `RUST_LOG` or a second installation.
+pub fn init(format: LogFormat, verbosity: u8) -> Result<(), LogError> {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "RUST_LOG is read where logging is installed"
+    )]
+    let env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let filter = match env {
+        Some(value) => Targets::from_str(&value).map_err(|e| LogError::Filter {
+            message: e.to_string(),
+            value,
+        })?,
+        None => Targets::new().with_default(match verbosity {
+            0 => LevelFilter::WARN,
+            1 => LevelFilter::INFO,
+            2 => LevelFilter::DEBUG,
+            _ => LevelFilter::TRACE,
+        }),
+    };
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "NO_COLOR is read where colour is decided"
+    )]
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let registry = tracing_subscriber::registry().with(filter);
+    let installed = match format {
+        LogFormat::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(color),
+            )
+            .try_init(),
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+    };
+    installed.map_err(|_| LogError::AlreadyInstalled)
+}
