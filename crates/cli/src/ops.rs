@@ -48,6 +48,9 @@ pub(crate) enum ProfileCommand {
     Report {
         /// A profile.json (or a run directory holding one).
         file: PathBuf,
+        /// Also write a flame graph (SVG) of the saved call paths (recorded at level detailed).
+        #[arg(long, value_name = "OUT.svg")]
+        flamegraph: Option<PathBuf>,
     },
     /// Compare CURRENT against BASELINE: exit 1 when a component regressed (a CI gate).
     Compare {
@@ -151,9 +154,19 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
 
 pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
     match cmd {
-        ProfileCommand::Report { file } => {
+        ProfileCommand::Report { file, flamegraph } => {
             let snapshot = Snapshot::read(profile_path(file))?;
             print!("{}", snapshot.to_text());
+            if let Some(out) = flamegraph {
+                if snapshot.folded.is_empty() {
+                    anyhow::bail!(
+                        "{} has no call paths for a flame graph; record at [profiler] level = \"detailed\"",
+                        profile_path(file).display()
+                    );
+                }
+                steadfast::run::atomic_write(out, snapshot.flamegraph_svg())?;
+                println!("\nflame graph: {}", out.display());
+            }
             let bottlenecks = snapshot.bottlenecks(None);
             if !bottlenecks.is_empty() {
                 println!("\nBottlenecks:");

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::PoisonError;
 
-use crate::Profiler;
+use crate::{Profiler, Snapshot};
 
 impl Profiler {
     /// Call paths in Brendan Gregg's folded format, `outer;inner self_ns` per line, sorted;
@@ -24,36 +23,7 @@ impl Profiler {
     /// assert!(folded.contains("transform;parse "));
     /// ```
     pub fn folded_stacks(&self) -> String {
-        let names = self
-            .shared
-            .names
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .names
-            .clone();
-        let paths = self
-            .shared
-            .paths
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let mut lines: Vec<String> = paths
-            .iter()
-            .filter(|(_, ns)| **ns > 0)
-            .map(|(path, ns)| {
-                let frames: Vec<&str> = path
-                    .iter()
-                    .map(|id| names.get(*id as usize).map_or("?", |n| &**n))
-                    .collect();
-                format!("{} {ns}", frames.join(";"))
-            })
-            .collect();
-        lines.sort();
-        let mut out = lines.join("\n");
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out
+        lines(&self.folded())
     }
 
     /// A flame graph of [`folded_stacks`](Self::folded_stacks) as a standalone SVG: one
@@ -61,6 +31,22 @@ impl Profiler {
     pub fn flamegraph_svg(&self) -> String {
         svg(&self.folded_stacks())
     }
+}
+
+impl Snapshot {
+    /// The flame graph of the call paths saved in this snapshot (a `profile.json` written
+    /// at level detailed), as a standalone SVG.
+    pub fn flamegraph_svg(&self) -> String {
+        svg(&lines(&self.folded))
+    }
+}
+
+fn lines(folded: &[String]) -> String {
+    let mut out = folded.join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 #[derive(Default)]

@@ -75,6 +75,9 @@ pub struct Snapshot {
     /// Process memory, when a sampler ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<crate::MemoryStats>,
+    /// Call paths with their self time, folded (`outer;inner ns`); kept at level detailed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folded: Vec<String>,
 }
 
 impl Snapshot {
@@ -272,7 +275,40 @@ impl Profiler {
             elapsed_ns: self.elapsed_ns(),
             components,
             memory: crate::memory::latest(self),
+            folded: self.folded(),
         }
+    }
+}
+
+impl Profiler {
+    /// Call paths as folded lines, sorted (empty unless level detailed).
+    pub(crate) fn folded(&self) -> Vec<String> {
+        let names = self
+            .shared
+            .names
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .names
+            .clone();
+        let paths = self
+            .shared
+            .paths
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut lines: Vec<String> = paths
+            .iter()
+            .filter(|(_, ns)| **ns > 0)
+            .map(|(path, ns)| {
+                let frames: Vec<&str> = path
+                    .iter()
+                    .map(|id| names.get(*id as usize).map_or("?", |n| &**n))
+                    .collect();
+                format!("{} {ns}", frames.join(";"))
+            })
+            .collect();
+        lines.sort();
+        lines
     }
 }
 

@@ -9,7 +9,6 @@ use steadfast_core::{ByteSize, RunDir, RunManifest, Timestamp};
 use steadfast_diskwatch::{Preflight, Statvfs};
 use steadfast_metrics::Recorder;
 use steadfast_retry::DeadLetterQueue;
-use steadfast_validation::Thresholds;
 
 use crate::Settings;
 use crate::pipeline::Run;
@@ -134,7 +133,7 @@ impl RunBuilder {
             loader = loader.file(file);
         }
         let settings = Settings::load(&loader)?;
-        let thresholds = Thresholds::load(&loader)?;
+        let thresholds = settings.project("validation", |s| s.validation.clone());
         let policy = settings.value().retry.policy()?;
 
         std::fs::create_dir_all(&self.runs_root).map_err(|source| RunError::RootNotWritable {

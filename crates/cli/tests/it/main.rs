@@ -128,6 +128,56 @@ fn operator_commands_work_on_real_runs() {
 
     let out = steadfast(&["profile", "report", first]);
     assert_eq!(out.status.code(), Some(0));
+    // No call paths at level basic: the flame graph is refused with the fix.
+    let svg = root.path().join("flame.svg");
+    let out = steadfast(&[
+        "profile",
+        "report",
+        first,
+        "--flamegraph",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("level = \"detailed\"")
+    );
+    let detailed = root.path().join("detailed");
+    let out = steadfast(&[
+        "demo",
+        "--runs-root",
+        detailed.to_str().unwrap(),
+        "--patients",
+        "50",
+        "--set",
+        "profiler.level=detailed",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let run = std::fs::read_dir(&detailed)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let out = steadfast(&[
+        "profile",
+        "report",
+        run.to_str().unwrap(),
+        "--flamegraph",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&svg)
+            .unwrap()
+            .contains("bronze.fetch_page")
+    );
     assert!(
         String::from_utf8(out.stdout)
             .unwrap()

@@ -45,6 +45,40 @@ impl<T: serde::Serialize> Effective<T> {
         }
     }
 
+    /// One section of a whole configuration as its own `Effective`, origins kept: `section`
+    /// names it (`"validation"`), `get` picks it from the value.
+    ///
+    /// ```
+    /// use steadfast_core::config::{Config, Layer, Loader};
+    ///
+    /// #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+    /// #[serde(default)]
+    /// struct Whole { validation: Section }
+    /// #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+    /// #[serde(default)]
+    /// struct Section { ratio: f64 }
+    /// impl Config for Whole {}
+    ///
+    /// let whole = Loader::new().toml_str("s.toml", "[validation]\nratio = 0.5\n")
+    ///     .env_vars::<_, String, String>([]).load::<Whole>()?;
+    /// let section = whole.project("validation", |w| w.validation.clone());
+    /// assert_eq!(section.origin("ratio").layer, Layer::File);
+    /// # Ok::<(), steadfast_core::config::ConfigError>(())
+    /// ```
+    pub fn project<U: serde::Serialize>(
+        &self,
+        section: &str,
+        get: impl FnOnce(&T) -> U,
+    ) -> Effective<U> {
+        let mut path = self.section.clone().map(|s| vec![s]).unwrap_or_default();
+        path.push(section.to_owned());
+        Effective {
+            value: get(&self.value),
+            tree: self.tree.clone(),
+            section: Some(path.join(".")),
+        }
+    }
+
     /// The configuration.
     pub fn value(&self) -> &T {
         &self.value
@@ -66,7 +100,7 @@ impl<T: serde::Serialize> Effective<T> {
     }
 
     fn full_path(&self, path: &str) -> Vec<Seg> {
-        let mut full: Vec<Seg> = self.section.iter().map(|s| Seg::Key(s.clone())).collect();
+        let mut full: Vec<Seg> = self.section.as_deref().map(parse_path).unwrap_or_default();
         let relative = parse_path(path);
         if relative.first() != full.first() || full.is_empty() {
             full.extend(relative);
@@ -85,7 +119,7 @@ impl<T: serde::Serialize> Effective<T> {
             "# Effective configuration. Each value names its origin; highest wins:\n\
              # built-in default < file < profile < environment < override.\n",
         );
-        let mut path: Vec<Seg> = self.section.iter().map(|s| Seg::Key(s.clone())).collect();
+        let mut path: Vec<Seg> = self.section.as_deref().map(parse_path).unwrap_or_default();
         if let toml::Value::Table(table) = &value {
             self.emit_table(&mut out, table, &mut path);
         }
