@@ -1,19 +1,49 @@
-//! Component health checks and an HTTP server for `/health`, `/health/live`,
-//! `/health/ready`, `/health/startup` and `/metrics`.
+//! Component health checks answered from a snapshot, and an HTTP server for `/health`,
+//! `/health/live`, `/health/ready`, `/health/startup` and `/metrics`.
 //!
-//! **Status: foundation only.** This crate will hold (issue "steadfast-healthcheck"):
-//!
-//! - an async `Check` trait with built-ins (disk, memory, TCP, HTTP, FHIR `/metadata`,
-//!   PostgreSQL, Redis, pipeline staleness), groups, criticality, timeouts and damping;
-//! - probes answered from a snapshot refreshed in the background, so a hung dependency never
-//!   slows an endpoint and a probe storm never reaches a database;
-//! - `application/health+json` bodies in the IETF draft's shape, with reasons withheld from
-//!   the public body.
-//!
-//! Checks speak the shared [`Status`](steadfast_core::Status), and the body's words are its
-//! serialisation:
+//! Checks ([`Check`], or any async closure) are registered with a name, groups,
+//! criticality, a timeout, freshness (a TTL, refreshed stale-while-revalidate with one run
+//! in flight, or a background interval) and damping. Probes never run a check themselves:
+//! a hung dependency costs a probe nothing, and 40 pods' probes never become 40 database
+//! pings a second. A check's panic is a `fail`; an external check cannot join the liveness
+//! group. Bodies follow the IETF health-check draft (`application/health+json`), with
+//! observed values and reasons withheld unless the caller may see details.
 //!
 //! ```
-//! let body = serde_json::json!({ "status": steadfast_core::Status::Warn });
-//! assert_eq!(body.to_string(), r#"{"status":"warn"}"#);
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use std::time::Duration;
+//! use steadfast_core::Status;
+//! use steadfast_healthcheck::{CheckOutput, External, Group, Registration, Registry};
+//!
+//! let health = Registry::new()
+//!     .version("1.4.2")
+//!     .register(Registration::new("process:alive", || async { CheckOutput::pass() }).groups([Group::Live]))?
+//!     .register(Registration::new("ehr:metadata", External(|| async { CheckOutput::fail("timed out") })).critical(false))?
+//!     .start();
+//! health.first_round(Duration::from_secs(1)).await;
+//! assert_eq!(health.report(Some(&Group::Live)).status, Status::Pass);
+//! // A failing non-critical dependency degrades readiness to warn, never to fail.
+//! assert_eq!(health.report(Some(&Group::Ready)).status, Status::Warn);
+//! # Ok::<(), steadfast_healthcheck::Error>(())
+//! # }).unwrap();
 //! ```
+
+mod builtin;
+mod check;
+mod error;
+mod registration;
+mod registry;
+mod report;
+#[cfg(feature = "server")]
+mod server;
+
+#[cfg(feature = "diskwatch")]
+pub use builtin::DiskCheck;
+pub use builtin::{FhirCheck, HttpCheck, MemoryCheck, StalenessCheck, TcpCheck};
+pub use check::{BoxFuture, Check, CheckOutput, External};
+pub use error::Error;
+pub use registration::{Group, Registration};
+pub use registry::{Health, Registry};
+pub use report::{CheckReport, HealthReport};
+#[cfg(feature = "server")]
+pub use server::{Server, ServerOptions, ShowDetails, serve};

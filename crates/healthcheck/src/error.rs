@@ -1,0 +1,35 @@
+//! The one error type of `steadfast-healthcheck`.
+
+/// Everything that can go wrong registering checks or serving health.
+///
+/// ```
+/// let err = steadfast_healthcheck::Error::DuplicateCheck { name: "db:ping".into() };
+/// assert!(err.to_string().contains("db:ping"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An external check was put in the liveness group.
+    #[error(
+        "check '{name}' touches an external system and cannot be in the liveness group: a restart cannot fix a dependency; put it in the ready group"
+    )]
+    ExternalInLiveness {
+        /// The check.
+        name: String,
+    },
+    /// Two checks share a name.
+    #[error("check '{name}' is registered twice; names identify checks in reports")]
+    DuplicateCheck {
+        /// The name.
+        name: String,
+    },
+    /// The server could not bind its address.
+    #[error("cannot listen on {addr}: {source}; pick a free port or address")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
