@@ -1,6 +1,7 @@
 //! The `steadfast` command line: the operator's front end to the Steadfast crates.
 
 mod demo;
+mod health;
 mod ops;
 mod validate;
 
@@ -70,6 +71,15 @@ enum Command {
     /// Read a run's metrics.
     #[command(subcommand)]
     Metrics(MetricsCommand),
+    /// Serve health checks.
+    #[command(subcommand)]
+    Health(HealthCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum HealthCommand {
+    /// Serve /health, /health/live, /health/ready, /health/startup until Ctrl-C.
+    Serve(health::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,5 +163,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Disk(cmd) => ops::disk(&cmd),
         Command::Profile(cmd) => ops::profile(&cmd),
         Command::Metrics(MetricsCommand::Show { run_dir }) => ops::metrics_show(&run_dir),
+        Command::Health(HealthCommand::Serve(args)) => health::serve_forever(&args),
     }
 }

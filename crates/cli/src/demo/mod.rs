@@ -27,6 +27,12 @@ pub(crate) struct DemoArgs {
     #[arg(long, default_value_t = 1000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     patients: u32,
+    /// Serve /health and /metrics on this address during the run, and print the URL.
+    #[arg(long, value_name = "ADDR")]
+    serve: Option<std::net::SocketAddr>,
+    /// With --serve: keep serving after the run until Ctrl-C.
+    #[arg(long, requires = "serve")]
+    keep_serving: bool,
     #[command(flatten)]
     config: crate::ConfigArgs,
 }
@@ -53,6 +59,20 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             eprintln!("error: {e}");
             return Ok(u8::try_from(e.exit_code()).unwrap_or(2));
         }
+    };
+    let health_server = match args.serve {
+        Some(addr) => {
+            let registry = prometheus::Registry::new();
+            run.metrics().register_prometheus(&registry)?;
+            run.profiler().register_prometheus(&registry, "steadfast")?;
+            let s = crate::health::DemoServer::start(addr, args.runs_root.clone(), registry)?;
+            println!(
+                "health: http://{0}/health  ready: http://{0}/health/ready  metrics: http://{0}/metrics",
+                s.addr
+            );
+            Some(s)
+        }
+        None => None,
     };
     // Every log line from here on carries the run id.
     // An error-level span is enabled whatever the level, so even warnings carry the id.
@@ -124,5 +144,12 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         began.elapsed().as_secs_f64(),
         report.exit_code()
     );
+    if let Some(s) = &health_server {
+        s.run_finished();
+        if args.keep_serving {
+            println!("still serving http://{}/health (Ctrl-C to stop)", s.addr);
+            s.wait_for_ctrl_c();
+        }
+    }
     Ok(u8::try_from(report.exit_code()).unwrap_or(1))
 }

@@ -280,3 +280,81 @@ fn json_logs_carry_the_run_id_on_every_line() {
             .contains("invalid RUST_LOG \"steadfast=loud\"")
     );
 }
+
+#[test]
+fn demo_serves_health_and_metrics_during_the_run() {
+    let root = tempfile::tempdir().unwrap();
+    let runs = root.path().join("runs");
+    // The server lives as long as the run; the summary names its address.
+    let out = steadfast(&[
+        "demo",
+        "--runs-root",
+        runs.to_str().unwrap(),
+        "--patients",
+        "50",
+        "--serve",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("health: http://127.0.0.1:"), "{stdout}");
+    let out = steadfast(&["demo", "--keep-serving"]);
+    assert_eq!(out.status.code(), Some(2), "--keep-serving needs --serve");
+}
+
+#[test]
+fn health_serve_answers_probes_and_stops_on_interrupt() {
+    use std::io::{Read, Write};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let root = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steadfast"))
+        .args([
+            "health",
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--runs-root",
+            root.path().to_str().unwrap(),
+            "--drain",
+            "0s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let get = |path: &str| -> Option<String> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        Some(out)
+    };
+    let mut live = None;
+    for _ in 0..200 {
+        live = get("/health/live");
+        if live.is_some() {
+            break;
+        }
+        std::thread::yield_now();
+        let _ = std::net::TcpStream::connect_timeout(
+            &"127.0.0.1:9".parse().unwrap(),
+            std::time::Duration::from_millis(25),
+        );
+    }
+    let live = live.expect("the server came up");
+    assert!(live.starts_with("HTTP/1.1 200"), "{live}");
+    assert!(live.contains("\"process:alive\""), "{live}");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

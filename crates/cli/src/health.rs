@@ -1,0 +1,193 @@
+//! `steadfast health serve` and the demo's `--serve`: the health server on a tokio runtime
+//! of its own thread, so the (synchronous) pipeline keeps its thread.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::time::Duration;
+
+use steadfast::healthcheck::{
+    CheckOutput, DiskCheck, Group, MemoryCheck, Registration, Registry, ServerOptions,
+    StalenessCheck, serve,
+};
+
+/// Options of `steadfast health serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (loopback by default; a wider address is your decision).
+    #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
+    addr: SocketAddr,
+    /// Runs root whose disk is checked.
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    runs_root: PathBuf,
+    /// Also fail readiness when this pipeline's last finished run is older than --max-age.
+    #[arg(long, value_name = "NAME")]
+    pipeline: Option<String>,
+    /// Staleness limit for --pipeline, like `26h`.
+    #[arg(long, default_value = "26h", value_name = "DURATION")]
+    max_age: steadfast::run::HumanDuration,
+    /// On Ctrl-C or SIGINT: how long readiness answers 503 before the listener closes.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    drain: steadfast::run::HumanDuration,
+}
+
+/// The checks every Steadfast process answers for: alive (live), disk of the runs root and
+/// memory (ready).
+fn base_registry(runs_root: PathBuf) -> anyhow::Result<Registry> {
+    Ok(Registry::new()
+        .version(env!("CARGO_PKG_VERSION"))
+        .service_id("steadfast")
+        .register(
+            Registration::new("process:alive", || async { CheckOutput::pass() })
+                .groups([Group::Live]),
+        )?
+        .register(
+            Registration::new(
+                "disk:utilization",
+                DiskCheck::new(runs_root, steadfast::diskwatch::Watermarks::default()),
+            )
+            .interval(Duration::from_secs(10)),
+        )?
+        .register(
+            Registration::new("memory:available", MemoryCheck::new(256 << 20))
+                .critical(false)
+                .interval(Duration::from_secs(10)),
+        )?)
+}
+
+pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
+    let mut registry = base_registry(args.runs_root.clone())?;
+    if let Some(pipeline) = &args.pipeline {
+        registry = registry.register(
+            Registration::new(
+                "pipeline:staleness",
+                StalenessCheck::new(&args.runs_root, pipeline, args.max_age.get()),
+            )
+            .interval(Duration::from_secs(30)),
+        )?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let health = registry.start();
+        let options = ServerOptions {
+            drain: args.drain.get(),
+            ..ServerOptions::default()
+        };
+        let server = serve(health, args.addr, options).await?;
+        println!(
+            "serving health at http://{}/health (Ctrl-C to stop)",
+            server.addr
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        println!("stopping: readiness is 503 while in-flight requests drain");
+        server.shutdown().await;
+        Ok::<_, anyhow::Error>(crate::EXIT_OK)
+    })
+}
+
+/// The demo's server: base checks plus a readiness check that reflects the run, and
+/// `/metrics` from the run's recorder and profiler.
+pub(crate) struct DemoServer {
+    pub(crate) addr: SocketAddr,
+    running: Arc<AtomicBool>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DemoServer {
+    pub(crate) fn start(
+        addr: SocketAddr,
+        runs_root: PathBuf,
+        metrics: prometheus::Registry,
+    ) -> anyhow::Result<Self> {
+        let running = Arc::new(AtomicBool::new(true));
+        let flag = Arc::clone(&running);
+        let registry = base_registry(runs_root)?.register(
+            Registration::new("run:inProgress", move || {
+                let busy = flag.load(Relaxed);
+                async move {
+                    if busy {
+                        CheckOutput::pass()
+                    } else {
+                        CheckOutput::warn("run finished")
+                    }
+                }
+            })
+            .ttl(Duration::from_millis(200)),
+        )?;
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("health-server".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async move {
+                    let health = registry.start();
+                    let options = ServerOptions {
+                        metrics: Some(metrics),
+                        drain: Duration::ZERO,
+                        ..ServerOptions::default()
+                    };
+                    match serve(health, addr, options).await {
+                        Ok(server) => {
+                            let _ = addr_tx.send(Ok(server.addr));
+                            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+                            server.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = addr_tx.send(Err(e.to_string()));
+                        }
+                    }
+                });
+            })?;
+        let addr = addr_rx
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the health server did not start"))?
+            .map_err(|e| anyhow::anyhow!(e))?;
+        Ok(Self {
+            addr,
+            running,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The run ended: readiness reports it.
+    pub(crate) fn run_finished(&self) {
+        self.running.store(false, Relaxed);
+    }
+
+    /// Serves until Ctrl-C.
+    pub(crate) fn wait_for_ctrl_c(&self) {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
