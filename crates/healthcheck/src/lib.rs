@@ -30,6 +30,7 @@
 
 mod builtin;
 mod check;
+mod datastores;
 mod error;
 mod registration;
 mod registry;
@@ -41,6 +42,9 @@ mod server;
 pub use builtin::DiskCheck;
 pub use builtin::{FhirCheck, HttpCheck, MemoryCheck, StalenessCheck, TcpCheck};
 pub use check::{BoxFuture, Check, CheckOutput, External};
+#[cfg(feature = "postgres")]
+pub use datastores::PostgresCheck;
+pub use datastores::RedisCheck;
 pub use error::Error;
 pub use registration::{Group, Registration};
 pub use registry::{Health, Registry};

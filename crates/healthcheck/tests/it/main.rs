@@ -6,6 +6,7 @@
 )]
 
 mod checks;
+mod datastores;
 mod server;
 
 use std::net::SocketAddr;
