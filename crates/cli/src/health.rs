@@ -15,9 +15,9 @@ use steadfast::healthcheck::{
 /// Options of `steadfast health serve`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on (loopback by default; a wider address is your decision).
-    #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
-    addr: SocketAddr,
+    /// Address to listen on (default: `[health] addr`, 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    addr: Option<SocketAddr>,
     /// Runs root whose disk is checked.
     #[arg(long, default_value = "runs", value_name = "DIR")]
     runs_root: PathBuf,
@@ -27,9 +27,12 @@ pub(crate) struct ServeArgs {
     /// Staleness limit for --pipeline, like `26h`.
     #[arg(long, default_value = "26h", value_name = "DURATION")]
     max_age: steadfast::run::HumanDuration,
-    /// On Ctrl-C or SIGINT: how long readiness answers 503 before the listener closes.
-    #[arg(long, default_value = "5s", value_name = "DURATION")]
-    drain: steadfast::run::HumanDuration,
+    /// On Ctrl-C: how long readiness answers 503 before the listener closes (default:
+    /// `[health] drain`, 5s).
+    #[arg(long, value_name = "DURATION")]
+    drain: Option<steadfast::run::HumanDuration>,
+    #[command(flatten)]
+    config: crate::ConfigArgs,
 }
 
 /// The checks every Steadfast process answers for: alive (live), disk of the runs root and
@@ -57,6 +60,26 @@ fn base_registry(runs_root: PathBuf) -> anyhow::Result<Registry> {
 }
 
 pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
+    let mut loader = steadfast::run::config::Loader::new().profile(args.config.profile.as_deref());
+    if let Some(file) = &args.config.config {
+        loader = loader.file(file);
+    }
+    for s in &args.config.set {
+        loader = loader.set(s);
+    }
+    let settings = match steadfast::Settings::load(&loader) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: invalid configuration\n{e}");
+            return Ok(crate::EXIT_USAGE);
+        }
+    };
+    let cfg = &settings.value().health;
+    let addr = args.addr.unwrap_or(cfg.addr);
+    let mut options = cfg.server_options();
+    if let Some(d) = args.drain {
+        options.drain = d.get();
+    }
     let mut registry = base_registry(args.runs_root.clone())?;
     if let Some(pipeline) = &args.pipeline {
         registry = registry.register(
@@ -73,11 +96,7 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
         .build()?;
     runtime.block_on(async {
         let health = registry.start();
-        let options = ServerOptions {
-            drain: args.drain.get(),
-            ..ServerOptions::default()
-        };
-        let server = serve(health, args.addr, options).await?;
+        let server = serve(health, addr, options).await?;
         println!(
             "serving health at http://{}/health (Ctrl-C to stop)",
             server.addr

@@ -30,6 +30,7 @@
 
 mod builtin;
 mod check;
+mod config;
 mod datastores;
 mod error;
 mod registration;
@@ -42,6 +43,7 @@ mod server;
 pub use builtin::DiskCheck;
 pub use builtin::{FhirCheck, HttpCheck, MemoryCheck, StalenessCheck, TcpCheck};
 pub use check::{BoxFuture, Check, CheckOutput, External};
+pub use config::{DetailVisibility, HealthConfig};
 #[cfg(feature = "postgres")]
 pub use datastores::PostgresCheck;
 pub use datastores::RedisCheck;

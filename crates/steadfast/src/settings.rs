@@ -42,6 +42,9 @@ pub struct Settings {
     /// `[profiler]`.
     #[cfg(feature = "perf-profiler")]
     pub profiler: steadfast_perf_profiler::ProfilerConfig,
+    /// `[health]`.
+    #[cfg(feature = "healthcheck")]
+    pub health: steadfast_healthcheck::HealthConfig,
 }
 
 impl Settings {
@@ -66,6 +69,8 @@ impl Config for Settings {
         problems.nested("validation", |p| self.validation.check(p));
         #[cfg(feature = "perf-profiler")]
         problems.nested("profiler", |p| self.profiler.check(p));
+        #[cfg(feature = "healthcheck")]
+        problems.nested("health", |p| self.health.check(p));
         let _ = problems;
     }
 }

@@ -6,6 +6,7 @@
 )]
 
 mod checks;
+mod config;
 mod datastores;
 mod server;
 

@@ -56,13 +56,20 @@ fn shipped_config_is_every_section_at_its_defaults() {
         Default::default(),
         "[profiler] drifted from the defaults"
     );
+    #[cfg(feature = "healthcheck")]
+    assert_eq!(
+        section::<steadfast::healthcheck::HealthConfig>(&mut doc, "health"),
+        Default::default(),
+        "[health] drifted from the defaults"
+    );
     // Every section left must have an owner: a typo'd or orphaned section fails here.
     #[cfg(all(
         feature = "metrics",
         feature = "retry",
         feature = "diskwatch",
         feature = "validation",
-        feature = "perf-profiler"
+        feature = "perf-profiler",
+        feature = "healthcheck"
     ))]
     assert!(
         doc.is_empty(),
