@@ -85,14 +85,6 @@ mod pipeline;
     feature = "validation",
     feature = "perf-profiler"
 ))]
-mod run_builder;
-#[cfg(all(
-    feature = "metrics",
-    feature = "retry",
-    feature = "diskwatch",
-    feature = "validation",
-    feature = "perf-profiler"
-))]
 #[cfg_attr(
     docsrs,
     doc(cfg(all(
@@ -103,15 +95,7 @@ mod run_builder;
         feature = "perf-profiler"
     )))
 )]
-pub use pipeline::{Run, RunReport, Step};
-#[cfg(all(
-    feature = "metrics",
-    feature = "retry",
-    feature = "diskwatch",
-    feature = "validation",
-    feature = "perf-profiler"
-))]
-pub use run_builder::{RunBuilder, RunError};
+pub use pipeline::{Run, RunBuilder, RunError, RunReport, Step};
 
 /// The names most pipelines use, for `use steadfast::prelude::*`.
 pub mod prelude {

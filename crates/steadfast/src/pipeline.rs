@@ -14,7 +14,9 @@ use steadfast_retry::{CircuitBreaker, DeadLetterQueue, RetryBudget, RetryPolicy}
 use steadfast_validation::{ReportPaths, Thresholds, ValidationReport};
 
 use crate::Settings;
-use crate::run_builder::{RunBuilder, RunError};
+#[path = "run_builder.rs"]
+mod run_builder;
+pub use run_builder::{RunBuilder, RunError};
 
 /// One pipeline run with everything wired.
 ///

@@ -10,8 +10,8 @@ use steadfast_diskwatch::{Preflight, Statvfs};
 use steadfast_metrics::Recorder;
 use steadfast_retry::DeadLetterQueue;
 
+use super::Run;
 use crate::Settings;
-use crate::pipeline::Run;
 
 /// What can stop a run from starting or finishing.
 #[derive(Debug, thiserror::Error)]

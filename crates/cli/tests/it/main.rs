@@ -8,6 +8,13 @@ use std::process::Command;
 
 mod validate;
 
+/// Asserts the process ended with `code` and said `needle` on stderr.
+pub(crate) fn assert_error(out: &std::process::Output, code: i32, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
+
 pub(crate) fn steadfast(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_steadfast"))
         .args(args)
@@ -35,12 +42,10 @@ fn version_names_the_package_version() {
 
 #[test]
 fn unknown_subcommand_is_a_usage_error() {
-    let out = steadfast(&["frobnicate"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        err.contains("unrecognized subcommand 'frobnicate'"),
-        "{err}"
+    assert_error(
+        &steadfast(&["frobnicate"]),
+        2,
+        "unrecognized subcommand 'frobnicate'",
     );
 }
 
@@ -102,12 +107,7 @@ fn demo_refuses_an_unwritable_runs_root_before_any_work() {
         "--patients",
         "5",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        err.contains("runs root /proc/steadfast-demo is not writable"),
-        "{err}"
-    );
+    assert_error(&out, 2, "runs root /proc/steadfast-demo is not writable");
 }
 
 #[test]
@@ -273,12 +273,7 @@ fn json_logs_carry_the_run_id_on_every_line() {
         .env("RUST_LOG", "steadfast=loud")
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(
-        String::from_utf8(bad.stderr)
-            .unwrap()
-            .contains("invalid RUST_LOG \"steadfast=loud\"")
-    );
+    assert_error(&bad, 2, "invalid RUST_LOG \"steadfast=loud\"");
 }
 
 #[test]

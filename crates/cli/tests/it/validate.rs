@@ -116,12 +116,7 @@ fn bad_input_exits_2_with_the_place_and_the_fix() {
 
     let missing = root.path().join("epic-nope");
     let out = steadfast(&["validate-run", "--run-dir", missing.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8(out.stderr)
-            .unwrap()
-            .contains("does not exist")
-    );
+    crate::assert_error(&out, 2, "does not exist");
 }
 
 #[test]
