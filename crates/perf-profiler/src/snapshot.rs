@@ -227,13 +227,7 @@ fn estimate(sum: u64, calls: u64, sampled: u64) -> u64 {
 impl Profiler {
     /// Every component's statistics now, merged from all threads.
     pub fn snapshot(&self) -> Snapshot {
-        let names = self
-            .shared
-            .names
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .names
-            .clone();
+        let names = self.component_names();
         let mut totals: Vec<Totals> = self
             .shared
             .retired
@@ -281,15 +275,19 @@ impl Profiler {
 }
 
 impl Profiler {
-    /// Call paths as folded lines, sorted (empty unless level detailed).
-    pub(crate) fn folded(&self) -> Vec<String> {
-        let names = self
-            .shared
+    /// Component names, indexed by id.
+    fn component_names(&self) -> Vec<std::sync::Arc<str>> {
+        self.shared
             .names
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .names
-            .clone();
+            .clone()
+    }
+
+    /// Call paths as folded lines, sorted (empty unless level detailed).
+    pub(crate) fn folded(&self) -> Vec<String> {
+        let names = self.component_names();
         let paths = self
             .shared
             .paths
