@@ -234,17 +234,14 @@ impl Health {
                 .is_none_or(|o| now.duration_since(o.at) >= e.reg.ttl);
             let report = match (&state.last, state.reported) {
                 (Some(o), Some(status)) => CheckReport {
-                    status,
-                    observed_value: o.output.observed_value,
-                    observed_unit: o.output.observed_unit,
-                    output: o.output.output,
+                    result: CheckOutput {
+                        status,
+                        ..o.output.clone()
+                    },
                     time: Some(o.time),
                 },
                 _ => CheckReport {
-                    status: Status::Fail,
-                    observed_value: None,
-                    observed_unit: None,
-                    output: Some("not checked yet"),
+                    result: CheckOutput::fail("not checked yet"),
                     time: None,
                 },
             };
@@ -252,7 +249,7 @@ impl Health {
             if stale && e.reg.interval.is_none() {
                 self.refresh(i);
             }
-            let counted = match (report.status, e.reg.critical, e.reg.fail_open) {
+            let counted = match (report.result.status, e.reg.critical, e.reg.fail_open) {
                 (Status::Fail, false, _) | (Status::Fail, _, true) => Status::Warn,
                 (s, _, _) => s,
             };

@@ -6,21 +6,16 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use steadfast_core::{Status, Timestamp};
 
-/// One check's latest result, as reported.
+use crate::CheckOutput;
+
+/// One check's latest result, as reported: what the check observed — its status after
+/// damping, criticality and fail-open — and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct CheckReport {
-    /// pass, warn or fail — after damping, criticality and fail-open.
-    pub status: Status,
-    /// The measurement, shown with details only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_value: Option<f64>,
-    /// Its unit, shown with details only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed_unit: Option<&'static str>,
-    /// Why, from a fixed vocabulary; `reason withheld` without details.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output: Option<&'static str>,
+    /// Status, observed value and unit, and the fixed-vocabulary reason; without details
+    /// the value is dropped and the reason reads `reason withheld`.
+    #[serde(flatten)]
+    pub result: CheckOutput,
     /// When the result was observed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Timestamp>,
@@ -71,10 +66,10 @@ impl HealthReport {
         let mut out = self.clone();
         for results in out.checks.values_mut() {
             for r in results {
-                r.observed_value = None;
-                r.observed_unit = None;
-                if r.output.is_some() {
-                    r.output = Some("reason withheld");
+                r.result.observed_value = None;
+                r.result.observed_unit = None;
+                if r.result.output.is_some() {
+                    r.result.output = Some("reason withheld");
                 }
             }
         }

@@ -15,6 +15,42 @@ pub(crate) fn assert_error(out: &std::process::Output, code: i32, needle: &str) 
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
 }
 
+/// Asserts the process succeeded and returns its stdout.
+pub(crate) fn assert_ok(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Runs the demo for `patients` into `runs`, with `extra` arguments.
+fn demo(runs: &std::path::Path, patients: u32, extra: &[&str]) -> std::process::Output {
+    let patients = patients.to_string();
+    let mut args = vec![
+        "demo",
+        "--runs-root",
+        runs.to_str().unwrap(),
+        "--patients",
+        &patients,
+    ];
+    args.extend_from_slice(extra);
+    steadfast(&args)
+}
+
+/// The run directories under `runs`, oldest first.
+fn runs_in(runs: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
 pub(crate) fn steadfast(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_steadfast"))
         .args(args)
@@ -53,20 +89,7 @@ fn unknown_subcommand_is_a_usage_error() {
 fn demo_runs_a_pipeline_end_to_end() {
     let root = tempfile::tempdir().unwrap();
     let runs = root.path().join("runs");
-    let out = steadfast(&[
-        "demo",
-        "--runs-root",
-        runs.to_str().unwrap(),
-        "--patients",
-        "400",
-    ]);
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = assert_ok(&demo(&runs, 400, &[]));
     // The step summary is deterministic: the fault schedule follows the request order.
     let steps: Vec<&str> = stdout
         .lines()
@@ -76,12 +99,7 @@ fn demo_runs_a_pipeline_end_to_end() {
         .collect();
     insta::assert_snapshot!(steps.join("\n"));
     assert!(stdout.contains("): PASS"), "{stdout}");
-    let run = std::fs::read_dir(&runs)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run = runs_in(&runs).remove(0);
     for file in [
         "run.json",
         "metrics.ndjson",
@@ -116,83 +134,38 @@ fn operator_commands_work_on_real_runs() {
     let runs = root.path().join("runs");
     let runs_s = runs.to_str().unwrap();
     for _ in 0..2 {
-        let out = steadfast(&["demo", "--runs-root", runs_s, "--patients", "100"]);
-        assert_eq!(out.status.code(), Some(0));
+        assert_ok(&demo(&runs, 100, &[]));
     }
-    let mut dirs: Vec<_> = std::fs::read_dir(&runs)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.sort();
+    let dirs = runs_in(&runs);
     let (first, second) = (dirs[0].to_str().unwrap(), dirs[1].to_str().unwrap());
 
-    let out = steadfast(&["profile", "report", first]);
-    assert_eq!(out.status.code(), Some(0));
+    assert!(assert_ok(&steadfast(&["profile", "report", first])).contains("bronze.fetch_page"));
     // No call paths at level basic: the flame graph is refused with the fix.
     let svg = root.path().join("flame.svg");
-    let out = steadfast(&[
-        "profile",
-        "report",
-        first,
-        "--flamegraph",
-        svg.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8(out.stderr)
-            .unwrap()
-            .contains("level = \"detailed\"")
-    );
+    let svg_s = svg.to_str().unwrap();
+    let out = steadfast(&["profile", "report", first, "--flamegraph", svg_s]);
+    assert_error(&out, 2, "level = \"detailed\"");
     let detailed = root.path().join("detailed");
-    let out = steadfast(&[
-        "demo",
-        "--runs-root",
-        detailed.to_str().unwrap(),
-        "--patients",
-        "50",
-        "--set",
-        "profiler.level=detailed",
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let run = std::fs::read_dir(&detailed)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    assert_ok(&demo(&detailed, 50, &["--set", "profiler.level=detailed"]));
+    let run = runs_in(&detailed).remove(0);
     let out = steadfast(&[
         "profile",
         "report",
         run.to_str().unwrap(),
         "--flamegraph",
-        svg.to_str().unwrap(),
+        svg_s,
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(assert_ok(&out).contains("bronze.fetch_page"));
     assert!(
         std::fs::read_to_string(&svg)
             .unwrap()
             .contains("bronze.fetch_page")
     );
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("bronze.fetch_page")
-    );
-    let out = steadfast(&["profile", "compare", first, second, "--noise", "10"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_ok(&steadfast(&[
+        "profile", "compare", first, second, "--noise", "10",
+    ]));
 
-    let out = steadfast(&["metrics", "show", first]);
-    let shown = String::from_utf8(out.stdout).unwrap();
+    let shown = assert_ok(&steadfast(&["metrics", "show", first]));
     assert!(
         shown.contains("resource_type=Patient") && shown.contains("100"),
         "{shown}"
@@ -208,26 +181,19 @@ fn operator_commands_work_on_real_runs() {
         "0s",
         "--dry-run",
     ]);
-    let shown = String::from_utf8(out.stdout).unwrap();
-    assert!(shown.contains("would delete 1 run(s)"), "{shown}");
-    assert_eq!(
-        std::fs::read_dir(&runs).unwrap().count(),
-        2,
-        "a dry run deletes nothing"
-    );
+    assert!(assert_ok(&out).contains("would delete 1 run(s)"));
+    assert_eq!(runs_in(&runs).len(), 2, "a dry run deletes nothing");
 
-    let out = steadfast(&["disk", "check", runs_s, "--min-free", "1B"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_ok(&steadfast(&["disk", "check", runs_s, "--min-free", "1B"]));
     let out = steadfast(&["disk", "check", runs_s, "--min-free", "1000PiB"]);
     assert_eq!(out.status.code(), Some(1));
 
-    let out = steadfast(&[
-        "profile",
-        "report",
-        root.path().join("nope.json").to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("nope.json"));
+    let missing = root.path().join("nope.json");
+    assert_error(
+        &steadfast(&["profile", "report", missing.to_str().unwrap()]),
+        2,
+        "nope.json",
+    );
 }
 
 #[test]
@@ -248,23 +214,17 @@ fn json_logs_carry_the_run_id_on_every_line() {
         .env_remove("RUST_LOG")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_ok(&out);
     let stderr = String::from_utf8(out.stderr).unwrap();
     let lines: Vec<serde_json::Value> = stderr
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(lines.len() >= 3, "{stderr}");
-    let run_id = std::fs::read_dir(&runs)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name()
-        .into_string()
-        .unwrap();
+    let run = runs_in(&runs).remove(0);
+    let run_id = run.file_name().unwrap().to_str().unwrap();
     assert!(
-        lines.iter().all(|l| l["span"]["run_id"] == run_id.as_str()),
+        lines.iter().all(|l| l["span"]["run_id"] == run_id),
         "{stderr}"
     );
 
@@ -281,17 +241,7 @@ fn demo_serves_health_and_metrics_during_the_run() {
     let root = tempfile::tempdir().unwrap();
     let runs = root.path().join("runs");
     // The server lives as long as the run; the summary names its address.
-    let out = steadfast(&[
-        "demo",
-        "--runs-root",
-        runs.to_str().unwrap(),
-        "--patients",
-        "50",
-        "--serve",
-        "127.0.0.1:0",
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = assert_ok(&demo(&runs, 50, &["--serve", "127.0.0.1:0"]));
     assert!(stdout.starts_with("health: http://127.0.0.1:"), "{stdout}");
     let out = steadfast(&["demo", "--keep-serving"]);
     assert_eq!(out.status.code(), Some(2), "--keep-serving needs --serve");

@@ -70,17 +70,7 @@ fn seed_thresholds_fail_and_flags_loosen_them() {
         "--format",
         "json",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("\"status\": \"pass\"")
-    );
+    assert!(crate::assert_ok(&out).contains("\"status\": \"pass\""));
     let effective = std::fs::read_to_string(run.thresholds_effective_path()).unwrap();
     assert!(
         effective.contains("row_count_threshold = 0.9"),
@@ -122,13 +112,7 @@ fn bad_input_exits_2_with_the_place_and_the_fix() {
 #[test]
 fn config_check_reports_every_section_problem() {
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/steadfast.toml");
-    let out = steadfast(&["config", "check", shipped]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::assert_ok(&steadfast(&["config", "check", shipped]));
 
     let root = tempfile::tempdir().unwrap();
     let file = root.path().join("steadfast.yaml");

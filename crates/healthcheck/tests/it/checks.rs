@@ -50,12 +50,15 @@ async fn a_hung_dependency_times_out_and_probes_do_not_wait_for_it() {
     let report = health.report(Some(&Group::Ready));
     assert!(started.elapsed() < Duration::from_millis(50));
     assert_eq!(
-        report.checks["ehr:metadata"][0].output,
+        report.checks["ehr:metadata"][0].result.output,
         Some("not checked yet")
     );
     health.first_round(Duration::from_secs(2)).await;
     let report = health.report(Some(&Group::Ready));
-    assert_eq!(report.checks["ehr:metadata"][0].output, Some("timed out"));
+    assert_eq!(
+        report.checks["ehr:metadata"][0].result.output,
+        Some("timed out")
+    );
     assert_eq!(report.status, Status::Fail);
 }
 
@@ -107,7 +110,7 @@ async fn a_panicking_check_is_a_failure_not_a_crash() {
     health.first_round(Duration::from_secs(1)).await;
     let report = health.report(None);
     assert_eq!(
-        report.checks["bug:panics"][0].output,
+        report.checks["bug:panics"][0].result.output,
         Some("check panicked")
     );
 }
@@ -142,7 +145,7 @@ async fn damping_needs_consecutive_failures_and_passes() {
         for _ in 0..20 {
             tokio::task::yield_now().await;
         }
-        seen.push(health.report(None).checks["api:flappy"][0].status);
+        seen.push(health.report(None).checks["api:flappy"][0].result.status);
     }
     // A single failure is absorbed; two in a row fail; one pass does not recover.
     assert_eq!(seen[0], Status::Pass);
