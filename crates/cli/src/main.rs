@@ -59,6 +59,12 @@ enum Command {
     /// Thresholds come from built-in defaults < --config < STEADFAST_VALIDATION__* <
     /// --set and the two threshold flags. Exit 0 pass or warn, 1 fail, 2 usage error.
     ValidateRun(validate::ValidateRunArgs),
+    /// Check FHIR NDJSON files, directories or bulk export manifests against data rules.
+    ///
+    /// Required fields, unique ids, allowed values, ranges, patterns, references,
+    /// manifest counts and checksums. Exit 0 pass or warn, 1 a rule failed, 2 usage
+    /// error. Values stay out of the report unless --show-values.
+    ValidateData(validate::ValidateDataArgs),
     /// Work with configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -149,6 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::ValidateRun(args) => Ok(validate::validate_run(&args)),
+        Command::ValidateData(args) => Ok(validate::validate_data(&args)),
         Command::Config(ConfigCommand::Check {
             file,
             profile,

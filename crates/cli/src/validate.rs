@@ -1,4 +1,4 @@
-//! `steadfast validate-run` and `steadfast config check`.
+//! `steadfast validate-run`, `steadfast validate-data` and `steadfast config check`.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,64 @@ pub(crate) struct ValidateRunArgs {
     /// Do not write reports into the run's validation/ directory.
     #[arg(long)]
     no_write: bool,
+}
+
+/// Arguments of `validate-data`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateDataArgs {
+    /// NDJSON files (`.ndjson`, `.ndjson.gz`), directories of them, or bulk export
+    /// manifests (`manifest.json`).
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// Rules file (default: the shipped FHIR Bulk Data rules, configs/rules/fhir-bulk.toml).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Override one rules key (repeatable), like `--set max_invalid_lines=10`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Put offending values into the report. They may be patient data: off by default.
+    #[arg(long)]
+    show_values: bool,
+    /// Worker threads (default: the rules' `threads`, 0 = every core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Report format on stdout.
+    #[arg(long, value_name = "FORMAT", default_value = "text",
+          value_parser = ["text", "json", "markdown", "junit"])]
+    format: String,
+}
+
+pub(crate) fn validate_data(args: &ValidateDataArgs) -> u8 {
+    use steadfast::validation::data::{DataCheck, DataRules, render_data};
+    let mut loader = match &args.rules {
+        Some(file) => Loader::new().file(file),
+        None => Loader::new().toml_str("fhir-bulk.toml (built in)", DataRules::FHIR_BULK),
+    };
+    for assignment in &args.set {
+        loader = loader.set(assignment);
+    }
+    let rules = match DataRules::load(&loader) {
+        Ok(r) => r.into_value(),
+        Err(e) => {
+            eprintln!("error: invalid rules\n{e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut check = DataCheck::new(&rules).show_values(args.show_values);
+    if let Some(n) = args.threads {
+        check = check.threads(n);
+    }
+    let report = match check.run(&args.paths) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+        }
+    };
+    let format: Format = args.format.parse().unwrap_or(Format::Text);
+    let color = format == Format::Text && validation::color_for_stdout();
+    print!("{}", render_data(&report, format, color));
+    u8::try_from(report.exit_code()).unwrap_or(crate::EXIT_FAIL)
 }
 
 fn loader(config: Option<&Path>, profile: Option<&str>, set: &[String]) -> Loader {

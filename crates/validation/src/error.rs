@@ -42,6 +42,17 @@ pub enum Error {
     /// The thresholds configuration is invalid (every problem, located).
     #[error("{0}")]
     Config(#[from] ConfigError),
+    /// An input to the data-quality checks cannot be used as given.
+    #[error("{}: {message}", .path.display())]
+    Input {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A scan worker failed in a way that is a bug in Steadfast.
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
     /// Rules name metrics that this run never recorded (likely typos).
     #[error("{}", .problems.join("\n"))]
     UnknownMetrics {
@@ -55,10 +66,11 @@ impl Error {
     /// be validated because of its own content.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Self::NoMetrics { .. } | Self::Metrics(_) => 1,
+            Self::NoMetrics { .. } | Self::Metrics(_) | Self::Internal(_) => 1,
             Self::RunNotFound { .. }
             | Self::Run(_)
             | Self::Config(_)
+            | Self::Input { .. }
             | Self::UnknownMetrics { .. } => 2,
         }
     }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use steadfast_core::config::Effective;
-use steadfast_core::{RunDir, Status, atomic_write};
+use steadfast_core::{RunDir, Status, Timestamp, atomic_write};
 
 use crate::{Error, RuleResult, Thresholds, ValidationReport};
 
@@ -73,7 +73,7 @@ fn paint(text: &str, r: &RuleResult, color: bool) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
-fn summary(report: &ValidationReport) -> String {
+fn summary(report: &View<'_>) -> String {
     let skipped = report.results.iter().filter(|r| r.skipped).count();
     format!(
         "{} rules: {} passed, {} warned, {} failed, {} skipped",
@@ -96,11 +96,46 @@ fn summary(report: &ValidationReport) -> String {
 /// assert!(render(&report, Format::Junit, false).starts_with("<?xml"));
 /// ```
 pub fn render(report: &ValidationReport, format: Format, color: bool) -> String {
+    let view = View {
+        title: format!("Validation of run {} ({})", report.run_id, report.pipeline),
+        md_title: "Validation",
+        md_intro: format!(
+            "Run `{}` of pipeline `{}`, validated {}.",
+            report.run_id, report.pipeline, report.validated_at
+        ),
+        suite: &report.run_id,
+        class: &report.pipeline,
+        timestamp: report.validated_at,
+        status: report.status,
+        results: &report.results,
+    };
     match format {
-        Format::Text => text(report, color),
+        Format::Text => text(&view, color),
         Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
-        Format::Markdown => markdown(report),
-        Format::Junit => junit(report),
+        Format::Markdown => markdown(&view),
+        Format::Junit => junit(&view),
+    }
+}
+
+/// What the text, Markdown and JUnit renderings need of a report.
+pub(crate) struct View<'a> {
+    /// The first line of the text rendering, before the verdict.
+    pub(crate) title: String,
+    /// The Markdown heading, before the verdict.
+    pub(crate) md_title: &'static str,
+    /// The Markdown paragraph under the heading.
+    pub(crate) md_intro: String,
+    /// JUnit: the test suite's name and the test cases' class prefix.
+    pub(crate) suite: &'a str,
+    pub(crate) class: &'a str,
+    pub(crate) timestamp: Timestamp,
+    pub(crate) status: Status,
+    pub(crate) results: &'a [RuleResult],
+}
+
+impl View<'_> {
+    fn count(&self, status: Status) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
     }
 }
 
@@ -112,13 +147,8 @@ fn verdict(status: Status) -> &'static str {
     }
 }
 
-fn text(report: &ValidationReport, color: bool) -> String {
-    let mut out = format!(
-        "Validation of run {} ({}): {}\n\n",
-        report.run_id,
-        report.pipeline,
-        verdict(report.status)
-    );
+pub(crate) fn text(report: &View<'_>, color: bool) -> String {
+    let mut out = format!("{}: {}\n\n", report.title, verdict(report.status));
     let headers = ["STATUS", "RULE", "OBSERVED", "EXPECTED", "DETAIL"];
     let rows: Vec<[String; 5]> = report
         .results
@@ -128,7 +158,7 @@ fn text(report: &ValidationReport, color: bool) -> String {
                 status_word(r).to_owned(),
                 r.name.clone(),
                 r.observed.clone(),
-                r.expected.clone(),
+                clip(&r.expected, 56),
                 r.message.clone(),
             ]
         })
@@ -152,11 +182,23 @@ fn text(report: &ValidationReport, color: bool) -> String {
         s.trim_end().to_owned()
     };
     let _ = writeln!(out, "{}", line(headers, headers[0].to_owned()));
-    for (row, r) in rows.iter().zip(&report.results) {
+    for (row, r) in rows.iter().zip(report.results) {
         let cells = [&*row[0], &*row[1], &*row[2], &*row[3], &*row[4]];
         let _ = writeln!(out, "{}", line(cells, paint(&row[0], r, color)));
     }
     let _ = writeln!(out, "\n{}", summary(report));
+    crate::data::text_locations(&mut out, report.results);
+    out
+}
+
+/// Long cells (value sets, patterns) cut to `max` characters in the table; JSON and
+/// Markdown keep them whole.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
     out
 }
 
@@ -164,17 +206,16 @@ fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn markdown(report: &ValidationReport) -> String {
+pub(crate) fn markdown(report: &View<'_>) -> String {
     let mut out = format!(
-        "## Validation: {}\n\nRun `{}` of pipeline `{}`, validated {}.\n\n{}\n\n",
+        "## {}: {}\n\n{}\n\n{}\n\n",
+        report.md_title,
         verdict(report.status),
-        report.run_id,
-        report.pipeline,
-        report.validated_at,
+        report.md_intro,
         summary(report)
     );
     out.push_str("| Status | Rule | Observed | Expected | Detail |\n|---|---|---|---|---|\n");
-    for r in &report.results {
+    for r in report.results {
         let status = match status_word(r) {
             "FAIL" => "**FAIL**",
             "WARN" => "**WARN**",
@@ -189,6 +230,7 @@ fn markdown(report: &ValidationReport) -> String {
             md_cell(&r.message)
         );
     }
+    crate::data::markdown_locations(&mut out, report.results);
     out
 }
 
@@ -208,7 +250,7 @@ fn xml(s: &str) -> String {
     out
 }
 
-fn junit(report: &ValidationReport) -> String {
+pub(crate) fn junit(report: &View<'_>) -> String {
     let failures = report.count(Status::Fail);
     let skipped = report.results.iter().filter(|r| r.skipped).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -220,22 +262,25 @@ fn junit(report: &ValidationReport) -> String {
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">",
-        xml(&report.run_id),
+        xml(report.suite),
         report.results.len(),
-        report.validated_at
+        report.timestamp
     );
-    for r in &report.results {
+    for r in report.results {
         let _ = write!(
             out,
             "    <testcase classname=\"{}.{}\" name=\"{}\"",
-            xml(&report.pipeline),
+            xml(report.class),
             xml(&r.check),
             xml(&r.name)
         );
-        let detail = format!(
+        let mut detail = format!(
             "observed {}, expected {}: {}",
             r.observed, r.expected, r.message
         );
+        for l in &r.locations {
+            detail.push_str(&format!("\n{}", crate::data::location_line(l)));
+        }
         match (r.status, r.skipped) {
             (Status::Fail, _) => {
                 let _ = writeln!(

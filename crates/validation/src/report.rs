@@ -29,6 +29,12 @@ pub struct RuleResult {
     /// The rule could not be judged (not enough history, no records) and passes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub skipped: bool,
+    /// Data-quality rules: how many records broke the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violations: Option<u64>,
+    /// Data-quality rules: where, the first few in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<crate::data::Location>,
 }
 
 impl RuleResult {
@@ -53,6 +59,8 @@ impl RuleResult {
             expected: String::new(),
             message: String::new(),
             skipped: false,
+            violations: None,
+            locations: Vec::new(),
         }
     }
 

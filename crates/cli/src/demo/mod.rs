@@ -112,6 +112,14 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         "  silver  {:>6} rows ({} rejected)",
         silver.rows, silver.rejected
     );
+    let q = &silver.quality;
+    let failed = q.results.iter().filter(|r| r.status.is_fail()).count();
+    println!(
+        "  quality {:>6} bronze records checked as they passed: {} rules, {} failed (validation/data-quality.json)",
+        q.records(),
+        q.results.len(),
+        failed
+    );
     println!("  gold    {:>6} aggregates\n", gold.aggregates);
     print!(
         "{}",

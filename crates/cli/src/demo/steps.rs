@@ -121,6 +121,8 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
 pub(crate) struct Flattened {
     pub(crate) rows: u64,
     pub(crate) rejected: u64,
+    /// The shipped FHIR Bulk Data rules applied to every bronze record on its way through.
+    pub(crate) quality: steadfast::validation::data::DataReport,
 }
 
 /// Silver: one flat row per resource; resources without an id are rejected and counted.
@@ -132,10 +134,9 @@ pub(crate) fn transform(run: &Run) -> anyhow::Result<Flattened> {
         run.dir().data_dir(Some("silver")),
     );
     std::fs::create_dir_all(&silver)?;
-    let mut out = Flattened {
-        rows: 0,
-        rejected: 0,
-    };
+    let rules = steadfast::validation::data::DataRules::fhir_bulk();
+    let mut checker = steadfast::validation::data::RecordChecker::new(&rules, "bronze")?;
+    let (mut rows_total, mut rejected) = (0, 0);
     let mut read_total = 0;
     for kind in TYPES {
         let input = read_ndjson::<Value>(bronze.join(format!("{kind}.ndjson")))?;
@@ -144,8 +145,9 @@ pub(crate) fn transform(run: &Run) -> anyhow::Result<Flattened> {
         let mut rows = 0;
         for r in &input.records {
             let _s = span.span();
+            checker.check_value(r);
             let Some(row) = flatten(kind, r) else {
-                out.rejected += 1;
+                rejected += 1;
                 run.metrics().counter("silver", "errors").add(1);
                 continue;
             };
@@ -157,10 +159,18 @@ pub(crate) fn transform(run: &Run) -> anyhow::Result<Flattened> {
             .counter("silver", "records")
             .label("resource_type", kind)
             .add(rows);
-        out.rows += rows;
+        rows_total += rows;
     }
-    step.records_in(read_total).records_out(out.rows);
-    Ok(out)
+    step.records_in(read_total).records_out(rows_total);
+    let quality = checker.finish();
+    let path = run.dir().validation_dir().join("data-quality.json");
+    std::fs::create_dir_all(run.dir().validation_dir())?;
+    steadfast::run::atomic_write(&path, serde_json::to_vec_pretty(&quality)?)?;
+    Ok(Flattened {
+        rows: rows_total,
+        rejected,
+        quality,
+    })
 }
 
 fn flatten(kind: &str, r: &Value) -> Option<Value> {

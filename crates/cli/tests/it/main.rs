@@ -6,6 +6,7 @@
 
 use std::process::Command;
 
+mod data;
 mod validate;
 
 /// Asserts the process ended with `code` and said `needle` on stderr.

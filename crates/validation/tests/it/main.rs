@@ -6,6 +6,8 @@
 )]
 
 mod config_errors;
+mod data;
+mod data_inputs;
 mod fixture;
 mod reports;
 mod runs;

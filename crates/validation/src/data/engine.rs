@@ -1,0 +1,376 @@
+//! The parallel scan: plain files are split into chunks at newline boundaries, gzip files
+//! are one chunk each (a deflate stream cannot be entered midway), checksums are one job per
+//! file; workers take jobs from a shared counter, each with its own [`Tally`], merged at the
+//! end. Memory is a read buffer per worker plus the id and reference sets.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::input::Source;
+use super::io_error;
+use super::plan::Plan;
+use super::tally::{ChunkStats, Tally, loc};
+use crate::Error;
+
+const BLOCK: usize = 1 << 20;
+const MIN_CHUNK: u64 = 4 << 20;
+const MAX_CHUNK: u64 = 64 << 20;
+
+/// A job: a byte range of a source, or the checksum of a whole source.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Job {
+    Scan {
+        source: usize,
+        chunk: u32,
+        start: u64,
+        end: u64,
+    },
+    Checksum {
+        source: usize,
+    },
+}
+
+/// The byte ranges each source is split into, in file order; chunk ids index this list.
+pub(crate) fn plan_jobs(
+    sources: &[Source],
+    threads: usize,
+    checksums: bool,
+) -> (Vec<Job>, Vec<usize>) {
+    let total: u64 = sources.iter().map(|s| s.size).sum();
+    let target = (total / (threads as u64 * 8).max(1)).clamp(MIN_CHUNK, MAX_CHUNK);
+    let mut jobs = Vec::new();
+    let mut chunk_source = Vec::new();
+    if checksums {
+        for (i, s) in sources.iter().enumerate() {
+            if s.sha256.is_some() {
+                jobs.push(Job::Checksum { source: i });
+            }
+        }
+    }
+    for (i, s) in sources.iter().enumerate() {
+        let pieces = if s.gzip {
+            1
+        } else {
+            s.size.div_ceil(target).max(1)
+        };
+        let step = s.size.div_ceil(pieces).max(1);
+        for p in 0..pieces {
+            let chunk = u32::try_from(chunk_source.len()).unwrap_or(u32::MAX);
+            chunk_source.push(i);
+            let start = p * step;
+            let end = if s.gzip {
+                u64::MAX
+            } else {
+                ((p + 1) * step).min(s.size)
+            };
+            jobs.push(Job::Scan {
+                source: i,
+                chunk,
+                start,
+                end,
+            });
+        }
+    }
+    (jobs, chunk_source)
+}
+
+/// Everything the workers produced.
+pub(crate) struct Outcome {
+    pub(crate) tally: Tally,
+    pub(crate) chunks: Vec<ChunkStats>,
+    /// Per source: the sha256 computed, when a checksum job ran.
+    pub(crate) digests: Vec<Option<String>>,
+    /// Per source: a read error that cut the file short (a corrupt gzip stream).
+    pub(crate) cut_short: Vec<Option<String>>,
+}
+
+pub(crate) fn run(
+    plan: &Plan,
+    sources: &[Source],
+    threads: usize,
+    checksums: bool,
+) -> Result<Outcome, Error> {
+    let (jobs, chunk_source) = plan_jobs(sources, threads, checksums);
+    let next = AtomicUsize::new(0);
+    let chunks = Mutex::new(vec![ChunkStats::default(); chunk_source.len()]);
+    let digests = Mutex::new(vec![None; sources.len()]);
+    let cut_short = Mutex::new(vec![None; sources.len()]);
+    let workers = threads.clamp(1, jobs.len().max(1));
+    let results: Vec<Result<Tally, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<Tally, Error> {
+                    let mut tally = Tally::new(plan);
+                    let mut buf = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&job) = jobs.get(i) else {
+                            return Ok(tally);
+                        };
+                        match job {
+                            Job::Checksum { source } => {
+                                let digest = sha256_file(&sources[source])?;
+                                lock(&digests)[source] = Some(digest);
+                            }
+                            Job::Scan {
+                                source,
+                                chunk,
+                                start,
+                                end,
+                            } => {
+                                let src = &sources[source];
+                                let mut stats = ChunkStats::default();
+                                let expect = src
+                                    .manifest_type
+                                    .as_deref()
+                                    .zip(plan.sources[source].manifest);
+                                let cut = scan_chunk(
+                                    plan, &mut tally, &mut buf, src, expect, chunk, start, end,
+                                    &mut stats,
+                                )?;
+                                lock(&chunks)[chunk as usize] = stats;
+                                if let Some(why) = cut {
+                                    lock(&cut_short)[source] = Some(why);
+                                }
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("a scan worker panicked".to_owned())))
+            })
+            .collect()
+    });
+    let mut merged: Option<Tally> = None;
+    for result in results {
+        let tally = result?;
+        match &mut merged {
+            None => merged = Some(tally),
+            Some(m) => m.merge(plan, tally),
+        }
+    }
+    let mut tally = merged.unwrap_or_else(|| Tally::new(plan));
+    for rule in &mut tally.rules {
+        rule.prune(plan.locations);
+    }
+    Ok(Outcome {
+        tally,
+        chunks: chunks
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        digests: digests
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        cut_short: cut_short
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn sha256_file(source: &Source) -> Result<String, Error> {
+    use sha2::Digest as _;
+    let mut file = File::open(&source.path).map_err(|e| io_error("open", &source.path, e))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; BLOCK];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| io_error("read", &source.path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Scans the lines that start in `[start, end)` of `src`; returns why the file was cut
+/// short, when its gzip stream broke.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
+fn scan_chunk(
+    plan: &Plan,
+    tally: &mut Tally,
+    buf: &mut Vec<u8>,
+    src: &Source,
+    expect: Option<(&str, usize)>,
+    chunk: u32,
+    start: u64,
+    end: u64,
+    stats: &mut ChunkStats,
+) -> Result<Option<String>, Error> {
+    let io_err = |e: io::Error| io_error("read", &src.path, e);
+    let mut file = File::open(&src.path).map_err(|e| io_error("open", &src.path, e))?;
+    if src.gzip {
+        let mut reader =
+            flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(BLOCK, file));
+        return match lines(&mut reader, buf, false, u64::MAX, |line, torn| {
+            on_line(plan, tally, stats, expect, chunk, line, torn);
+        }) {
+            Ok(()) => Ok(None),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidInput
+                        | io::ErrorKind::InvalidData
+                        | io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                Ok(Some(format!(
+                    "the gzip stream is corrupt after line {}: {e}",
+                    stats.lines
+                )))
+            }
+            Err(e) => Err(io_err(e)),
+        };
+    }
+    // A line belongs to the chunk its first byte is in: start one byte early and skip
+    // through the first newline, so a chunk starting exactly at a line start keeps it.
+    let (from, skip) = if start == 0 {
+        (0, false)
+    } else {
+        (start - 1, true)
+    };
+    file.seek(SeekFrom::Start(from)).map_err(io_err)?;
+    let limit = end - from;
+    lines(&mut file, buf, skip, limit, |line, torn| {
+        on_line(plan, tally, stats, expect, chunk, line, torn);
+    })
+    .map_err(io_err)?;
+    Ok(None)
+}
+
+#[inline]
+pub(crate) fn on_line(
+    plan: &Plan,
+    tally: &mut Tally,
+    stats: &mut ChunkStats,
+    expect: Option<(&str, usize)>,
+    chunk: u32,
+    line: &[u8],
+    torn: bool,
+) {
+    let at = loc(chunk, stats.lines);
+    stats.lines += 1;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        stats.blank += 1;
+        return;
+    }
+    match tally.line(plan, line, at, torn) {
+        Ok(ty) => {
+            stats.records += 1;
+            if let Some((expected, rule)) = expect
+                && ty != expected.as_bytes()
+            {
+                let message = format!("a {} in a file of {expected}", String::from_utf8_lossy(ty));
+                tally.finding(plan, rule, at, message);
+            }
+        }
+        Err(()) => stats.invalid += 1,
+    }
+}
+
+/// Calls `f` for each line starting before `limit` bytes into `reader` (after skipping
+/// through the first newline when `skip`), with whether it is a last line without newline.
+fn lines(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    mut skip: bool,
+    limit: u64,
+    mut f: impl FnMut(&[u8], bool),
+) -> io::Result<()> {
+    if buf.len() < BLOCK {
+        buf.resize(BLOCK, 0);
+    }
+    let (mut filled, mut pos, mut offset) = (0usize, 0usize, 0u64);
+    loop {
+        if pos > 0 {
+            buf.copy_within(pos..filled, 0);
+            filled -= pos;
+            offset += pos as u64;
+            pos = 0;
+        }
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match reader.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        filled += n;
+        while let Some(nl) = memchr::memchr(b'\n', &buf[pos..filled]) {
+            if skip {
+                skip = false;
+            } else {
+                if offset + pos as u64 >= limit {
+                    return Ok(());
+                }
+                f(&buf[pos..pos + nl], false);
+            }
+            pos += nl + 1;
+        }
+        if n == 0 {
+            if pos < filled && !skip && offset + (pos as u64) < limit {
+                f(&buf[pos..filled], true);
+            }
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lines;
+
+    fn collect(data: &[u8], skip: bool, limit: u64) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        lines(&mut &data[..], &mut buf, skip, limit, |l, torn| {
+            out.push((String::from_utf8_lossy(l).into_owned(), torn));
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn chunks_split_at_line_starts() {
+        let data = b"aa\nbb\ncc\ndd";
+        // Every line lands in exactly one chunk, whatever the boundaries.
+        for cut in 1..data.len() {
+            let mut seen = collect(&data[..], false, cut as u64);
+            let rest = &data[cut - 1..];
+            seen.extend(collect(rest, true, u64::MAX));
+            let text: Vec<_> = seen.iter().map(|(l, _)| l.as_str()).collect();
+            assert_eq!(text, ["aa", "bb", "cc", "dd"], "cut at {cut}");
+            assert!(seen.last().unwrap().1, "the last line has no newline");
+        }
+    }
+
+    #[test]
+    fn long_lines_grow_the_buffer() {
+        let long = "x".repeat(3 << 20);
+        let data = format!("{long}\nshort\n");
+        let seen = collect(data.as_bytes(), false, u64::MAX);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].0.len(), 3 << 20);
+    }
+}

@@ -1,0 +1,148 @@
+//! Data-quality checks on FHIR Bulk Data NDJSON: required fields, unique ids, allowed
+//! values, ranges, patterns, reference integrity, manifest counts and checksums — streamed,
+//! in parallel, in bounded memory, and reported without patient values unless asked.
+//!
+//! Files at rest go through [`DataCheck`]: plain `.ndjson` is split at newline boundaries
+//! across threads, `.ndjson.gz` is decompressed as it is read, and a bulk export manifest
+//! brings each file's expected type and `count`. Records passing through a pipeline step go
+//! through [`RecordChecker`], one line or value at a time. Both produce a [`DataReport`]
+//! rendered by [`render_data`] in the formats of run validation.
+//!
+//! Each line is scanned once by a validating JSON scanner that captures only the fields the
+//! rules name; identifiers are kept as 128-bit hashes (xxh3), so memory grows with the
+//! number of distinct ids, not with file size. Malformed lines are counted and located
+//! (file:line:column) and never stop the check; `max_invalid_lines` decides whether they
+//! fail it.
+//!
+//! ```
+//! use steadfast_core::config::Loader;
+//! use steadfast_validation::data::{DataCheck, DataRules, render_data};
+//! use steadfast_validation::Format;
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("Patient.ndjson"), concat!(
+//!     r#"{"resourceType":"Patient","id":"p1","gender":"female"}"#, "\n",
+//!     r#"{"resourceType":"Patient","id":"p1","gender":"f"}"#, "\n",
+//! ))?;
+//! let rules = DataRules::load(&Loader::new().toml_str("rules.toml", r#"
+//!     [resources.Patient]
+//!     required = ["gender"]
+//!     [[resources.Patient.checks]]
+//!     field = "gender"
+//!     allowed = ["male", "female", "other", "unknown"]
+//! "#))?;
+//! let report = DataCheck::new(rules.value()).run(&[dir.path()])?;
+//! assert_eq!(report.violations("Patient.unique:id"), 1);
+//! assert_eq!(report.violations("Patient.allowed:gender"), 1);
+//! let text = render_data(&report, Format::Text, false);
+//! assert!(text.contains("Patient.ndjson:2"));
+//! assert!(!text.contains("\"f\"")); // no values unless asked
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod checks;
+mod engine;
+pub mod generate;
+mod input;
+mod path;
+mod plan;
+mod render;
+mod report;
+mod resolve;
+mod rules;
+mod scan;
+mod stream;
+mod synthetic;
+mod tally;
+
+use std::path::{Path, PathBuf};
+
+use steadfast_core::Timestamp;
+
+pub use render::render_data;
+pub(crate) use render::{location_line, markdown_locations, text_locations};
+pub use report::{DataReport, FileSummary, Location};
+pub use rules::{DataRules, FieldCheck, ResourceRules};
+pub use stream::RecordChecker;
+
+use crate::Error;
+
+pub(crate) fn io_error(action: &'static str, path: &Path, e: std::io::Error) -> Error {
+    Error::Run(steadfast_core::Error::io(action, path, e))
+}
+
+/// A check of files at rest.
+///
+/// ```
+/// use steadfast_validation::data::{DataCheck, DataRules};
+///
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("x.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"1\"}\nnot json\n")?;
+/// let report = DataCheck::new(&DataRules::default()).threads(1).run(&[dir.path()])?;
+/// assert_eq!(report.violations("invalid_lines"), 1);
+/// assert_eq!(report.exit_code(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DataCheck<'r> {
+    rules: &'r DataRules,
+    show_values: bool,
+    threads: usize,
+    checked_at: Option<Timestamp>,
+}
+
+impl<'r> DataCheck<'r> {
+    /// A check by `rules`.
+    pub fn new(rules: &'r DataRules) -> Self {
+        Self {
+            rules,
+            show_values: false,
+            threads: rules.threads,
+            checked_at: None,
+        }
+    }
+
+    /// Put offending values into the report. Off by default: values may be patient data.
+    #[must_use]
+    pub fn show_values(mut self, show: bool) -> Self {
+        self.show_values = show;
+        self
+    }
+
+    /// Worker threads (0: one per available core).
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// The time the report states (default: now), for reproducible reports.
+    #[must_use]
+    pub fn checked_at(mut self, at: Timestamp) -> Self {
+        self.checked_at = Some(at);
+        self
+    }
+
+    /// Checks `inputs`: `.ndjson`/`.ndjson.gz` files, directories of them (a directory
+    /// holding `manifest.json` is read through its manifest), or bulk export manifests.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for an input that is not usable (naming it and the fix),
+    /// [`Error::Run`] when a file cannot be read. Bad data is never an error: it is in the
+    /// report.
+    pub fn run<P: AsRef<Path>>(&self, inputs: &[P]) -> Result<DataReport, Error> {
+        let paths: Vec<PathBuf> = inputs.iter().map(|p| p.as_ref().to_path_buf()).collect();
+        let sources = input::resolve(&paths)?;
+        let plan =
+            plan::Plan::new(self.rules, &sources, self.show_values).map_err(Error::Internal)?;
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            n => n,
+        };
+        let checksums = self.rules.verify_checksums;
+        let (_, chunk_source) = engine::plan_jobs(&sources, threads, checksums);
+        let outcome = engine::run(&plan, &sources, threads, checksums)?;
+        let at = self.checked_at.unwrap_or_else(Timestamp::now);
+        Ok(report::build(&plan, &sources, &chunk_source, outcome, at))
+    }
+}

@@ -1,0 +1,137 @@
+//! The scanner against hand-made lines and against serde_json.
+use super::*;
+
+fn paths(list: &[&str]) -> Paths {
+    let mut p = Paths::new();
+    for text in list {
+        p.slot(&text.parse().unwrap());
+    }
+    p
+}
+
+fn capture(line: &str, list: &[&str]) -> Result<Vec<Option<String>>, ScanError> {
+    let p = paths(list);
+    let mut slots = vec![None; p.len()];
+    scan(line.as_bytes(), &p, &mut slots)?;
+    Ok(slots
+        .iter()
+        .map(|s| s.map(|c| String::from_utf8_lossy(c.raw(line.as_bytes())).into_owned()))
+        .collect())
+}
+
+#[test]
+fn captures_nested_paths_and_array_elements() {
+    let line = r#"{"resourceType":"Observation","id":"o1","code":{"coding":[{"system":"a"},{"system":"b"}]},"subject":{"reference":"Patient/1"},"valueQuantity":{"value":-1.5e2}}"#;
+    let got = capture(
+        line,
+        &[
+            "resourceType",
+            "code.coding[1].system",
+            "subject.reference",
+            "valueQuantity.value",
+            "status",
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        [
+            Some("\"Observation\"".into()),
+            Some("\"b\"".into()),
+            Some("\"Patient/1\"".into()),
+            Some("-1.5e2".into()),
+            None
+        ]
+    );
+}
+
+#[test]
+fn escaped_keys_and_values_decode() {
+    let line = r#"{"na\u006de":"a\"b","x":[]}"#;
+    let p = paths(&["name", "x"]);
+    let mut slots = vec![None; 2];
+    scan(line.as_bytes(), &p, &mut slots).unwrap();
+    let name = slots[0].unwrap();
+    assert_eq!(name.text(line.as_bytes()).unwrap(), "a\"b");
+    assert!(slots[1].unwrap().empty);
+}
+
+#[test]
+fn malformed_lines_are_located() {
+    for (line, at, message) in [
+        (r#"{"a":1"#, 6, "expected ',' or '}' in an object"),
+        (r#"{"a":01}"#, 6, "expected ',' or '}' in an object"),
+        (r#"{"a":tru}"#, 5, "expected true, false or null"),
+        (
+            r#"[1,2]"#,
+            0,
+            "expected a JSON object (one FHIR resource per line)",
+        ),
+        (r#"{"a":"x\q"}"#, 8, "unknown escape in a string"),
+        (r#"{"a":1} x"#, 8, "unexpected text after the JSON object"),
+        (r#"{"a":[1,]}"#, 8, "expected a JSON value"),
+        (
+            "{\"a\":\"\u{1}\"}",
+            6,
+            "a control character must be escaped in a string",
+        ),
+        (r#"{"a":"#, 5, "the line ends where a value was expected"),
+    ] {
+        let err = capture(line, &["a"]).unwrap_err();
+        assert_eq!((err.at, err.message), (at, message), "{line}");
+    }
+    let deep = "[".repeat(200);
+    assert_eq!(
+        capture(&format!("{{\"a\":{deep}"), &[])
+            .unwrap_err()
+            .message,
+        "nested more than 128 levels deep"
+    );
+    let bytes = b"{\"a\":\"\xff\"}";
+    let p = paths(&[]);
+    assert_eq!(
+        scan(bytes, &p, &mut []).unwrap_err().message,
+        "invalid UTF-8"
+    );
+}
+
+#[test]
+fn agrees_with_serde_json_on_validity() {
+    for line in [
+        r#"{"a":[1,2,{"b":null}],"c":true,"d":"\u00e9"}"#,
+        r#"{"a":1.}"#,
+        r#"{"a":-}"#,
+        r#"{"a":1e}"#,
+        r#"{"a" 1}"#,
+        r#"{a:1}"#,
+        r#" { "a" : [ ] } "#,
+    ] {
+        let ours = capture(line, &[]).is_ok();
+        let serde = serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v.is_object());
+        assert_eq!(ours, serde, "{line}");
+    }
+}
+
+proptest::proptest! {
+    /// Any single-byte edit of a real resource line is judged as serde_json judges it.
+    #[test]
+    fn edits_of_a_resource_are_judged_like_serde_json(
+        at in 0usize..400,
+        insert in proptest::sample::select(b"{}[]\",:\\ 0-.eE+tfnu\x01".to_vec()),
+        delete in proptest::bool::ANY,
+    ) {
+        let base = r#"{"resourceType":"Observation","id":"o-1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":-72.5e0,"unit":"/min"},"note":[{"text":"caf\u00e9 \"ok\""}],"flag":true,"x":null}"#;
+        let mut line = base.as_bytes().to_vec();
+        let at = at % line.len();
+        if delete {
+            line.remove(at);
+        } else {
+            line.insert(at, insert);
+        }
+        let p = paths(&["code.coding[0].system", "valueQuantity.value"]);
+        let mut slots = vec![None; p.len()];
+        let ours = scan(&line, &p, &mut slots).is_ok();
+        let serde = serde_json::from_slice::<serde_json::Value>(&line).is_ok_and(|v| v.is_object());
+        proptest::prop_assert_eq!(ours, serde, "{}", String::from_utf8_lossy(&line));
+    }
+}

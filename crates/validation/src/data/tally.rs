@@ -1,0 +1,314 @@
+//! One worker's counts: per rule the violations and the first locations, per type the
+//! records and the id hashes, per reference rule the distinct references seen. Workers
+//! never share these while scanning; [`Tally::merge`] combines them afterwards, and the
+//! result does not depend on which worker scanned what.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::plan::{ID_SLOT, INVALID_LINES, Plan, TYPE_SLOT};
+use super::scan::{Captured, Kind, ScanError, scan};
+
+/// A hasher for keys that already are 128-bit hashes: it keeps their low 64 bits.
+#[derive(Default)]
+pub(crate) struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "the low half of a hash is a hash"
+    )]
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+pub(crate) type HashSet128<V> = HashMap<u128, V, BuildHasherDefault<PreHashed>>;
+
+/// A location: the chunk (in file order) in the high half, the line within it in the low.
+pub(crate) type Loc = u64;
+
+pub(crate) fn loc(chunk: u32, line: u32) -> Loc {
+    (u64::from(chunk) << 32) | u64::from(line)
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Finding {
+    pub(crate) loc: Loc,
+    pub(crate) column: Option<u32>,
+    pub(crate) message: String,
+    pub(crate) value: Option<String>,
+    /// The record this one duplicates.
+    pub(crate) first: Option<Loc>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RuleTally {
+    pub(crate) violations: u64,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl RuleTally {
+    pub(crate) fn add(&mut self, cap: usize, finding: impl FnOnce() -> Finding) {
+        self.violations += 1;
+        if cap == 0 {
+            return;
+        }
+        self.findings.push(finding());
+        if self.findings.len() >= cap * 4 {
+            self.prune(cap);
+        }
+    }
+
+    pub(crate) fn prune(&mut self, cap: usize) {
+        self.findings.sort_by_key(|f| f.loc);
+        self.findings.truncate(cap);
+    }
+}
+
+/// A distinct reference: how often it was seen, where first, and its text when values may
+/// be shown.
+#[derive(Debug, Clone)]
+pub(crate) struct RefSeen {
+    pub(crate) count: u64,
+    pub(crate) first: Loc,
+    pub(crate) text: Option<Box<str>>,
+}
+
+/// Per-chunk counts, turned into line numbers and file summaries at the end.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ChunkStats {
+    pub(crate) lines: u32,
+    pub(crate) records: u64,
+    pub(crate) blank: u64,
+    pub(crate) invalid: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Tally {
+    pub(crate) rules: Vec<RuleTally>,
+    pub(crate) sets: Vec<HashSet128<Loc>>,
+    pub(crate) refs: Vec<HashSet128<RefSeen>>,
+    /// The values behind `sets`, kept only when values may be shown.
+    texts: Vec<HashSet128<Box<str>>>,
+    /// Records per plan type.
+    pub(crate) types: Vec<u64>,
+    /// Records of types without rules.
+    pub(crate) other_types: HashMap<String, u64>,
+    pub(crate) slots: Vec<Option<Captured>>,
+    pub(crate) key: Vec<u8>,
+}
+
+pub(crate) fn hash(bytes: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+pub(crate) fn present(c: Option<&Captured>) -> bool {
+    c.is_some_and(|c| c.kind != Kind::Null && !c.empty)
+}
+
+impl Tally {
+    pub(crate) fn new(plan: &Plan) -> Self {
+        Self {
+            rules: (0..plan.rules.len())
+                .map(|_| RuleTally::default())
+                .collect(),
+            sets: (0..plan.set_rules.len())
+                .map(|_| HashSet128::default())
+                .collect(),
+            refs: (0..plan.ref_rules.len())
+                .map(|_| HashSet128::default())
+                .collect(),
+            texts: (0..plan.set_rules.len())
+                .map(|_| HashSet128::default())
+                .collect(),
+            types: vec![0; plan.types.len()],
+            other_types: HashMap::new(),
+            slots: vec![None; plan.paths.len()],
+            key: Vec::with_capacity(128),
+        }
+    }
+
+    pub(crate) fn invalid(
+        &mut self,
+        plan: &Plan,
+        at: Loc,
+        line: &[u8],
+        err: &ScanError,
+        torn: bool,
+    ) {
+        let column = line
+            .get(..err.at)
+            .map_or(err.at, |b| String::from_utf8_lossy(b).chars().count())
+            + 1;
+        let message = if torn {
+            format!(
+                "torn last line: the file ends mid-record without a newline ({})",
+                err.message
+            )
+        } else {
+            err.message.to_owned()
+        };
+        self.rules[INVALID_LINES].add(plan.locations, || Finding {
+            loc: at,
+            column: u32::try_from(column).ok(),
+            message,
+            value: None,
+            first: None,
+        });
+    }
+
+    /// Records a violation of `rule` at `at`.
+    pub(crate) fn finding(&mut self, plan: &Plan, rule: usize, at: Loc, message: String) {
+        self.rules[rule].add(plan.locations, || Finding {
+            loc: at,
+            column: None,
+            message,
+            value: None,
+            first: None,
+        });
+    }
+
+    /// Checks one non-blank line; returns the record's resourceType when it is a resource.
+    #[inline]
+    pub(crate) fn line<'l>(
+        &mut self,
+        plan: &Plan,
+        line: &'l [u8],
+        at: Loc,
+        torn: bool,
+    ) -> Result<&'l [u8], ()> {
+        if let Err(e) = scan(line, &plan.paths, &mut self.slots) {
+            self.invalid(plan, at, line, &e, torn);
+            return Err(());
+        }
+        let ty_raw = match self.slots[TYPE_SLOT] {
+            Some(c) if c.kind == Kind::String && !c.escaped && !c.empty => {
+                let raw = c.raw(line);
+                &raw[1..raw.len() - 1]
+            }
+            _ => {
+                let err = ScanError {
+                    at: 0,
+                    message: "not a FHIR resource: no \"resourceType\" string",
+                };
+                self.invalid(plan, at, line, &err, false);
+                return Err(());
+            }
+        };
+        let Some(ty) = plan.find_type(ty_raw) else {
+            let name = String::from_utf8_lossy(ty_raw);
+            match self.other_types.get_mut(name.as_ref()) {
+                Some(n) => *n += 1,
+                None => {
+                    self.other_types.insert(name.into_owned(), 1);
+                }
+            }
+            return Ok(ty_raw);
+        };
+        self.types[ty] += 1;
+        let tp = &plan.types[ty];
+        if let Some(id) = self.slots[ID_SLOT].filter(|c| c.kind == Kind::String && !c.empty) {
+            let id_text = id.text(line).unwrap_or_default();
+            self.key.clear();
+            self.key.extend_from_slice(ty_raw);
+            self.key.push(b'/');
+            self.key.extend_from_slice(id_text.as_bytes());
+            let h = hash(&self.key);
+            self.sighting(plan, tp.id_set, h, at, Some(id_text.as_ref()));
+        }
+        for check in &tp.checks {
+            self.check(plan, check, line, at);
+        }
+        Ok(ty_raw)
+    }
+
+    pub(crate) fn duplicate(
+        &mut self,
+        plan: &Plan,
+        rule: usize,
+        dup: Loc,
+        first: Loc,
+        value: Option<String>,
+    ) {
+        self.rules[rule].add(plan.locations, || Finding {
+            loc: dup,
+            column: None,
+            message: "duplicate".to_owned(),
+            value,
+            first: Some(first),
+        });
+    }
+
+    /// Inserts `h` seen at `at` into set `set`; a second sighting is a duplicate, reported
+    /// at the later location so the outcome does not depend on the order of sightings.
+    pub(crate) fn sighting(
+        &mut self,
+        plan: &Plan,
+        set: usize,
+        h: u128,
+        at: Loc,
+        text: Option<&str>,
+    ) {
+        let Some(first) = self.sets[set].insert(h, at) else {
+            if plan.show_values
+                && let Some(text) = text
+            {
+                self.texts[set].insert(h, text.into());
+            }
+            return;
+        };
+        let (first, dup) = (first.min(at), first.max(at));
+        self.sets[set].insert(h, first);
+        if let Some(rule) = plan.set_rules[set] {
+            let value = plan
+                .show_values
+                .then(|| text.unwrap_or_default().to_owned());
+            self.duplicate(plan, rule, dup, first, value);
+        }
+    }
+
+    /// Adds `other`'s counts to these.
+    pub(crate) fn merge(&mut self, plan: &Plan, other: Self) {
+        for (mine, theirs) in self.rules.iter_mut().zip(other.rules) {
+            mine.violations += theirs.violations;
+            mine.findings.extend(theirs.findings);
+            if mine.findings.len() > plan.locations {
+                mine.prune(plan.locations);
+            }
+        }
+        for (set, (theirs, texts)) in other.sets.into_iter().zip(other.texts).enumerate() {
+            for (h, at) in theirs {
+                let text = texts.get(&h).map(|t| t.to_string());
+                self.sighting(plan, set, h, at, text.as_deref());
+            }
+        }
+        for (mine, theirs) in self.refs.iter_mut().zip(other.refs) {
+            for (h, seen) in theirs {
+                mine.entry(h)
+                    .and_modify(|r| {
+                        r.count += seen.count;
+                        if seen.first < r.first {
+                            r.first = seen.first;
+                            r.text.clone_from(&seen.text);
+                        }
+                    })
+                    .or_insert(seen);
+            }
+        }
+        for (mine, theirs) in self.types.iter_mut().zip(other.types) {
+            *mine += theirs;
+        }
+        for (name, n) in other.other_types {
+            *self.other_types.entry(name).or_default() += n;
+        }
+    }
+}
