@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use steadfast::healthcheck::{
-    CheckOutput, DiskCheck, Group, MemoryCheck, Registration, Registry, ServerOptions,
-    StalenessCheck, serve,
+    CheckOutput, DiskCheck, Group, MemoryCheck, Registration, Registry, RuntimeStallCheck,
+    ServerOptions, StalenessCheck, serve,
 };
 
 /// Options of `steadfast health serve`.
@@ -44,6 +44,11 @@ fn base_registry(runs_root: PathBuf) -> anyhow::Result<Registry> {
         .register(
             Registration::new("process:alive", || async { CheckOutput::pass() })
                 .groups([Group::Live]),
+        )?
+        .register(
+            Registration::new("runtime:schedulingLag", RuntimeStallCheck::default())
+                .groups([Group::Live, Group::Ready])
+                .interval(Duration::from_secs(5)),
         )?
         .register(
             Registration::new(
@@ -94,16 +99,38 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
         .worker_threads(1)
         .enable_all()
         .build()?;
+    let prom = prometheus::Registry::new();
+    let registry = registry.metrics(&prom)?;
+    options.metrics = Some(prom);
     runtime.block_on(async {
+        // Handlers first: a SIGTERM right after start-up must drain, not kill.
+        let stop = steadfast::healthcheck::shutdown_signal();
         let health = registry.start();
+        let internal = match cfg.internal_options() {
+            Some((addr, mut internal)) => {
+                internal.metrics.clone_from(&options.metrics);
+                Some(serve(health.clone(), addr, internal).await?)
+            }
+            None => None,
+        };
         let server = serve(health, addr, options).await?;
         println!(
-            "serving health at http://{}/health (Ctrl-C to stop)",
+            "serving health at http://{}/health (Ctrl-C or SIGTERM to stop)",
             server.addr
         );
-        let _ = tokio::signal::ctrl_c().await;
+        if let Some(internal) = &internal {
+            println!(
+                "internal listener (details, /metrics) at http://{}/health",
+                internal.addr
+            );
+        }
+        stop.await;
         println!("stopping: readiness is 503 while in-flight requests drain");
-        server.shutdown().await;
+        if let Some(internal) = internal {
+            tokio::join!(server.shutdown(), internal.shutdown());
+        } else {
+            server.shutdown().await;
+        }
         Ok::<_, anyhow::Error>(crate::EXIT_OK)
     })
 }
@@ -125,7 +152,7 @@ impl DemoServer {
     ) -> anyhow::Result<Self> {
         let running = Arc::new(AtomicBool::new(true));
         let flag = Arc::clone(&running);
-        let registry = base_registry(runs_root)?.register(
+        let registry = base_registry(runs_root)?.metrics(&metrics)?.register(
             Registration::new("run:inProgress", move || {
                 let busy = flag.load(Relaxed);
                 async move {

@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use steadfast_core::Status;
 
@@ -28,6 +30,10 @@ pub struct CheckOutput {
     /// A fixed phrase saying why, for failures and warnings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<&'static str>,
+    /// More measurements under fixed names (`idle`, `waiting`), shown only to authorised
+    /// callers. Numbers only, so no driver message or data value can travel here.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<&'static str, f64>,
 }
 
 impl CheckOutput {
@@ -38,6 +44,7 @@ impl CheckOutput {
             observed_value: None,
             observed_unit: None,
             output: None,
+            details: BTreeMap::new(),
         }
     }
 
@@ -64,6 +71,19 @@ impl CheckOutput {
     pub fn observed(mut self, value: f64, unit: &'static str) -> Self {
         self.observed_value = Some(value);
         self.observed_unit = Some(unit);
+        self
+    }
+
+    /// With one more measurement in `details`.
+    ///
+    /// ```
+    /// use steadfast_healthcheck::CheckOutput;
+    /// let out = CheckOutput::pass().detail("idle", 3.0);
+    /// assert_eq!(out.details["idle"], 3.0);
+    /// ```
+    #[must_use]
+    pub fn detail(mut self, name: &'static str, value: f64) -> Self {
+        self.details.insert(name, value);
         self
     }
 }

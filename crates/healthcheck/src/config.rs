@@ -42,6 +42,12 @@ pub struct HealthConfig {
     pub check_timeout: HumanDuration,
     /// Default freshness of a check result.
     pub check_ttl: HumanDuration,
+    /// A client must send its request headers within this (slow-loris protection).
+    pub header_read_timeout: HumanDuration,
+    /// An optional second, internal listener that always shows details and serves
+    /// `/metrics`; the main listener then serves probes only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_addr: Option<SocketAddr>,
 }
 
 impl Default for HealthConfig {
@@ -53,6 +59,8 @@ impl Default for HealthConfig {
             drain: HumanDuration::from_secs(5),
             check_timeout: HumanDuration::from_secs(2),
             check_ttl: HumanDuration::from_secs(5),
+            header_read_timeout: HumanDuration::from_secs(5),
+            internal_addr: None,
         }
     }
 }
@@ -60,6 +68,13 @@ impl Default for HealthConfig {
 impl Config for HealthConfig {
     fn check(&self, problems: &mut Problems) {
         problems.nonzero_duration("check_timeout", self.check_timeout.get());
+        problems.nonzero_duration("header_read_timeout", self.header_read_timeout.get());
+        if self.internal_addr.is_some_and(|a| a == self.addr) {
+            problems.error(
+                "internal_addr",
+                "internal_addr is the same as addr; give the internal listener its own port",
+            );
+        }
         if self.show_details == DetailVisibility::WhenAuthorized
             && self.token.as_deref().is_none_or(str::is_empty)
         {
@@ -85,6 +100,24 @@ impl HealthConfig {
             },
             drain: self.drain.get(),
             metrics: None,
+            serve_metrics: self.internal_addr.is_none(),
+            listener: "main".to_owned(),
+            header_read_timeout: self.header_read_timeout.get(),
         }
+    }
+
+    /// The options of the internal listener, when `internal_addr` is set: details always,
+    /// `/metrics` served, request series labelled `listener="internal"`.
+    pub fn internal_options(&self) -> Option<(SocketAddr, crate::ServerOptions)> {
+        let addr = self.internal_addr?;
+        Some((
+            addr,
+            crate::ServerOptions {
+                show_details: crate::ShowDetails::Always,
+                serve_metrics: true,
+                listener: "internal".to_owned(),
+                ..self.server_options()
+            },
+        ))
     }
 }

@@ -107,6 +107,7 @@ impl Check for RedisCheck {
 #[derive(Clone)]
 pub struct PostgresCheck {
     config: tokio_postgres::Config,
+    pool: Option<std::sync::Arc<dyn crate::PoolStats>>,
 }
 
 #[cfg(feature = "postgres")]
@@ -129,7 +130,15 @@ impl PostgresCheck {
         let config = url
             .parse::<tokio_postgres::Config>()
             .map_err(|e| format!("invalid PostgreSQL connection string: {e}"))?;
-        Ok(Self { config })
+        Ok(Self { config, pool: None })
+    }
+
+    /// Also report the statistics of the application's pool to this database (size, idle,
+    /// in use, waiting, max as details; `warn` while callers wait for a connection).
+    #[must_use]
+    pub fn with_pool(mut self, pool: impl crate::PoolStats) -> Self {
+        self.pool = Some(std::sync::Arc::new(pool));
+        self
     }
 }
 
@@ -152,7 +161,10 @@ impl Check for PostgresCheck {
             };
             drop(client);
             let _ = driver.await;
-            out
+            match &self.pool {
+                Some(pool) => crate::runtime::pool_output(out, pool.status()),
+                None => out,
+            }
         })
     }
 

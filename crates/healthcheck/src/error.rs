@@ -32,4 +32,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The metrics could not be registered (a series of the same name is already there).
+    #[cfg(feature = "prometheus")]
+    #[error("cannot register health metrics: {0}; register them once per prometheus registry")]
+    Metrics(#[from] prometheus::Error),
 }

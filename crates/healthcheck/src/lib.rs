@@ -31,11 +31,17 @@
 mod builtin;
 mod check;
 mod config;
+mod damping;
 mod datastores;
 mod error;
+#[cfg(feature = "prometheus")]
+mod metrics;
+#[cfg(feature = "server")]
+mod observe;
 mod registration;
 mod registry;
 mod report;
+mod runtime;
 #[cfg(feature = "server")]
 mod server;
 
@@ -51,5 +57,6 @@ pub use error::Error;
 pub use registration::{Group, Registration};
 pub use registry::{Health, Registry};
 pub use report::{CheckReport, HealthReport};
+pub use runtime::{PoolCheck, PoolStats, PoolStatus, RuntimeStallCheck};
 #[cfg(feature = "server")]
-pub use server::{Server, ServerOptions, ShowDetails, serve};
+pub use server::{Server, ServerOptions, ShowDetails, serve, shutdown_signal};

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use steadfast_core::{Status, Timestamp};
+use steadfast_core::Status;
 use tokio::time::Instant;
 
+use crate::damping::{State, record};
 use crate::report::{CheckReport, HealthReport};
 use crate::{CheckOutput, Error, Group, Registration};
 
@@ -28,6 +29,8 @@ pub struct Registry {
     regs: Vec<Registration>,
     version: Option<String>,
     service_id: Option<String>,
+    #[cfg(feature = "prometheus")]
+    metrics: Option<crate::metrics::CheckMetrics>,
 }
 
 impl Registry {
@@ -66,25 +69,58 @@ impl Registry {
         self
     }
 
+    /// Exports every check's status, run time and outcomes into `registry`
+    /// (`steadfast_health_check_*`), updated when a check finishes — a scrape never runs a
+    /// check.
+    ///
+    /// ```
+    /// use steadfast_healthcheck::Registry;
+    ///
+    /// let prom = prometheus::Registry::new();
+    /// let registry = Registry::new().metrics(&prom)?;
+    /// assert!(Registry::new().metrics(&prom).is_err()); // once per prometheus registry
+    /// # let _ = registry;
+    /// # Ok::<(), steadfast_healthcheck::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Metrics`] when the series are already registered there.
+    #[cfg(feature = "prometheus")]
+    pub fn metrics(mut self, registry: &prometheus::Registry) -> Result<Self, Error> {
+        self.metrics = Some(crate::metrics::CheckMetrics::register(registry)?);
+        Ok(self)
+    }
+
     /// Starts every check once, and the interval checks' background timers. Must be called
     /// inside a tokio runtime.
-    pub fn start(self) -> Health {
-        let entries = self
-            .regs
+    pub fn start(mut self) -> Health {
+        let regs = std::mem::take(&mut self.regs);
+        #[cfg(feature = "prometheus")]
+        if let Some(m) = &self.metrics {
+            for reg in &regs {
+                m.declare(&reg.name);
+            }
+        }
+        let entries = regs
             .into_iter()
             .map(|reg| Entry {
                 reg,
                 state: Mutex::new(State::default()),
                 refreshing: AtomicBool::new(false),
                 runs: AtomicU64::new(0),
+                fresh_until: AtomicU64::new(0),
             })
             .collect();
         let health = Health {
             inner: Arc::new(Inner {
                 entries,
+                epoch: Instant::now(),
+                generation: AtomicU64::new(0),
                 shutting_down: AtomicBool::new(false),
                 version: self.version,
                 service_id: self.service_id,
+                #[cfg(feature = "prometheus")]
+                metrics: self.metrics,
             }),
         };
         for i in 0..health.inner.entries.len() {
@@ -110,34 +146,27 @@ impl Registry {
     }
 }
 
-#[derive(Debug, Default)]
-struct State {
-    last: Option<Observed>,
-    /// The damped status.
-    reported: Option<Status>,
-    fails: u32,
-    passes: u32,
-}
-
-#[derive(Debug, Clone)]
-struct Observed {
-    output: CheckOutput,
-    at: Instant,
-    time: Timestamp,
-}
-
 struct Entry {
     reg: Registration,
     state: Mutex<State>,
     refreshing: AtomicBool,
     runs: AtomicU64,
+    /// Nanoseconds after `Inner::epoch` when the latest result goes stale (0: no result).
+    fresh_until: AtomicU64,
 }
 
 struct Inner {
     entries: Vec<Entry>,
+    /// The origin of `fresh_until`.
+    epoch: Instant,
+    /// Bumped whenever a result is recorded or shutdown begins: a report rendered at one
+    /// generation is the same until the next.
+    generation: AtomicU64,
     shutting_down: AtomicBool,
     version: Option<String>,
     service_id: Option<String>,
+    #[cfg(feature = "prometheus")]
+    metrics: Option<crate::metrics::CheckMetrics>,
 }
 
 /// Started checks; cheap to clone. Reports never wait for a check.
@@ -166,16 +195,29 @@ impl Health {
             let entry = &inner.entries[i];
             let check = Arc::clone(&entry.reg.check);
             // The check runs in its own task: a panic is caught as a JoinError.
+            let started = Instant::now();
             let run = tokio::spawn(async move { check.check().await });
-            let output = match tokio::time::timeout(entry.reg.timeout, run).await {
-                Ok(Ok(output)) => output,
-                Ok(Err(_)) => CheckOutput::fail("check panicked"),
-                Err(_) => CheckOutput::fail("timed out"),
+            let (output, outcome) = match tokio::time::timeout(entry.reg.timeout, run).await {
+                Ok(Ok(output)) => (output, "completed"),
+                Ok(Err(_)) => (CheckOutput::fail("check panicked"), "panic"),
+                Err(_) => (CheckOutput::fail("timed out"), "timeout"),
             };
             entry.runs.fetch_add(1, Relaxed);
             let mut state = entry.state.lock().unwrap_or_else(PoisonError::into_inner);
             record(&mut state, &entry.reg, output);
+            let status = state.reported.unwrap_or(Status::Fail);
             drop(state);
+            let until = (Instant::now() + entry.reg.ttl).duration_since(inner.epoch);
+            entry
+                .fresh_until
+                .store(u64::try_from(until.as_nanos()).unwrap_or(u64::MAX), Relaxed);
+            inner.generation.fetch_add(1, Relaxed);
+            #[cfg(feature = "prometheus")]
+            if let Some(m) = &inner.metrics {
+                m.finished(&entry.reg.name, status, started.elapsed(), outcome);
+            }
+            #[cfg(not(feature = "prometheus"))]
+            let _ = (status, started, outcome);
             entry.refreshing.store(false, Relaxed);
         });
     }
@@ -192,6 +234,29 @@ impl Health {
     /// Readiness turns `fail` ("shutting down"); liveness is unaffected.
     pub fn begin_shutdown(&self) {
         self.inner.shutting_down.store(true, Relaxed);
+        self.inner.generation.fetch_add(1, Relaxed);
+    }
+
+    /// Changes whenever a report could change: a check finished, or shutdown began. A
+    /// server renders a report once per generation and serves the bytes until the next.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Relaxed)
+    }
+
+    /// Starts a background run of every stale check of `group` (every check when `None`)
+    /// that refreshes on demand, without taking any lock: what a probe does before it
+    /// answers from a rendered report.
+    pub fn refresh_stale(&self, group: Option<&Group>) {
+        let now = Instant::now().duration_since(self.inner.epoch);
+        let now = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+        for (i, e) in self.inner.entries.iter().enumerate() {
+            if e.reg.interval.is_none()
+                && now >= e.fresh_until.load(Relaxed)
+                && group.is_none_or(|g| e.reg.groups.contains(g))
+            {
+                self.refresh(i);
+            }
+        }
     }
 
     /// Whether [`begin_shutdown`](Self::begin_shutdown) was called.
@@ -291,35 +356,4 @@ impl Health {
             })
             .collect()
     }
-}
-
-/// Damping: a raw failure becomes `fail` after `fail_after` in a row; once failing, `pass`
-/// comes back after `pass_after` passes in a row. Warnings pass through.
-fn record(state: &mut State, reg: &Registration, output: CheckOutput) {
-    match output.status {
-        Status::Fail => {
-            state.fails += 1;
-            state.passes = 0;
-        }
-        _ => {
-            state.passes += 1;
-            state.fails = 0;
-        }
-    }
-    let previous = state.reported;
-    state.reported = Some(match (output.status, previous) {
-        (Status::Fail, _) if state.fails >= reg.fail_after => Status::Fail,
-        (Status::Fail, Some(p)) => p,
-        (Status::Fail, None) => Status::Fail,
-        (s, Some(Status::Fail)) if state.passes < reg.pass_after => {
-            let _ = s;
-            Status::Fail
-        }
-        (s, _) => s,
-    });
-    state.last = Some(Observed {
-        output,
-        at: Instant::now(),
-        time: Timestamp::now(),
-    });
 }

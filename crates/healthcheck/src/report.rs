@@ -13,7 +13,7 @@ use crate::CheckOutput;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckReport {
     /// Status, observed value and unit, and the fixed-vocabulary reason; without details
-    /// the value is dropped and the reason reads `reason withheld`.
+    /// the value and details are dropped and the reason reads `reason withheld`.
     #[serde(flatten)]
     pub result: CheckOutput,
     /// When the result was observed.
@@ -68,6 +68,7 @@ impl HealthReport {
             for r in results {
                 r.result.observed_value = None;
                 r.result.observed_unit = None;
+                r.result.details.clear();
                 if r.result.output.is_some() {
                     r.result.output = Some("reason withheld");
                 }

@@ -249,7 +249,7 @@ fn demo_serves_health_and_metrics_during_the_run() {
 }
 
 #[test]
-fn health_serve_answers_probes_and_stops_on_interrupt() {
+fn health_serve_answers_probes_and_drains_on_sigterm() {
     use std::io::{Read, Write};
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -266,11 +266,22 @@ fn health_serve_answers_probes_and_stops_on_interrupt() {
             "--runs-root",
             root.path().to_str().unwrap(),
             "--drain",
-            "0s",
+            "2s",
         ])
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // Whatever happens, the server does not outlive the test.
+    struct KillOnDrop(u32);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &self.0.to_string()])
+                .status();
+        }
+    }
+    let _guard = KillOnDrop(child.id());
     let get = |path: &str| -> Option<String> {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
         write!(
@@ -282,25 +293,45 @@ fn health_serve_answers_probes_and_stops_on_interrupt() {
         s.read_to_string(&mut out).ok()?;
         Some(out)
     };
-    let mut live = None;
-    for _ in 0..200 {
-        live = get("/health/live");
-        if live.is_some() {
-            break;
-        }
-        std::thread::yield_now();
-        let _ = std::net::TcpStream::connect_timeout(
-            &"127.0.0.1:9".parse().unwrap(),
-            std::time::Duration::from_millis(25),
-        );
-    }
+    // It prints its address once it listens.
+    // (Its stdout stays open until the end: a closed pipe would end it early.)
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.starts_with("serving health at"), "{first}");
+    let live = get("/health/live");
     let live = live.expect("the server came up");
     assert!(live.starts_with("HTTP/1.1 200"), "{live}");
     assert!(live.contains("\"process:alive\""), "{live}");
+    let metrics = get("/metrics").unwrap();
+    assert!(
+        metrics
+            .contains("steadfast_health_check_status{check=\"process:alive\",status=\"pass\"} 1"),
+        "{metrics}"
+    );
+    assert!(get("/health/ready").unwrap().starts_with("HTTP/1.1 200"));
+    // Kubernetes stops a pod with SIGTERM: readiness turns 503 for the drain, liveness
+    // stays 200, then the process exits cleanly.
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
+    let mut ready = String::new();
+    for _ in 0..100 {
+        ready = get("/health/ready").unwrap_or_default();
+        if ready.starts_with("HTTP/1.1 503") {
+            break;
+        }
+        let _ = std::net::TcpStream::connect_timeout(
+            &"127.0.0.1:9".parse().unwrap(),
+            std::time::Duration::from_millis(10),
+        );
+    }
+    assert!(
+        ready.starts_with("HTTP/1.1 503") && ready.contains("shutting down"),
+        "{ready}"
+    );
+    assert!(get("/health/live").unwrap().starts_with("HTTP/1.1 200"));
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }

@@ -38,4 +38,25 @@ async fn postgres_select_1() {
         PostgresCheck::new("postgres://postgres@127.0.0.1:5432/no_such_database_here").unwrap();
     assert_eq!(wrong.check().await.output, Some("connection failed"));
     assert!(PostgresCheck::new("postgres://[::1").is_err());
+
+    // With the application's pool: its statistics ride along as details.
+    struct Pool;
+    impl steadfast_healthcheck::PoolStats for Pool {
+        fn status(&self) -> steadfast_healthcheck::PoolStatus {
+            steadfast_healthcheck::PoolStatus {
+                size: 4,
+                idle: 3,
+                waiting: 0,
+                max: 16,
+            }
+        }
+    }
+    let out = PostgresCheck::new(&url)
+        .unwrap()
+        .with_pool(Pool)
+        .check()
+        .await;
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    assert_eq!(out.details["pool_in_use"], 1.0);
+    assert_eq!(out.details["pool_max"], 16.0);
 }

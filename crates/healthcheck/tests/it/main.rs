@@ -8,6 +8,7 @@
 mod checks;
 mod config;
 mod datastores;
+mod observability;
 mod server;
 
 use std::net::SocketAddr;

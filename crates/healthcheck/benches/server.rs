@@ -1,0 +1,250 @@
+//! The health server under load over loopback, against a bare axum handler returning the
+//! same JSON, in one run (results in docs/benchmarks.md).
+//!
+//! Each server runs on its own tokio runtime with one worker thread; the load generator is a
+//! Rust HTTP/1.1 client on another thread: 32 keep-alive connections, each sending a request
+//! and reading the answer in a loop. Criterion's time per iteration is the time per request
+//! at that concurrency, so its inverse is requests per second. `/health` carries five checks
+//! answered from their cached results; one has a 5 s TTL and its runs are counted. With
+//! `wrk` on the PATH (Debian package `wrk`) the same endpoints are also measured by wrk for
+//! 3 s each and printed.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::header;
+use axum::routing::get;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use steadfast_healthcheck::{
+    CheckOutput, Group, Health, Registration, Registry, ServerOptions, serve,
+};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const CONNECTIONS: u64 = 32;
+
+/// A server thread with a one-worker runtime; dropped, it stops.
+struct Served {
+    addr: SocketAddr,
+    _stop: std::sync::mpsc::Sender<()>,
+}
+
+fn on_own_runtime<F, Fut>(start: F) -> Served
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = (SocketAddr, Box<dyn FnOnce() + Send>)>,
+{
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let (addr, keep) = start().await;
+            addr_tx.send(addr).expect("send addr");
+            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+            drop(keep);
+        });
+    });
+    Served {
+        addr: addr_rx.recv().expect("server started"),
+        _stop: stop_tx,
+    }
+}
+
+fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
+    let (health_tx, health_rx) = std::sync::mpsc::channel();
+    let served = on_own_runtime(move || async move {
+        let mut registry = Registry::new()
+            .version("0.1.0")
+            .service_id("bench")
+            .register(
+                Registration::new("process:alive", || async { CheckOutput::pass() })
+                    .groups([Group::Live]),
+            )
+            .expect("register")
+            .register(
+                Registration::new("fhir:metadata", move || {
+                    runs.fetch_add(1, Relaxed);
+                    async { CheckOutput::pass().observed(12.0, "ms") }
+                })
+                .ttl(Duration::from_secs(5)),
+            )
+            .expect("register");
+        for name in ["disk:utilization", "memory:available", "postgres:ping"] {
+            registry = registry
+                .register(Registration::new(name, || async {
+                    CheckOutput::pass().observed(0.42, "ratio")
+                }))
+                .expect("register");
+        }
+        let prom = prometheus::Registry::new();
+        let health = registry.metrics(&prom).expect("metrics").start();
+        health.first_round(Duration::from_secs(2)).await;
+        health_tx.send(health.clone()).expect("send health");
+        let options = ServerOptions {
+            metrics: Some(prom),
+            drain: Duration::ZERO,
+            ..ServerOptions::default()
+        };
+        let server = serve(health, "127.0.0.1:0".parse().expect("addr"), options)
+            .await
+            .expect("serve");
+        let addr = server.addr;
+        let keep: Box<dyn FnOnce() + Send> = Box::new(move || drop(server));
+        (addr, keep)
+    });
+    (served, health_rx.recv().expect("health"))
+}
+
+fn bare(live: String, all: String) -> Served {
+    on_own_runtime(move || async move {
+        let json = |body: String| {
+            move || {
+                let body = body.clone();
+                async move { ([(header::CONTENT_TYPE, "application/health+json")], body) }
+            }
+        };
+        let app = Router::new()
+            .route("/health/live", get(json(live)))
+            .route("/health", get(json(all)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move { axum::serve(listener, app).await });
+        let keep: Box<dyn FnOnce() + Send> = Box::new(move || task.abort());
+        (addr, keep)
+    })
+}
+
+/// One keep-alive client: sends `n` GETs of `path`, reading each answer whole.
+async fn client(addr: SocketAddr, path: &'static str, n: u64) -> Vec<u8> {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
+    let mut line = String::new();
+    let mut body = Vec::new();
+    for _ in 0..n {
+        write.write_all(request.as_bytes()).await.expect("write");
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            read.read_line(&mut line).await.expect("read");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().expect("length");
+            }
+        }
+        body.resize(length, 0);
+        read.read_exact(&mut body).await.expect("body");
+    }
+    body
+}
+
+/// Runs `total` requests over `CONNECTIONS` connections; the wall time they took.
+fn load(
+    rt: &tokio::runtime::Runtime,
+    addr: SocketAddr,
+    path: &'static str,
+    total: u64,
+) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        let per = total.div_ceil(CONNECTIONS);
+        let tasks: Vec<_> = (0..CONNECTIONS)
+            .map(|_| tokio::spawn(client(addr, path, per)))
+            .collect();
+        for t in tasks {
+            t.await.expect("client");
+        }
+        start
+            .elapsed()
+            .mul_f64(total as f64 / (per * CONNECTIONS) as f64)
+    })
+}
+
+fn wrk(addr: SocketAddr, path: &str) -> Option<String> {
+    let out = Command::new("wrk")
+        .args(["-t1", "-c32", "-d3s", &format!("http://{addr}{path}")])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find(|l| l.starts_with("Requests/sec"))
+        .map(|l| l.trim().to_owned())
+}
+
+fn server(c: &mut Criterion) {
+    let runs = Arc::new(AtomicU64::new(0));
+    let (ours_served, _health) = ours(Arc::clone(&runs));
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    // The bare handler answers exactly our bodies.
+    let body = |path| {
+        String::from_utf8(client_rt.block_on(client(ours_served.addr, path, 1))).expect("utf-8")
+    };
+    let bare_served = bare(body("/health/live"), body("/health"));
+    let started = Instant::now();
+    let runs_before = runs.load(Relaxed);
+
+    let mut g = c.benchmark_group("health_server_32_connections");
+    g.throughput(Throughput::Elements(1));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    for (name, addr, path) in [
+        ("bare_axum_live", bare_served.addr, "/health/live"),
+        ("steadfast_live", ours_served.addr, "/health/live"),
+        ("bare_axum_health_5_checks", bare_served.addr, "/health"),
+        (
+            "steadfast_health_5_cached_checks",
+            ours_served.addr,
+            "/health",
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| load(&client_rt, addr, path, iters))
+        });
+    }
+    g.finish();
+
+    let elapsed = started.elapsed();
+    let ran = runs.load(Relaxed) - runs_before;
+    eprintln!(
+        "the 5 s TTL check ran {ran} times in {:.1} s of load (at most {} allowed)",
+        elapsed.as_secs_f64(),
+        elapsed.as_secs() / 5 + 1
+    );
+    for (name, addr, path) in [
+        ("bare axum /health/live", bare_served.addr, "/health/live"),
+        ("steadfast /health/live", ours_served.addr, "/health/live"),
+        ("bare axum /health", bare_served.addr, "/health"),
+        ("steadfast /health", ours_served.addr, "/health"),
+    ] {
+        match wrk(addr, path) {
+            Some(line) => eprintln!("wrk -t1 -c32 -d3s {name}: {line}"),
+            None => {
+                eprintln!("wrk: skipped — not installed (apt-get install wrk)");
+                break;
+            }
+        }
+    }
+}
+
+criterion_group!(benches, server);
+criterion_main!(benches);
