@@ -50,6 +50,14 @@ pub struct MetricsConfig {
     /// Histogram bucket bounds by metric name (1–16 increasing bounds); others use the
     /// Prometheus defaults (5 ms … 10 s).
     pub buckets: BTreeMap<String, Vec<f64>>,
+    /// A Pushgateway (`http://host:port`) that receives the run's metrics when it finishes
+    /// (the facade pushes, grouped by pipeline and instance). Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushgateway: Option<String>,
+    /// A node_exporter textfile (`…/steadfast.prom`) rewritten with the run's metrics when
+    /// it finishes. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub textfile: Option<std::path::PathBuf>,
 }
 
 impl Default for MetricsConfig {
@@ -63,6 +71,8 @@ impl Default for MetricsConfig {
             on_full: OnFull::Backpressure,
             prometheus_prefix: "steadfast".to_owned(),
             buckets: BTreeMap::new(),
+            pushgateway: None,
+            textfile: None,
         }
     }
 }
@@ -76,6 +86,22 @@ impl MetricsConfig {
 impl steadfast_core::config::Config for MetricsConfig {
     fn check(&self, problems: &mut steadfast_core::config::Problems) {
         problems.nonzero_duration("flush_interval", self.flush_interval.get());
+        if let Some(url) = &self.pushgateway
+            && !url.starts_with("http://")
+        {
+            problems.error(
+                "pushgateway",
+                "expected http://host:port (the Pushgateway is pushed to over plain HTTP on the host or cluster network)",
+            );
+        }
+        if let Some(path) = &self.textfile
+            && path.extension().is_none_or(|e| e != "prom")
+        {
+            problems.error(
+                "textfile",
+                "node_exporter's textfile collector reads only files ending in .prom",
+            );
+        }
         if self.max_series == 0 || self.max_series > 262_144 {
             problems.error(
                 "max_series",

@@ -70,6 +70,10 @@ pub use settings::Settings;
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
 pub mod logging;
 
+#[cfg(all(feature = "prometheus", feature = "tokio", feature = "retry"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "prometheus", feature = "tokio"))))]
+pub mod push;
+
 #[cfg(all(
     feature = "metrics",
     feature = "retry",

@@ -77,6 +77,9 @@ pub struct RunReport {
     pub validation: ValidationReport,
     /// The reports written into `validation/`.
     pub reports: ReportPaths,
+    /// The Pushgateway push or textfile write, when configured: `Err` holds why it failed
+    /// (it never fails the run).
+    pub exported: Option<Result<(), String>>,
 }
 
 impl RunReport {
@@ -198,6 +201,7 @@ impl Run {
         }
         self.recorder.close()?;
         self.profiler.snapshot().write(self.dir.profile_path())?;
+        let exported = self.export();
         let validation =
             steadfast_validation::validate_run(self.dir.path(), self.thresholds.value())?;
         let reports =
@@ -214,6 +218,63 @@ impl Run {
             run_dir: self.dir.path().to_path_buf(),
             validation,
             reports,
+            exported,
+        })
+    }
+
+    /// Pushes the run's metrics to `[metrics] pushgateway` and writes `[metrics] textfile`,
+    /// when configured. Failures are warnings: the run's data is already safe on disk.
+    #[cfg(all(
+        feature = "prometheus",
+        feature = "tokio",
+        feature = "retry",
+        feature = "metrics"
+    ))]
+    fn export(&self) -> Option<Result<(), String>> {
+        let m = &self.settings.value().metrics;
+        if m.pushgateway.is_none() && m.textfile.is_none() {
+            return None;
+        }
+        let registry = prometheus::Registry::new();
+        let mut result = self
+            .recorder
+            .register_prometheus(&registry)
+            .map_err(|e| e.to_string());
+        let (pipeline, host) = self
+            .manifest
+            .lock()
+            .map(|m| (m.pipeline.clone(), m.host.clone()))
+            .unwrap_or_default();
+        if let (Ok(()), Some(url)) = (&result, &m.pushgateway) {
+            result = crate::push::push_blocking(
+                url,
+                &pipeline,
+                &[("instance", host.as_str())],
+                &registry,
+            )
+            .map_err(|e| e.to_string());
+        }
+        if let (Ok(()), Some(path)) = (&result, &m.textfile) {
+            result = crate::push::write_textfile(&registry, path).map_err(|e| e.to_string());
+        }
+        if let Err(e) = &result {
+            tracing_warn(&format!(
+                "metrics export failed (the run is unaffected): {e}"
+            ));
+        }
+        Some(result)
+    }
+
+    #[cfg(not(all(
+        feature = "prometheus",
+        feature = "tokio",
+        feature = "retry",
+        feature = "metrics"
+    )))]
+    fn export(&self) -> Option<Result<(), String>> {
+        let m = &self.settings.value().metrics;
+        (m.pushgateway.is_some() || m.textfile.is_some()).then(|| {
+            Err("built without the `prometheus` and `tokio` features: nothing pushed".to_owned())
         })
     }
 

@@ -7,6 +7,7 @@
 use std::process::Command;
 
 mod data;
+mod prometheus;
 mod validate;
 
 /// Asserts the process ended with `code` and said `needle` on stderr.

@@ -13,6 +13,14 @@ use serde::de::DeserializeOwned;
 ))]
 mod run;
 
+#[cfg(all(
+    feature = "prometheus",
+    feature = "tokio",
+    feature = "retry",
+    feature = "metrics"
+))]
+mod push;
+
 fn section<T: DeserializeOwned>(doc: &mut toml::Table, name: &str) -> T {
     let value = doc
         .remove(name)

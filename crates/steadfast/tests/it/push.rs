@@ -1,0 +1,171 @@
+//! Batch runs end before a scrape: pushes to a real `prometheus-pushgateway` on 127.0.0.1
+//! (Debian package; `.ci/run` installs it), from async code, from inside a runtime, and from
+//! `Run::finish` — and a gateway that is down never fails the run.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use steadfast::push::{PushError, push_blocking, push_to_gateway};
+
+struct Gateway {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(addr: SocketAddr, path: &str) -> Option<String> {
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).ok()?;
+    raw.starts_with("HTTP/1.1 200").then_some(raw)
+}
+
+fn gateway() -> Option<Gateway> {
+    let path = std::env::vars_os().find(|(k, _)| k == "PATH")?.1;
+    let bin = std::env::split_paths(&path)
+        .map(|d| d.join("prometheus-pushgateway"))
+        .find(|p| p.is_file())?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().ok()?;
+    let child = Command::new(bin)
+        .arg(format!("--web.listen-address={addr}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let gw = Gateway { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if get(addr, "/-/ready").is_some() {
+            return Some(gw);
+        }
+        let _ = std::net::TcpStream::connect_timeout(
+            &"127.0.0.1:9".parse().unwrap(),
+            Duration::from_millis(100),
+        );
+    }
+    None
+}
+
+fn registry(records: u64) -> prometheus::Registry {
+    let registry = prometheus::Registry::new();
+    let c = prometheus::IntCounterVec::new(
+        prometheus::Opts::new("steadfast_records_total", "Records."),
+        &["step"],
+    )
+    .unwrap();
+    registry.register(Box::new(c.clone())).unwrap();
+    c.with_label_values(&["bronze"]).inc_by(records);
+    registry
+}
+
+#[test]
+fn pushes_replace_the_group_and_run_ids_are_refused() {
+    let Some(gw) = gateway() else {
+        println!(
+            "skipped: prometheus-pushgateway not installed (apt-get install prometheus-pushgateway)"
+        );
+        return;
+    };
+    let url = format!("http://{}", gw.addr);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(push_to_gateway(
+        &url,
+        "epic-fhir",
+        &[("instance", "worker/3")],
+        &registry(5),
+    ))
+    .unwrap();
+    // Inside a runtime: the blocking form must neither block a worker nor panic.
+    rt.block_on(async {
+        push_blocking(&url, "epic-fhir", &[("instance", "worker/3")], &registry(7))
+    })
+    .unwrap();
+    let body = get(gw.addr, "/metrics").unwrap();
+    let line = body
+        .lines()
+        .find(|l| l.starts_with("steadfast_records_total{") && l.contains(r#"job="epic-fhir""#))
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        line.contains(r#"instance="worker/3""#) && line.ends_with(" 7"),
+        "{line}"
+    );
+    let err = push_blocking(&url, "epic-fhir", &[("run_id", "r-1")], &registry(1)).unwrap_err();
+    assert!(matches!(err, PushError::PerRunGrouping(_)), "{err}");
+}
+
+#[test]
+fn run_finish_pushes_and_a_dead_gateway_never_fails_the_run() {
+    let Some(gw) = gateway() else {
+        println!(
+            "skipped: prometheus-pushgateway not installed (apt-get install prometheus-pushgateway)"
+        );
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let textfile = root.path().join("steadfast.prom");
+    let config = format!(
+        "[metrics]\npushgateway = \"http://{}\"\ntextfile = \"{}\"\n",
+        gw.addr,
+        textfile.display()
+    );
+    let run = steadfast::Run::builder("nightly")
+        .runs_root(root.path())
+        .config_text("steadfast.toml", &config)
+        .env_vars::<_, String, String>([])
+        .start()
+        .unwrap();
+    run.metrics().counter("bronze", "records").add(42);
+    let report = run.finish().unwrap();
+    assert_eq!(report.exported, Some(Ok(())));
+    let body = get(gw.addr, "/metrics").unwrap();
+    assert!(
+        body.lines()
+            .any(|l| l.starts_with("steadfast_records_total{")
+                && l.contains(r#"job="nightly""#)
+                && l.ends_with(" 42")),
+        "{body}"
+    );
+    assert!(!body.contains("run_id"), "the run id never becomes a label");
+    assert!(
+        std::fs::read_to_string(&textfile)
+            .unwrap()
+            .contains("steadfast_records_total")
+    );
+
+    // The gateway is gone: the run still finishes, with the failure reported.
+    let dead = format!("[metrics]\npushgateway = \"http://{}\"\n", gw.addr);
+    drop(gw);
+    let run = steadfast::Run::builder("nightly")
+        .runs_root(root.path())
+        .config_text("steadfast.toml", &dead)
+        .env_vars::<_, String, String>([])
+        .start()
+        .unwrap();
+    let report = run.finish().unwrap();
+    assert!(
+        matches!(&report.exported, Some(Err(e)) if e.contains("failed")),
+        "{:?}",
+        report.exported
+    );
+}
