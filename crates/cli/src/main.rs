@@ -77,6 +77,9 @@ enum Command {
     /// Read a run's metrics.
     #[command(subcommand)]
     Metrics(MetricsCommand),
+    /// Prometheus alerting rules from the thresholds that validate runs.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Serve health checks.
     #[command(subcommand)]
     Health(HealthCommand),
@@ -86,6 +89,23 @@ enum Command {
 enum HealthCommand {
     /// Serve /health, /health/live, /health/ready, /health/startup until Ctrl-C.
     Serve(health::ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AlertsCommand {
+    /// Write a Prometheus rules file: the thresholds' rules plus the standard alerts
+    /// (disk, circuit breaker, retries, health, profiler SLOs, validation).
+    Generate {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// A thresholds file (the `[validation]` section alone) used instead of the
+        /// configuration's `[validation]`.
+        #[arg(long, value_name = "FILE")]
+        thresholds: Option<PathBuf>,
+        /// Write here (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +190,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Disk(cmd) => ops::disk(&cmd),
         Command::Profile(cmd) => ops::profile(&cmd),
         Command::Metrics(MetricsCommand::Show { run_dir }) => ops::metrics_show(&run_dir),
+        Command::Alerts(AlertsCommand::Generate {
+            config,
+            thresholds,
+            out,
+        }) => Ok(validate::alerts_generate(
+            &config,
+            thresholds.as_deref(),
+            out.as_deref(),
+        )),
         Command::Health(HealthCommand::Serve(args)) => health::serve_forever(&args),
     }
 }

@@ -147,6 +147,51 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
     u8::try_from(report.exit_code()).unwrap_or(crate::EXIT_FAIL)
 }
 
+pub(crate) fn alerts_generate(
+    config: &ConfigArgs,
+    thresholds: Option<&Path>,
+    out: Option<&Path>,
+) -> u8 {
+    let loader = loader(
+        config.config.as_deref(),
+        config.profile.as_deref(),
+        &config.set,
+    );
+    let mut settings = match steadfast::Settings::load(&loader) {
+        Ok(s) => s.into_value(),
+        Err(e) => {
+            eprintln!("error: invalid configuration\n{e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(file) = thresholds {
+        match Thresholds::load(&Loader::new().file(file)) {
+            Ok(t) => settings.validation = t.into_value(),
+            Err(e) => {
+                eprintln!("error: invalid thresholds\n{e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let rules = steadfast::alerts::alert_rules(&settings);
+    match out {
+        Some(path) => match steadfast::run::atomic_write(path, &rules) {
+            Ok(()) => {
+                println!("wrote {}", path.display());
+                EXIT_OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_USAGE
+            }
+        },
+        None => {
+            print!("{rules}");
+            EXIT_OK
+        }
+    }
+}
+
 pub(crate) fn config_check(file: &Path, profile: Option<&str>, set: &[String], show: bool) -> u8 {
     match steadfast::Settings::load(&loader(Some(file), profile, set)) {
         Ok(effective) => {

@@ -70,6 +70,14 @@ pub use settings::Settings;
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
 pub mod logging;
 
+#[cfg(all(
+    feature = "metrics",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+pub mod alerts;
+
 #[cfg(all(feature = "prometheus", feature = "tokio", feature = "retry"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "prometheus", feature = "tokio"))))]
 pub mod push;

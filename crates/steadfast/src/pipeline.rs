@@ -201,9 +201,9 @@ impl Run {
         }
         self.recorder.close()?;
         self.profiler.snapshot().write(self.dir.profile_path())?;
-        let exported = self.export();
         let validation =
             steadfast_validation::validate_run(self.dir.path(), self.thresholds.value())?;
+        let exported = self.export(validation.status);
         let reports =
             steadfast_validation::write_reports(&self.dir, &validation, Some(&self.thresholds))?;
         self.update_manifest(|m| {
@@ -230,7 +230,7 @@ impl Run {
         feature = "retry",
         feature = "metrics"
     ))]
-    fn export(&self) -> Option<Result<(), String>> {
+    fn export(&self, status: Status) -> Option<Result<(), String>> {
         let m = &self.settings.value().metrics;
         if m.pushgateway.is_none() && m.textfile.is_none() {
             return None;
@@ -239,6 +239,15 @@ impl Run {
         let mut result = self
             .recorder
             .register_prometheus(&registry)
+            .and_then(|()| {
+                // The run's verdict, for the `SteadfastValidationFailed` alert.
+                let failed = prometheus::IntGauge::new(
+                    format!("{}_run_validation_failed", m.prometheus_prefix),
+                    "1 when the run failed validation, 0 when it passed or warned",
+                )?;
+                failed.set(i64::from(status == Status::Fail));
+                registry.register(Box::new(failed))
+            })
             .map_err(|e| e.to_string());
         let (pipeline, host) = self
             .manifest
@@ -271,7 +280,7 @@ impl Run {
         feature = "retry",
         feature = "metrics"
     )))]
-    fn export(&self) -> Option<Result<(), String>> {
+    fn export(&self, _status: Status) -> Option<Result<(), String>> {
         let m = &self.settings.value().metrics;
         (m.pushgateway.is_some() || m.textfile.is_some()).then(|| {
             Err("built without the `prometheus` and `tokio` features: nothing pushed".to_owned())

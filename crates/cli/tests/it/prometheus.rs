@@ -216,3 +216,51 @@ fn the_demo_exposition_is_promtool_clean_and_a_real_prometheus_scrapes_it() {
     );
     assert_eq!(query(r#"up{job="steadfast-demo"}"#), Some(1.0));
 }
+
+#[test]
+fn shipped_alert_rules_are_current_promtool_clean_and_unit_tested() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let rules = root.join("configs/alerts/steadfast.rules.yml");
+    let out = Command::new(env!("CARGO_BIN_EXE_steadfast"))
+        .args(["alerts", "generate", "--config"])
+        .arg(root.join("configs/alerts/example.toml"))
+        .arg("--thresholds")
+        .arg(root.join("configs/thresholds.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        std::fs::read_to_string(&rules).unwrap(),
+        "configs/alerts/steadfast.rules.yml is stale: regenerate it (command in configs/alerts/example.toml)"
+    );
+    let Some(promtool) = tool("promtool") else {
+        println!("skipped: promtool not installed (apt-get install prometheus)");
+        return;
+    };
+    for args in [
+        vec![
+            "check".into(),
+            "rules".into(),
+            rules.clone().into_os_string(),
+        ],
+        vec![
+            "test".into(),
+            "rules".into(),
+            root.join("configs/alerts/tests/steadfast.test.yml")
+                .into_os_string(),
+        ],
+    ] {
+        let out = Command::new(&promtool).args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "promtool {args:?}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
