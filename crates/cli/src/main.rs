@@ -3,6 +3,7 @@
 mod demo;
 mod health;
 mod ops;
+mod progress;
 mod validate;
 
 use std::path::PathBuf;

@@ -91,7 +91,7 @@ pub fn init(format: LogFormat, verbosity: u8) -> Result<(), LogError> {
         LogFormat::Text => registry
             .with(
                 tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
+                    .with_writer(line_start_writer)
                     .with_ansi(color),
             )
             .try_init(),
@@ -106,4 +106,30 @@ pub fn init(format: LogFormat, verbosity: u8) -> Result<(), LogError> {
             .try_init(),
     };
     installed.map_err(|_| LogError::AlreadyInstalled)
+}
+
+/// stderr; on a terminal each event first clears the current line, so a progress line a
+/// command draws there (`\r…`) never runs into a log line.
+fn line_start_writer() -> LineStart {
+    LineStart {
+        inner: std::io::stderr(),
+        clear: std::io::stderr().is_terminal(),
+    }
+}
+
+struct LineStart {
+    inner: std::io::Stderr,
+    clear: bool,
+}
+
+impl std::io::Write for LineStart {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if std::mem::take(&mut self.clear) {
+            self.inner.write_all(b"\r\x1b[K")?;
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }

@@ -44,10 +44,19 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
     };
     let bronze = run.dir().data_dir(Some("bronze"));
     std::fs::create_dir_all(&bronze)?;
+    let mut progress = crate::progress::Progress::new();
     for kind in TYPES {
         let mut writer = NdjsonWriter::open(bronze.join(format!("{kind}.ndjson")))?;
         let mut next = Some(format!("/{kind}?_page=0"));
         while let Some(path) = next.take() {
+            progress.show(|| {
+                format!(
+                    "  bronze  {kind}: {} pages, {} resources, {} retries",
+                    out.pages,
+                    out.resources,
+                    retries.load(Relaxed)
+                )
+            });
             let first_attempt = Timestamp::now();
             let result = {
                 let _span = fetch.span();
