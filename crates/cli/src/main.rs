@@ -4,6 +4,7 @@ mod demo;
 mod health;
 mod ops;
 mod progress;
+mod report;
 mod validate;
 
 use std::path::PathBuf;
@@ -78,6 +79,9 @@ enum Command {
     /// Read a run's metrics.
     #[command(subcommand)]
     Metrics(MetricsCommand),
+    /// A run's self-contained HTML page (charts, steps, profile, validation), or two runs
+    /// compared side by side.
+    Report(report::ReportArgs),
     /// Prometheus alerting rules from the thresholds that validate runs.
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -191,6 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Disk(cmd) => ops::disk(&cmd),
         Command::Profile(cmd) => ops::profile(&cmd),
         Command::Metrics(MetricsCommand::Show { run_dir }) => ops::metrics_show(&run_dir),
+        Command::Report(args) => Ok(report::report(&args)),
         Command::Alerts(AlertsCommand::Generate {
             config,
             thresholds,

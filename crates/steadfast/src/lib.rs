@@ -14,6 +14,11 @@
 //! | `perf_profiler` | `steadfast-perf-profiler` | `perf-profiler` |
 //! | `healthcheck` | `steadfast-healthcheck` | `healthcheck` |
 //!
+//! And what only the facade can do, since it sees every crate: [`Run`] (a pipeline run
+//! wired end to end), `report` (a run's HTML page), `alerts` (Prometheus rules from the
+//! thresholds), `push` (Pushgateway and node_exporter textfile, features `prometheus` +
+//! `tokio`).
+//!
 //! ```
 //! use steadfast::prelude::*;
 //!
@@ -77,6 +82,14 @@ pub mod logging;
     feature = "perf-profiler"
 ))]
 pub mod alerts;
+
+#[cfg(all(
+    feature = "metrics",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+pub mod report;
 
 #[cfg(all(feature = "prometheus", feature = "tokio", feature = "retry"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "prometheus", feature = "tokio"))))]

@@ -211,6 +211,18 @@ impl Run {
             m.finished = Some(Timestamp::now());
             m.status = Some(validation.status);
         });
+        // The run's page; a failure to render it is a warning, not a failed run.
+        match crate::report::RunView::load(self.dir.path()) {
+            Ok(view) => {
+                if let Err(e) = steadfast_core::atomic_write(
+                    self.dir.path().join("report.html"),
+                    crate::report::render(&view),
+                ) {
+                    tracing_warn(&format!("cannot write report.html: {e}"));
+                }
+            }
+            Err(e) => tracing_warn(&format!("cannot read the run for report.html: {e}")),
+        }
         if let Some(lock) = self.lock.take() {
             lock.release()?;
         }

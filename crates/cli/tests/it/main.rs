@@ -8,6 +8,7 @@ use std::process::Command;
 
 mod data;
 mod prometheus;
+mod report;
 mod validate;
 
 /// Asserts the process ended with `code` and said `needle` on stderr.
@@ -30,7 +31,7 @@ pub(crate) fn assert_ok(out: &std::process::Output) -> String {
 }
 
 /// Runs the demo for `patients` into `runs`, with `extra` arguments.
-fn demo(runs: &std::path::Path, patients: u32, extra: &[&str]) -> std::process::Output {
+pub(crate) fn demo(runs: &std::path::Path, patients: u32, extra: &[&str]) -> std::process::Output {
     let patients = patients.to_string();
     let mut args = vec![
         "demo",
@@ -44,7 +45,7 @@ fn demo(runs: &std::path::Path, patients: u32, extra: &[&str]) -> std::process::
 }
 
 /// The run directories under `runs`, oldest first.
-fn runs_in(runs: &std::path::Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn runs_in(runs: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut dirs: Vec<_> = std::fs::read_dir(runs)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -14,6 +14,15 @@ use serde::de::DeserializeOwned;
 mod run;
 
 #[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+mod report;
+
+#[cfg(all(
     feature = "prometheus",
     feature = "tokio",
     feature = "retry",
