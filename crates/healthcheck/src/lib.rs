@@ -28,6 +28,8 @@
 //! # }).unwrap();
 //! ```
 
+#[cfg(feature = "server")]
+mod auth;
 mod builtin;
 mod check;
 mod config;
@@ -45,6 +47,8 @@ mod runtime;
 #[cfg(feature = "server")]
 mod server;
 
+#[cfg(feature = "server")]
+pub use auth::{Authorizer, BearerToken, ShowDetails};
 #[cfg(feature = "diskwatch")]
 pub use builtin::DiskCheck;
 pub use builtin::{FhirCheck, HttpCheck, MemoryCheck, StalenessCheck, TcpCheck};
@@ -59,4 +63,4 @@ pub use registry::{Health, Registry};
 pub use report::{CheckReport, HealthReport};
 pub use runtime::{PoolCheck, PoolStats, PoolStatus, RuntimeStallCheck};
 #[cfg(feature = "server")]
-pub use server::{Server, ServerOptions, ShowDetails, serve, shutdown_signal};
+pub use server::{Server, ServerOptions, serve, shutdown_signal};

@@ -203,10 +203,29 @@ impl Health {
                 Err(_) => (CheckOutput::fail("timed out"), "timeout"),
             };
             entry.runs.fetch_add(1, Relaxed);
+            let reason = output.output;
             let mut state = entry.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let before = state.reported;
             record(&mut state, &entry.reg, output);
             let status = state.reported.unwrap_or(Status::Fail);
             drop(state);
+            // The reason goes to the log, which operators read; public bodies withhold it.
+            if before != Some(status) {
+                let name = entry.reg.name.as_str();
+                match status {
+                    Status::Fail => tracing::warn!(
+                        check = name,
+                        reason = reason.unwrap_or(""),
+                        "health check failing"
+                    ),
+                    Status::Warn => tracing::warn!(
+                        check = name,
+                        reason = reason.unwrap_or(""),
+                        "health check warning"
+                    ),
+                    Status::Pass => tracing::info!(check = name, "health check passing"),
+                }
+            }
             let until = (Instant::now() + entry.reg.ttl).duration_since(inner.epoch);
             entry
                 .fresh_until

@@ -19,19 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::metrics::HttpMetrics;
-use crate::{Error, Group, Health};
-
-/// Who may see observed values and reasons.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ShowDetails {
-    /// Never (default): failing checks say only `reason withheld`.
-    #[default]
-    Never,
-    /// With `Authorization: Bearer <token>`.
-    WhenAuthorized(String),
-    /// Always (a private listener).
-    Always,
-}
+use crate::{Error, Group, Health, ShowDetails};
 
 /// Options of [`serve`].
 #[derive(Debug, Clone)]
@@ -258,26 +246,9 @@ async fn accept_loop(
     graceful.shutdown().await;
 }
 
-fn authorized(options: &ServerOptions, headers: &HeaderMap) -> bool {
-    match &options.show_details {
-        ShowDetails::Never => false,
-        ShowDetails::Always => true,
-        ShowDetails::WhenAuthorized(token) => headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes())),
-    }
-}
-
-/// Compares without stopping at the first difference, so timing does not leak the token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn answer(state: &AppState, headers: &HeaderMap, group: Option<&Group>) -> Response {
     state.health.refresh_stale(group);
-    let authorized = authorized(&state.options, headers);
+    let authorized = state.options.show_details.allows(headers);
     let slot = match group {
         None => 0,
         Some(Group::Live) => 2,

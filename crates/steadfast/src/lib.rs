@@ -75,52 +75,41 @@ pub use settings::Settings;
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
 pub mod logging;
 
-#[cfg(all(
-    feature = "metrics",
-    feature = "diskwatch",
-    feature = "validation",
-    feature = "perf-profiler"
-))]
-pub mod alerts;
+/// Items that wire every data crate together (the Run API, run pages, alert rules): compiled
+/// when `metrics`, `retry`, `diskwatch`, `validation` and `perf-profiler` are all on.
+macro_rules! with_every_crate {
+    ($($item:item)*) => {$(
+        #[cfg(all(
+            feature = "metrics",
+            feature = "retry",
+            feature = "diskwatch",
+            feature = "validation",
+            feature = "perf-profiler"
+        ))]
+        #[cfg_attr(
+            docsrs,
+            doc(cfg(all(
+                feature = "metrics",
+                feature = "retry",
+                feature = "diskwatch",
+                feature = "validation",
+                feature = "perf-profiler"
+            )))
+        )]
+        $item
+    )*};
+}
 
-#[cfg(all(
-    feature = "metrics",
-    feature = "diskwatch",
-    feature = "validation",
-    feature = "perf-profiler"
-))]
-pub mod report;
+with_every_crate! {
+    pub mod alerts;
+    pub mod report;
+    mod pipeline;
+    pub use pipeline::{Run, RunBuilder, RunError, RunReport, Step};
+}
 
 #[cfg(all(feature = "prometheus", feature = "tokio", feature = "retry"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "prometheus", feature = "tokio"))))]
 pub mod push;
-
-#[cfg(all(
-    feature = "metrics",
-    feature = "retry",
-    feature = "diskwatch",
-    feature = "validation",
-    feature = "perf-profiler"
-))]
-mod pipeline;
-#[cfg(all(
-    feature = "metrics",
-    feature = "retry",
-    feature = "diskwatch",
-    feature = "validation",
-    feature = "perf-profiler"
-))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(all(
-        feature = "metrics",
-        feature = "retry",
-        feature = "diskwatch",
-        feature = "validation",
-        feature = "perf-profiler"
-    )))
-)]
-pub use pipeline::{Run, RunBuilder, RunError, RunReport, Step};
 
 /// The names most pipelines use, for `use steadfast::prelude::*`.
 pub mod prelude {

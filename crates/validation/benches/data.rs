@@ -123,8 +123,10 @@ fn duckdb(path: &Path, iters: u64) -> Option<(Duration, String)> {
     ))
 }
 
-fn against_duckdb(c: &mut Criterion) {
-    let path = data_file(175);
+/// The bench file of `mib`, checked once outside the timing to print what was found and the
+/// peak memory of the check; its path, size and the rules.
+fn checked_once(mib: u64, label: &str) -> (PathBuf, u64, DataRules) {
+    let path = data_file(mib);
     let bytes = std::fs::metadata(&path).expect("bench data").len();
     let rules = rules();
     reset_peak_rss();
@@ -132,10 +134,16 @@ fn against_duckdb(c: &mut Criterion) {
     let report = check(&rules, &path);
     let peak = peak_rss_mib().unwrap_or(0.0);
     eprintln!(
-        "steadfast: {} ; peak RSS {peak:.0} MiB ({:.0} MiB above the process before)",
+        "{label}: {} records, {} ; peak RSS {peak:.0} MiB ({:.0} MiB above the process before)",
+        report.records(),
         summarize(&report),
         peak - before
     );
+    (path, bytes, rules)
+}
+
+fn against_duckdb(c: &mut Criterion) {
+    let (path, bytes, rules) = checked_once(175, "steadfast");
     let mut g = c.benchmark_group("data_quality_175mb");
     g.throughput(Throughput::Bytes(bytes));
     g.sample_size(10);
@@ -156,18 +164,7 @@ fn against_duckdb(c: &mut Criterion) {
 }
 
 fn one_gigabyte(c: &mut Criterion) {
-    let path = data_file(1024);
-    let bytes = std::fs::metadata(&path).expect("bench data").len();
-    let rules = rules();
-    reset_peak_rss();
-    let before = peak_rss_mib().unwrap_or(0.0);
-    let report = check(&rules, &path);
-    let peak = peak_rss_mib().unwrap_or(0.0);
-    eprintln!(
-        "steadfast 1 GiB: {} records; peak RSS {peak:.0} MiB ({:.0} MiB above the process before)",
-        report.records(),
-        peak - before
-    );
+    let (path, bytes, rules) = checked_once(1024, "steadfast 1 GiB");
     let mut g = c.benchmark_group("data_quality_1gib");
     g.throughput(Throughput::Bytes(bytes));
     g.sample_size(10);

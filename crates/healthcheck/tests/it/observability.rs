@@ -259,3 +259,48 @@ async fn pool_details_reach_authorised_callers_only_and_the_internal_listener() 
     public.shutdown().await;
     private.shutdown().await;
 }
+
+#[derive(Debug)]
+struct SreGroup;
+impl steadfast_healthcheck::Authorizer for SreGroup {
+    fn may_see_details(&self, headers: &axum::http::HeaderMap) -> bool {
+        headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer sre")
+    }
+}
+
+#[tokio::test]
+async fn a_custom_authorizer_decides_who_sees_details() {
+    let health = Registry::new()
+        .register(Registration::new("db:pool", PoolCheck::new(Busy)))
+        .unwrap()
+        .start();
+    health.first_round(Duration::from_secs(2)).await;
+    let options = ServerOptions {
+        show_details: ShowDetails::With(Arc::new(SreGroup)),
+        drain: Duration::ZERO,
+        ..ServerOptions::default()
+    };
+    assert!(!format!("{:?}", ShowDetails::WhenAuthorized("tok".into())).contains("tok"));
+    let server = serve(health, "127.0.0.1:0".parse().unwrap(), options)
+        .await
+        .unwrap();
+    assert!(
+        !get(server.addr, "/health", None)
+            .await
+            .2
+            .contains("pool_waiting")
+    );
+    assert!(
+        !get(server.addr, "/health", Some("other"))
+            .await
+            .2
+            .contains("pool_waiting")
+    );
+    assert!(
+        get(server.addr, "/health", Some("sre"))
+            .await
+            .2
+            .contains("pool_waiting")
+    );
+    server.shutdown().await;
+}
