@@ -71,6 +71,10 @@ fn spans(c: &mut Criterion) {
         .build();
     let never_c = never.component("x");
     drop(never_c.span()); // the first call of a thread is timed; the rest are not
+    // An off profiler while another profiler in the process is on: the slower path.
+    g.bench_function("profiler_off_another_on", |b| {
+        b.iter(|| drop(black_box(off_c.span())))
+    });
     g.bench_function("span_not_timed", |b| {
         b.iter(|| drop(black_box(never_c.span())))
     });

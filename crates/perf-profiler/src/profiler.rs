@@ -83,6 +83,14 @@ impl Default for SampleRate {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if self.level.load(Relaxed) != 0 {
+            crate::span::ACTIVE.fetch_sub(1, Relaxed);
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Names {
     pub(crate) names: Vec<Arc<str>>,
@@ -91,6 +99,8 @@ pub(crate) struct Names {
 
 pub(crate) struct Shared {
     pub(crate) id: u64,
+    /// 0 off, 1 basic, 2 detailed; with [`crate::span::ACTIVE`] kept in step by
+    /// `set_level`, the builder and `Drop`.
     pub(crate) level: AtomicU8,
     pub(crate) clock: quanta::Clock,
     pub(crate) rate: SampleRate,
@@ -187,6 +197,9 @@ impl ProfilerBuilder {
             .timed_cost
             .map_or_else(calibrate, |d| d.as_secs_f64() * 1e9);
         let started = clock.now();
+        if self.level != Level::Off {
+            crate::span::ACTIVE.fetch_add(1, Relaxed);
+        }
         Profiler {
             shared: Arc::new(Shared {
                 id: NEXT_ID.fetch_add(1, Relaxed),
@@ -251,7 +264,16 @@ impl Profiler {
 
     /// Changes the level at run time (spans already open finish as they started).
     pub fn set_level(&self, level: Level) {
-        self.shared.level.store(level.to_u8(), Relaxed);
+        let old = self.shared.level.swap(level.to_u8(), Relaxed);
+        match (old, level.to_u8()) {
+            (0, n) if n != 0 => {
+                crate::span::ACTIVE.fetch_add(1, Relaxed);
+            }
+            (o, 0) if o != 0 => {
+                crate::span::ACTIVE.fetch_sub(1, Relaxed);
+            }
+            _ => {}
+        }
     }
 
     /// The component called `name`, registered on first use.

@@ -128,6 +128,32 @@ fn off_records_nothing_and_levels_switch_at_run_time() {
 }
 
 #[test]
+fn the_process_wide_off_gate_follows_every_profiler() {
+    // Profilers born off, switched on and off, dropped while on: spans count exactly when
+    // their own profiler is on, whatever the others do.
+    let on = Profiler::builder().sample_rate(SampleRate::Always).build();
+    let off = Profiler::builder().level(Level::Off).build();
+    let (a, b) = (on.component("a"), off.component("b"));
+    let temp = Profiler::builder().build();
+    drop(temp.span("t"));
+    drop(temp); // dropped while on
+    drop(a.span());
+    drop(b.span());
+    off.set_level(Level::Detailed);
+    off.set_level(Level::Basic); // on to on: no double count
+    drop(b.span());
+    on.set_level(Level::Off);
+    drop(a.span());
+    drop(b.span());
+    off.set_level(Level::Off);
+    on.set_level(Level::Basic);
+    drop(a.span());
+    drop(b.span());
+    assert_eq!(on.snapshot().component("a").unwrap().calls, 2);
+    assert_eq!(off.snapshot().component("b").unwrap().calls, 2);
+}
+
+#[test]
 fn concurrent_spans_from_many_threads_are_all_counted() {
     let p = Profiler::builder()
         .sample_rate(SampleRate::EveryNth(3))
