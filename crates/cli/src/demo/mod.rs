@@ -140,6 +140,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         ("profile", dir.profile_path()),
         ("dead letters", dir.dead_letter_path()),
         ("disk events", dir.disk_events_path()),
+        ("page", dir.path().join("report.html")),
         ("report", report.reports.markdown.clone()),
         ("junit", report.reports.junit.clone()),
         ("thresholds", dir.thresholds_effective_path()),
