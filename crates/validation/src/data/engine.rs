@@ -33,11 +33,7 @@ pub(crate) enum Job {
 }
 
 /// The byte ranges each source is split into, in file order; chunk ids index this list.
-pub(crate) fn plan_jobs(
-    sources: &[Source],
-    threads: usize,
-    checksums: bool,
-) -> (Vec<Job>, Vec<usize>) {
+fn plan_jobs(sources: &[Source], threads: usize, checksums: bool) -> (Vec<Job>, Vec<usize>) {
     let total: u64 = sources.iter().map(|s| s.size).sum();
     let target = (total / (threads as u64 * 8).max(1)).clamp(MIN_CHUNK, MAX_CHUNK);
     let mut jobs = Vec::new();
@@ -84,6 +80,8 @@ pub(crate) struct Outcome {
     pub(crate) digests: Vec<Option<String>>,
     /// Per source: a read error that cut the file short (a corrupt gzip stream).
     pub(crate) cut_short: Vec<Option<String>>,
+    /// Per chunk (in file order): its source.
+    pub(crate) chunk_source: Vec<usize>,
 }
 
 pub(crate) fn run(
@@ -171,6 +169,7 @@ pub(crate) fn run(
         cut_short: cut_short
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
+        chunk_source,
     })
 }
 

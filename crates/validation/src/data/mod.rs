@@ -140,9 +140,8 @@ impl<'r> DataCheck<'r> {
             n => n,
         };
         let checksums = self.rules.verify_checksums;
-        let (_, chunk_source) = engine::plan_jobs(&sources, threads, checksums);
         let outcome = engine::run(&plan, &sources, threads, checksums)?;
         let at = self.checked_at.unwrap_or_else(Timestamp::now);
-        Ok(report::build(&plan, &sources, &chunk_source, outcome, at))
+        Ok(report::build(&plan, &sources, outcome, at))
     }
 }

@@ -96,11 +96,11 @@ pub(crate) struct Lines {
 }
 
 impl Lines {
-    pub(crate) fn new(outcome: &Outcome, chunk_source: &[usize]) -> Self {
-        let mut chunks = Vec::with_capacity(chunk_source.len());
+    pub(crate) fn new(outcome: &Outcome) -> Self {
+        let mut chunks = Vec::with_capacity(outcome.chunk_source.len());
         let mut next_line = 1u64;
         let mut last_source = usize::MAX;
-        for (stats, &source) in outcome.chunks.iter().zip(chunk_source) {
+        for (stats, &source) in outcome.chunks.iter().zip(&outcome.chunk_source) {
             if source != last_source {
                 next_line = 1;
                 last_source = source;
@@ -141,11 +141,10 @@ fn locate(f: &Finding, field: Option<&String>, lines: &Lines, sources: &[Source]
 pub(crate) fn build(
     plan: &Plan,
     sources: &[Source],
-    chunk_source: &[usize],
     mut outcome: Outcome,
     checked_at: Timestamp,
 ) -> DataReport {
-    let lines = Lines::new(&outcome, chunk_source);
+    let lines = Lines::new(&outcome);
     let mut files: Vec<FileSummary> = sources
         .iter()
         .map(|s| FileSummary {
@@ -158,7 +157,7 @@ pub(crate) fn build(
             invalid: 0,
         })
         .collect();
-    for (stats, &source) in outcome.chunks.iter().zip(chunk_source) {
+    for (stats, &source) in outcome.chunks.iter().zip(&outcome.chunk_source) {
         let f = &mut files[source];
         f.lines += u64::from(stats.lines);
         f.records += stats.records;

@@ -110,7 +110,8 @@ impl RecordChecker {
             chunks: vec![self.stats],
             digests: vec![None],
             cut_short: vec![None],
+            chunk_source: vec![0],
         };
-        build(&self.plan, &[self.source], &[0], outcome, Timestamp::now())
+        build(&self.plan, &[self.source], outcome, Timestamp::now())
     }
 }
