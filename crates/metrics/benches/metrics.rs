@@ -61,6 +61,24 @@ fn labeled(c: &mut Criterion) {
                 .inc()
         });
     });
+    // A different series on every call: the thread's most recent series never matches.
+    let types = ["Patient", "Observation", "Encounter", "Condition"];
+    let mut turn = 0;
+    g.bench_function("steadfast_4_values_in_turn", |b| {
+        b.iter(|| {
+            turn = (turn + 1) % 4;
+            rec.counter(black_box("bronze"), black_box("records"))
+                .label("resource_type", black_box(types[turn]))
+                .add(1)
+        });
+    });
+    g.bench_function("prometheus_4_values_in_turn", |b| {
+        b.iter(|| {
+            turn = (turn + 1) % 4;
+            vec.with_label_values(&[black_box("bronze"), black_box(types[turn])])
+                .inc()
+        });
+    });
     g.bench_function("naive_lock_serialize_write", |b| {
         b.iter(|| {
             naive.record(

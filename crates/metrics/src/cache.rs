@@ -1,6 +1,9 @@
 //! The per-thread series cache: an open-addressing table from (step, name, labels) to a
 //! resolved series, hashed cheaply (length and first/last 8 bytes of each part) and always
-//! verified against the full text, so a collision costs a probe, never a wrong series.
+//! verified against the full text, so a collision costs a probe, never a wrong series. The
+//! series found last is compared first, in the same reading of the parts as the hash.
+
+use std::cell::Cell;
 
 use crate::registry::Resolved;
 
@@ -26,136 +29,179 @@ fn ends(b: &[u8]) -> (u64, u64) {
     }
 }
 
-/// A lookup key: the hash of the parts (each part's words are recomputed when verifying;
-/// keeping them costs more in stores than the loads they would save).
-pub(crate) struct Probe {
-    pub(crate) hash: u64,
-    n: usize,
+/// One part's fingerprint from its words and length.
+#[inline]
+fn mix(first: u64, last: u64, len: usize) -> u64 {
+    first ^ last.rotate_left(29) ^ (len as u64)
 }
 
-impl Probe {
-    #[inline]
-    pub(crate) fn new(step: &str, name: &str, labels: &[(&str, &str)]) -> Self {
-        const K: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut p = Self { hash: 0, n: 0 };
-        let mut add = |s: &str| {
-            let (first, last) = ends(s.as_bytes());
-            p.n += 1;
-            let x = first ^ last.rotate_left(29) ^ (s.len() as u64);
-            p.hash = (p.hash ^ x).wrapping_mul(K).rotate_left(31);
-        };
-        add(step);
-        add(name);
-        for (k, v) in labels {
-            add(k);
-            add(v);
-        }
-        p
+/// The hash of a series' parts: each part's fingerprint (`at(index, part)`), rotated by its
+/// position, then one multiply (a chain of multiplies would put their latency on the hot
+/// path).
+#[inline]
+fn combine(
+    step: &str,
+    name: &str,
+    labels: &[(&str, &str)],
+    mut at: impl FnMut(usize, &str) -> u64,
+) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = at(0, step) ^ at(1, name).rotate_left(17);
+    for (i, (k, v)) in labels.iter().enumerate() {
+        h = h.rotate_left(23) ^ at(2 + 2 * i, k) ^ at(3 + 2 * i, v).rotate_left(41);
     }
+    let h = h.wrapping_mul(K);
+    h ^ (h >> 29)
 }
 
-#[cfg(test)]
+/// The hash of a series' parts.
+#[inline]
 pub(crate) fn hash(step: &str, name: &str, labels: &[(&str, &str)]) -> u64 {
-    Probe::new(step, name, labels).hash
+    combine(step, name, labels, |_, p| {
+        let (first, last) = ends(p.as_bytes());
+        mix(first, last, p.len())
+    })
 }
 
-/// Whether part `p` equals the stored part `j` of `e`: its words for parts up to 16 bytes
-/// (which cover them entirely), the bytes beyond that.
-#[inline]
-fn part_eq(e: &Entry, j: usize, p: &str) -> bool {
-    let Some(w) = e.words.get(j) else {
-        return false;
-    };
-    if w.2 != p.len() {
-        return false;
-    }
-    let (first, last) = ends(p.as_bytes());
-    if w.0 != first || w.1 != last {
-        return false;
-    }
-    p.len() <= 16
-        || e.long
-            .get(j)
-            .and_then(Option::as_deref)
-            .is_some_and(|t| t == p.as_bytes())
+/// A stored part: its words (which cover it entirely up to 16 bytes) and, when longer, its
+/// bytes.
+struct Part {
+    first: u64,
+    last: u64,
+    len: usize,
+    long: Option<Box<[u8]>>,
 }
 
-#[inline]
-fn key_eq(e: &Entry, probe: &Probe, step: &str, name: &str, labels: &[(&str, &str)]) -> bool {
-    if e.words.len() != probe.n || !part_eq(e, 0, step) || !part_eq(e, 1, name) {
-        return false;
+impl Part {
+    fn new(p: &str) -> Self {
+        let (first, last) = ends(p.as_bytes());
+        Self {
+            first,
+            last,
+            len: p.len(),
+            long: (p.len() > 16).then(|| Box::from(p.as_bytes())),
+        }
     }
-    labels
-        .iter()
-        .enumerate()
-        .all(|(i, (k, v))| part_eq(e, 2 + 2 * i, k) && part_eq(e, 3 + 2 * i, v))
-}
 
-fn parts<'a>(
-    step: &'a str,
-    name: &'a str,
-    labels: &'a [(&'a str, &'a str)],
-) -> impl Iterator<Item = &'a str> {
-    [step, name]
-        .into_iter()
-        .chain(labels.iter().flat_map(|(k, v)| [*k, *v]))
+    /// Whether `p` is this part, byte for byte.
+    #[inline]
+    fn is(&self, p: &str) -> bool {
+        if self.len != p.len() {
+            return false;
+        }
+        let (first, last) = ends(p.as_bytes());
+        self.is_words(first, last, p)
+    }
+
+    /// [`Part::is`] given the words of `p` (of the same length).
+    #[inline]
+    fn is_words(&self, first: u64, last: u64, p: &str) -> bool {
+        first == self.first
+            && last == self.last
+            && (p.len() <= 16 || self.long.as_deref() == Some(p.as_bytes()))
+    }
 }
 
 struct Entry {
     hash: u64,
-    /// (first 8 bytes, last 8 bytes, length) of each part, in the caller's order.
-    words: Box<[(u64, u64, usize)]>,
-    /// The bytes of parts longer than 16 bytes (`None` for the others).
-    long: Box<[Option<Box<[u8]>>]>,
+    /// Step, name, then each label's key and value, in the caller's order.
+    parts: Box<[Part]>,
     resolved: Resolved,
+}
+
+impl Entry {
+    /// The hash of these parts and whether they are this entry's, reading each part once.
+    #[inline]
+    fn hash_and_compare<const N: usize>(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str); N],
+    ) -> (u64, bool) {
+        let parts = &*self.parts;
+        let mut same = parts.len() == 2 + 2 * N;
+        let h = combine(step, name, labels, |j, p| {
+            let (first, last) = ends(p.as_bytes());
+            // `&=`, not `&&`: no branch per part, whether the parts match or not.
+            same &= parts
+                .get(j)
+                .is_some_and(|s| s.len == p.len() && s.is_words(first, last, p));
+            mix(first, last, p.len())
+        });
+        (h, same)
+    }
+
+    /// Whether these are this entry's parts, byte for byte.
+    #[inline]
+    fn is(&self, step: &str, name: &str, labels: &[(&str, &str)]) -> bool {
+        let [s, n, rest @ ..] = &*self.parts else {
+            return false;
+        };
+        // `&`, not `&&`: a branch per part costs more than the comparisons it skips.
+        rest.len() == 2 * labels.len()
+            && s.is(step) & n.is(name)
+            && rest
+                .chunks_exact(2)
+                .zip(labels)
+                .fold(true, |same, (kv, (k, v))| same & kv[0].is(k) & kv[1].is(v))
+    }
 }
 
 /// The table. Capacity is a power of two, kept under 50% full.
 #[derive(Default)]
 pub(crate) struct SeriesCache {
-    slots: Vec<Option<Entry>>,
+    slots: Box<[Option<Entry>]>,
     len: usize,
+    /// The slot of the entry found last: tried first, as the same series is usually
+    /// recorded several times in a row.
+    recent: Cell<usize>,
 }
 
 impl SeriesCache {
-    /// The slot index of the entry for these parts.
+    /// The series for these parts. The entry found last is compared while the parts are
+    /// hashed, in one reading; only when it differs is the table probed (reading the parts
+    /// again to verify the entry found).
     #[inline]
-    pub(crate) fn find(
+    pub(crate) fn lookup<const N: usize>(
         &self,
-        probe: &Probe,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str); N],
+    ) -> Option<&Resolved> {
+        let recent = self.slots.get(self.recent.get()).and_then(Option::as_ref);
+        let (h, same) = match recent {
+            Some(e) => e.hash_and_compare(step, name, labels),
+            None => (hash(step, name, labels), false),
+        };
+        if same {
+            return recent.map(|e| &e.resolved);
+        }
+        self.probe(h, step, name, labels)
+    }
+
+    /// The series for these parts, whose [`hash`] is `h`, from the table.
+    #[inline]
+    pub(crate) fn probe(
+        &self,
+        h: u64,
         step: &str,
         name: &str,
         labels: &[(&str, &str)],
-    ) -> Option<usize> {
-        let h = probe.hash;
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
+    ) -> Option<&Resolved> {
+        let mask = self.slots.len().wrapping_sub(1);
         #[allow(clippy::cast_possible_truncation, reason = "masked to the table size")]
         let mut i = (h as usize) & mask;
         loop {
-            match &self.slots[i] {
-                None => return None,
-                Some(e) if e.hash == h && key_eq(e, probe, step, name, labels) => return Some(i),
-                Some(_) => i = (i + 1) & mask,
+            let e = self.slots.get(i)?.as_ref()?;
+            if e.hash == h && e.is(step, name, labels) {
+                self.recent.set(i);
+                return Some(&e.resolved);
             }
+            i = (i + 1) & mask;
         }
     }
 
-    /// The series at a slot index from [`SeriesCache::find`] or [`SeriesCache::insert`].
-    #[inline]
-    pub(crate) fn at(&self, i: usize) -> Option<&Resolved> {
-        self.slots.get(i)?.as_ref().map(|e| &e.resolved)
-    }
-
-    #[cfg(test)]
-    fn get(&self, _h: u64, step: &str, name: &str, labels: &[(&str, &str)]) -> Option<&Resolved> {
-        self.find(&Probe::new(step, name, labels), step, name, labels)
-            .and_then(|i| self.at(i))
-    }
-
-    /// Inserts and returns the slot index.
+    /// Inserts (the caller found no entry for these parts).
     #[cold]
     pub(crate) fn insert(
         &mut self,
@@ -164,28 +210,24 @@ impl SeriesCache {
         name: &str,
         labels: &[(&str, &str)],
         resolved: Resolved,
-    ) -> usize {
+    ) {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let entry = Entry {
-            hash: h,
-            words: parts(step, name, labels)
-                .map(|p| {
-                    let (first, last) = ends(p.as_bytes());
-                    (first, last, p.len())
-                })
-                .collect(),
-            long: parts(step, name, labels)
-                .map(|p| (p.len() > 16).then(|| Box::<[u8]>::from(p.as_bytes())))
-                .collect(),
-            resolved,
-        };
+        let parts = [step, name]
+            .into_iter()
+            .chain(labels.iter().flat_map(|(k, v)| [*k, *v]))
+            .map(Part::new)
+            .collect();
         self.len += 1;
-        self.place(entry)
+        self.place(Entry {
+            hash: h,
+            parts,
+            resolved,
+        });
     }
 
-    fn place(&mut self, entry: Entry) -> usize {
+    fn place(&mut self, entry: Entry) {
         let mask = self.slots.len() - 1;
         #[allow(clippy::cast_possible_truncation, reason = "masked to the table size")]
         let mut i = (entry.hash as usize) & mask;
@@ -193,13 +235,12 @@ impl SeriesCache {
             i = (i + 1) & mask;
         }
         self.slots[i] = Some(entry);
-        i
     }
 
     fn grow(&mut self) {
         let cap = (self.slots.len() * 2).max(16);
         let old = std::mem::replace(&mut self.slots, (0..cap).map(|_| None).collect());
-        for e in old.into_iter().flatten() {
+        for e in old.into_vec().into_iter().flatten() {
             self.place(e);
         }
     }
@@ -217,6 +258,26 @@ mod tests {
             bounds: None,
             gauge: None,
         }
+    }
+
+    fn put(c: &mut SeriesCache, step: &str, name: &str, labels: &[(&str, &str)], slot: u32) {
+        c.insert(hash(step, name, labels), step, name, labels, resolved(slot));
+    }
+
+    /// Through the thread's most recent series first, as the hot path.
+    fn slot<const N: usize>(
+        c: &SeriesCache,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str); N],
+    ) -> Option<u32> {
+        c.lookup(step, name, labels).map(|r| r.slot)
+    }
+
+    /// Through the table only, any number of labels.
+    fn probed(c: &SeriesCache, step: &str, name: &str, labels: &[(&str, &str)]) -> Option<u32> {
+        c.probe(hash(step, name, labels), step, name, labels)
+            .map(|r| r.slot)
     }
 
     #[test]
@@ -237,11 +298,14 @@ mod tests {
         ];
         let mut c = SeriesCache::default();
         for (i, w) in words.iter().enumerate() {
-            let slot = u32::try_from(i).unwrap();
-            c.insert(hash("s", w, &[]), "s", w, &[], resolved(slot));
+            put(&mut c, "s", w, &[], u32::try_from(i).unwrap());
         }
         for (i, w) in words.iter().enumerate() {
-            assert_eq!(c.get(0, "s", w, &[]).unwrap().slot as usize, i, "{w:?}");
+            assert_eq!(
+                slot(&c, "s", w, &[]),
+                Some(u32::try_from(i).unwrap()),
+                "{w:?}"
+            );
         }
     }
 
@@ -252,56 +316,76 @@ mod tests {
         let a = "abcdefgh-1-stuvwxyz";
         let b = "abcdefgh-2-stuvwxyz";
         assert_eq!(hash("s", "n", &[("p", a)]), hash("s", "n", &[("p", b)]));
-        c.insert(
-            hash("s", "n", &[("p", a)]),
-            "s",
-            "n",
-            &[("p", a)],
-            resolved(1),
-        );
-        assert!(
-            c.get(hash("s", "n", &[("p", b)]), "s", "n", &[("p", b)])
-                .is_none()
-        );
-        c.insert(
-            hash("s", "n", &[("p", b)]),
-            "s",
-            "n",
-            &[("p", b)],
-            resolved(2),
-        );
+        put(&mut c, "s", "n", &[("p", a)], 1);
+        assert_eq!(slot(&c, "s", "n", &[("p", b)]), None);
+        put(&mut c, "s", "n", &[("p", b)], 2);
         for i in 0..1000u32 {
-            let v = i.to_string();
-            c.insert(
-                hash("s", "m", &[("k", &v)]),
-                "s",
-                "m",
-                &[("k", &v)],
-                resolved(i + 10),
-            );
+            put(&mut c, "s", "m", &[("k", &i.to_string())], i + 10);
         }
-        assert_eq!(
-            c.get(hash("s", "n", &[("p", a)]), "s", "n", &[("p", a)])
-                .unwrap()
-                .slot,
-            1
-        );
-        assert_eq!(
-            c.get(hash("s", "n", &[("p", b)]), "s", "n", &[("p", b)])
-                .unwrap()
-                .slot,
-            2
-        );
-        assert_eq!(
-            c.get(hash("s", "m", &[("k", "999")]), "s", "m", &[("k", "999")])
-                .unwrap()
-                .slot,
-            1009
-        );
+        assert_eq!(slot(&c, "s", "n", &[("p", a)]), Some(1));
+        assert_eq!(slot(&c, "s", "n", &[("p", b)]), Some(2));
+        assert_eq!(slot(&c, "s", "m", &[("k", "999")]), Some(1009));
         // Parts do not run into each other.
-        assert!(
-            c.get(hash("sn", "", &[("p", a)]), "sn", "", &[("p", a)])
-                .is_none()
-        );
+        assert_eq!(slot(&c, "sn", "", &[("p", a)]), None);
+        assert_eq!(slot(&c, "s", "np", &[("", a)]), None);
+    }
+
+    #[test]
+    fn every_label_count_finds_its_own_series() {
+        // Label sets of every size are told apart.
+        let kv = [
+            ("a", "1"),
+            ("b", "2"),
+            ("c", "3"),
+            ("d", "4"),
+            ("e", "5"),
+            ("f", "6"),
+        ];
+        let mut c = SeriesCache::default();
+        for n in 0..=kv.len() {
+            put(&mut c, "s", "n", &kv[..n], u32::try_from(n).unwrap());
+        }
+        for n in 0..=kv.len() {
+            assert_eq!(
+                probed(&c, "s", "n", &kv[..n]),
+                Some(u32::try_from(n).unwrap())
+            );
+            let mut other = kv;
+            other[n.saturating_sub(1)].1 = "x";
+            if n > 0 {
+                assert_eq!(probed(&c, "s", "n", &other[..n]), None, "{n} labels");
+            }
+        }
+    }
+
+    #[test]
+    fn the_recent_entry_is_verified_byte_for_byte() {
+        // Long parts that agree in length and in their first and last 8 bytes.
+        let a = "abcdefgh-1-stuvwxyz";
+        let b = "abcdefgh-2-stuvwxyz";
+        let mut c = SeriesCache::default();
+        put(&mut c, "s", "n", &[("p", a)], 1);
+        put(&mut c, "s", "n", &[("p", b)], 2);
+        for _ in 0..3 {
+            assert_eq!(slot(&c, "s", "n", &[("p", a)]), Some(1));
+            assert_eq!(
+                slot(&c, "s", "n", &[("p", a)]),
+                Some(1),
+                "from the recent entry"
+            );
+            assert_eq!(slot(&c, "s", "n", &[("p", b)]), Some(2));
+            assert_eq!(
+                slot(&c, "s", "n", &[("p", b)]),
+                Some(2),
+                "from the recent entry"
+            );
+            assert_eq!(slot(&c, "s", "n", &[("p", "abcdefgh-3-stuvwxyz")]), None);
+            assert_eq!(
+                slot(&c, "s", "n", &[("p", b), ("q", "1")]),
+                None,
+                "more parts"
+            );
+            assert_eq!(slot(&c, "s", "n", &[]), None, "fewer parts");
+        }
     }
 }

@@ -27,9 +27,6 @@ pub(crate) struct FlushState {
     writer: Option<NdjsonWriter>,
     seen: Vec<Seen>,
     gauge_versions: Vec<u64>,
-    /// Final values of threads that ended, so cumulative totals survive them.
-    pub(crate) retired_counters: Vec<f64>,
-    pub(crate) retired_hists: Vec<HistSnapshot>,
 }
 
 impl FlushState {
@@ -43,8 +40,6 @@ impl FlushState {
             writer,
             seen: Vec::new(),
             gauge_versions: Vec::new(),
-            retired_counters: Vec::new(),
-            retired_hists: Vec::new(),
         })
     }
 }
@@ -93,7 +88,8 @@ pub(crate) fn flush(shared: &Shared) -> Result<(), Error> {
     if shared.closed.load(Ordering::Acquire) {
         return Err(Error::Closed);
     }
-    // Pick up shards of threads that started since the last flush.
+    // Pick up shards created since the last flush. Shards are never removed: a thread's
+    // slot, and with it its shard, passes to the next thread when it ends.
     {
         let shards = shared.shards.lock().unwrap_or_else(PoisonError::into_inner);
         for s in shards.iter() {
@@ -106,14 +102,6 @@ pub(crate) fn flush(shared: &Shared) -> Result<(), Error> {
             }
         }
     }
-    // A shard held only by the shard list and by us belongs to a thread that has ended:
-    // it can no longer change, so after this flush its values retire.
-    let dead: Vec<bool> = st
-        .seen
-        .iter()
-        .map(|s| Arc::strong_count(&s.shard) <= 2)
-        .collect();
-
     let ts = Timestamp::now();
     let registry = shared
         .registry
@@ -143,7 +131,7 @@ pub(crate) fn flush(shared: &Shared) -> Result<(), Error> {
             }
             Kind::Histogram => {
                 let mut delta = HistSnapshot::default();
-                let mut total = st.retired_hists.get(slot).copied().unwrap_or_default();
+                let mut total = HistSnapshot::default();
                 for (j, s) in st.seen.iter().enumerate() {
                     let cur = s
                         .shard
@@ -208,7 +196,6 @@ pub(crate) fn flush(shared: &Shared) -> Result<(), Error> {
         s.hists = std::mem::take(&mut new_hists[j]);
     }
     st.gauge_versions = new_versions;
-    retire(&mut st, shared, &dead);
     shared.stats.flushed(n, started.elapsed());
     Ok(())
 }
@@ -261,32 +248,4 @@ fn write(st: &mut FlushState, records: &[MetricRecord]) -> Result<(), Error> {
         return Err(persist(e));
     }
     Ok(())
-}
-
-fn retire(st: &mut FlushState, shared: &Shared, dead: &[bool]) {
-    let mut keep = Vec::with_capacity(st.seen.len());
-    let seen = std::mem::take(&mut st.seen);
-    for (s, is_dead) in seen
-        .into_iter()
-        .zip(dead.iter().copied().chain(std::iter::repeat(false)))
-    {
-        if !is_dead {
-            keep.push(s);
-            continue;
-        }
-        grow(&mut st.retired_counters, s.counters.len());
-        for (i, v) in s.counters.iter().enumerate() {
-            st.retired_counters[i] += v;
-        }
-        grow(&mut st.retired_hists, s.hists.len());
-        for (i, h) in s.hists.iter().enumerate() {
-            merge(&mut st.retired_hists[i], h);
-        }
-        shared
-            .shards
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|x| !Arc::ptr_eq(x, &s.shard));
-    }
-    st.seen = keep;
 }

@@ -9,6 +9,7 @@ use crate::key::{Kind, SeriesKey};
 use crate::local::with_local;
 use crate::recorder::{Shared, check_counter};
 use crate::registry::Resolved;
+use crate::shard::Shard;
 
 /// A series resolved once, recorded many times.
 /// `n` as `f64`: through `i64` when it fits (one signed convert instruction on x86-64; the
@@ -32,6 +33,24 @@ pub(crate) struct Handle {
     pub(crate) key: SeriesKey,
 }
 
+impl Handle {
+    /// The calling thread's shard, found by its thread slot; the first record of a thread
+    /// into this recorder (or one without a slot) goes through [`with_local`].
+    #[inline]
+    fn counter_add(&self, v: f64) {
+        match self.shared.threads.current() {
+            Some(shard) => shard.counter_add(self.resolved.slot, v),
+            None => self.counter_add_slow(v),
+        }
+        crate::raw::record(&self.shared, &self.key, Kind::Counter, v);
+    }
+
+    #[cold]
+    fn counter_add_slow(&self, v: f64) {
+        with_local(&self.shared, |l| l.shard.counter_add(self.resolved.slot, v));
+    }
+}
+
 /// A pre-resolved counter (from [`Recorder::counter_handle`](crate::Recorder::counter_handle)).
 #[derive(Clone)]
 pub struct Counter(pub(crate) Handle);
@@ -48,10 +67,7 @@ impl Counter {
     /// Adds `n`.
     #[inline]
     pub fn add(&self, n: u64) {
-        let h = &self.0;
-        let v = whole(n);
-        with_local(&h.shared, |l| l.shard.counter_add(h.resolved.slot, v));
-        crate::raw::record(&h.shared, &h.key, Kind::Counter, v);
+        self.0.counter_add(whole(n));
     }
 
     /// Adds `v`, which must be finite and ≥ 0.
@@ -60,9 +76,7 @@ impl Counter {
     /// [`Error::InvalidValue`] for NaN, infinite or negative values; nothing is recorded.
     pub fn add_f64(&self, v: f64) -> Result<(), Error> {
         check_counter(&self.0.key.name, v)?;
-        let h = &self.0;
-        with_local(&h.shared, |l| l.shard.counter_add(h.resolved.slot, v));
-        crate::raw::record(&h.shared, &h.key, Kind::Counter, v);
+        self.0.counter_add(v);
         Ok(())
     }
 }
@@ -91,11 +105,15 @@ impl Histogram {
     pub fn observe(&self, v: f64) {
         let h = &self.0;
         if let Some(bounds) = &h.resolved.bounds {
-            with_local(&h.shared, |l| {
-                if let Some(c) = l.shard.hists.get(h.resolved.slot as usize) {
+            let observe = |shard: &Shard| {
+                if let Some(c) = shard.hists.get(h.resolved.slot as usize) {
                     c.observe(bounds, v);
                 }
-            });
+            };
+            match h.shared.threads.current() {
+                Some(shard) => observe(shard),
+                None => with_local(&h.shared, |l| observe(&l.shard)),
+            }
             crate::raw::record(&h.shared, &h.key, Kind::Histogram, v);
         }
     }

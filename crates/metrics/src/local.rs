@@ -1,15 +1,109 @@
-//! The per-thread side: each thread's shard for a recorder and its cache from label set to
-//! series, so the hot path takes no lock and allocates nothing after the first use.
+//! The per-thread side. Each recording thread holds a *thread slot* — a small index, unique
+//! among live threads and reused after a thread ends — and each recorder keeps one shard per
+//! slot, so a pre-resolved handle finds its thread's cells with one thread-local read and an
+//! index. Each thread also keeps, per recorder, a cache from label set to series, so the
+//! labeled path takes no lock and allocates nothing after the first use.
 
-use std::cell::RefCell;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::cell::{Cell, RefCell};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
-use crate::cache::{Probe, SeriesCache};
+use crate::cache::{SeriesCache, hash};
 use crate::error::Error;
 use crate::key::Kind;
 use crate::recorder::Shared;
 use crate::registry::Resolved;
 use crate::shard::Shard;
+
+/// Threads that can record at once through their own cells. Beyond this (or while a thread
+/// is being torn down), recording goes through one shared shard under a lock: slower,
+/// never lost.
+pub(crate) const MAX_THREADS: usize = 1024;
+
+/// "This thread holds no slot."
+const NO_SLOT: usize = usize::MAX;
+
+/// Slots handed out so far and those returned by ended threads.
+struct SlotPool {
+    next: usize,
+    free: Vec<usize>,
+}
+
+static POOL: Mutex<SlotPool> = Mutex::new(SlotPool {
+    next: 0,
+    free: Vec::new(),
+});
+
+/// One thread's recording state: its slot and its per-recorder caches.
+struct ThreadState {
+    slot: usize,
+    locals: Vec<Local>,
+}
+
+impl ThreadState {
+    /// This thread's slot, taking one from the pool on first use; `None` when every slot is
+    /// held by a live thread.
+    fn slot(&mut self) -> Option<usize> {
+        if self.slot != NO_SLOT {
+            return Some(self.slot);
+        }
+        let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = match pool.free.pop() {
+            Some(s) => s,
+            None if pool.next < MAX_THREADS => {
+                pool.next += 1;
+                pool.next - 1
+            }
+            None => return None,
+        };
+        self.slot = slot;
+        SLOT.set(slot);
+        Some(slot)
+    }
+}
+
+impl Drop for ThreadState {
+    fn drop(&mut self) {
+        self.locals.clear();
+        if self.slot != NO_SLOT {
+            // The next holder of the slot continues this thread's cells; the pool's lock
+            // orders this thread's last writes before that thread's first.
+            SLOT.set(NO_SLOT);
+            POOL.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .free
+                .push(self.slot);
+        }
+    }
+}
+
+thread_local! {
+    static STATE: RefCell<ThreadState> = const {
+        RefCell::new(ThreadState { slot: NO_SLOT, locals: Vec::new() })
+    };
+    /// A copy of the state's slot, in a thread-local with no destructor: reading it is one
+    /// load, with no "initialised yet?" check.
+    static SLOT: Cell<usize> = const { Cell::new(NO_SLOT) };
+}
+
+/// Per recorder: each thread slot's shard, created when a thread in that slot first records.
+pub(crate) struct ThreadShards {
+    by_slot: Box<[OnceLock<Arc<Shard>>]>,
+}
+
+impl ThreadShards {
+    pub(crate) fn new() -> Self {
+        Self {
+            by_slot: (0..MAX_THREADS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The calling thread's shard, if it has recorded into this recorder before (the hot
+    /// path of handles). Only the slot's holder writes to it.
+    #[inline]
+    pub(crate) fn current(&self) -> Option<&Shard> {
+        self.by_slot.get(SLOT.get())?.get().map(|s| &**s)
+    }
+}
 
 pub(crate) struct Local {
     id: u64,
@@ -21,26 +115,23 @@ pub(crate) struct Local {
 impl Local {
     /// The cached series for these parts, if this thread has used them before.
     #[inline]
-    pub(crate) fn lookup(
+    pub(crate) fn lookup<const N: usize>(
         &self,
         step: &str,
         name: &str,
-        labels: &[(&str, &str)],
+        labels: &[(&str, &str); N],
     ) -> Option<&Resolved> {
-        let probe = Probe::new(step, name, labels);
-        self.cache
-            .find(&probe, step, name, labels)
-            .and_then(|i| self.cache.at(i))
+        self.cache.lookup(step, name, labels)
     }
 
     /// Hot path: records `v` into a cached counter or histogram; `false` when the series is
     /// not cached (or of another kind), for the caller's slow path.
     #[inline]
-    pub(crate) fn record_cached(
+    pub(crate) fn record_cached<const N: usize>(
         &self,
         step: &str,
         name: &str,
-        labels: &[(&str, &str)],
+        labels: &[(&str, &str); N],
         kind: Kind,
         v: f64,
     ) -> bool {
@@ -63,32 +154,29 @@ impl Local {
         labels: &[(&str, &str)],
         kind: Kind,
     ) -> Result<(&Resolved, &Shard), Error> {
-        let probe = Probe::new(step, name, labels);
-        let h = probe.hash;
-        let i = match self.cache.find(&probe, step, name, labels) {
-            Some(i) => i,
-            None => {
-                let (_, resolved) = shared.resolve_slow(step, name, labels, kind)?;
-                // Cached under the caller's own parts: an overflowed series caches its folding.
-                self.cache.insert(h, step, name, labels, resolved)
-            }
+        let h = hash(step, name, labels);
+        if self.cache.probe(h, step, name, labels).is_none() {
+            let (_, resolved) = shared.resolve_slow(step, name, labels, kind)?;
+            // Cached under the caller's own parts: an overflowed series caches its folding.
+            self.cache.insert(h, step, name, labels, resolved);
+        }
+        let Some(r) = self.cache.probe(h, step, name, labels) else {
+            unreachable!("a series was just cached");
         };
-        let shard = &*self.shard;
-        match self.cache.at(i) {
-            Some(r) if r.kind == kind => Ok((r, shard)),
-            Some(r) => Err(Error::KindMismatch {
+        if r.kind != kind {
+            return Err(Error::KindMismatch {
                 name: name.to_owned(),
                 existing: r.kind.as_str(),
                 requested: kind.as_str(),
-            }),
-            None => Err(Error::Closed),
+            });
         }
+        Ok((r, &*self.shard))
     }
 }
 
 /// Adds to a counter or observes into a histogram; `false` for a gauge (shared, not
 /// per-thread).
-#[inline]
+#[inline(always)]
 pub(crate) fn record_into(shard: &Shard, r: &Resolved, v: f64) -> bool {
     match r.kind {
         Kind::Counter => {
@@ -105,31 +193,39 @@ pub(crate) fn record_into(shard: &Shard, r: &Resolved, v: f64) -> bool {
     }
 }
 
-thread_local! {
-    static LOCAL: RefCell<Vec<Local>> = const { RefCell::new(Vec::new()) };
+/// Runs `f` with this thread's existing state for the recorder `id` (the hot path of the
+/// labeled API); `None` when there is none yet, for the caller's slow path.
+#[inline]
+pub(crate) fn with_existing<R>(id: u64, f: impl FnOnce(&Local) -> R) -> Option<R> {
+    STATE
+        .try_with(|cell| {
+            let st = cell.try_borrow().ok()?;
+            let local = st.locals.iter().find(|l| l.id == id)?;
+            Some(f(local))
+        })
+        .ok()
+        .flatten()
 }
 
-/// Runs `f` with this thread's state for `shared`, creating it on first use. During thread
-/// teardown (no thread-local left) a shared fallback shard is used under a lock.
-#[inline]
+/// Runs `f` with this thread's state for `shared`, creating it on first use. A thread
+/// without a slot (all taken, or being torn down) uses the recorder's shared fallback
+/// state under its lock.
 pub(crate) fn with_local<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut Local) -> R) -> R {
     let mut f = Some(f);
-    let done = LOCAL.try_with(|cell| {
-        let Ok(mut list) = cell.try_borrow_mut() else {
-            return None;
+    let done = STATE.try_with(|cell| {
+        let mut st = cell.try_borrow_mut().ok()?;
+        let st = &mut *st;
+        let i = match st.locals.iter().position(|l| l.id == shared.id) {
+            Some(i) => i,
+            None => {
+                let slot = st.slot()?;
+                st.locals.retain(|l| l.shared.strong_count() > 0);
+                st.locals.push(new_local(shared, Some(slot)));
+                st.locals.len() - 1
+            }
         };
+        let local = st.locals.get_mut(i)?;
         let f = f.take()?;
-        // Nearly always one recorder per thread: look at the first entry before searching.
-        let pos = match list.first() {
-            Some(l) if l.id == shared.id => Some(0),
-            _ => list.iter().position(|l| l.id == shared.id),
-        };
-        if let Some(local) = pos.and_then(|i| list.get_mut(i)) {
-            return Some(f(local));
-        }
-        list.retain(|l| l.shared.strong_count() > 0);
-        list.push(new_local(shared));
-        let local = list.last_mut()?;
         Some(f(local))
     });
     match (done, f) {
@@ -139,7 +235,7 @@ pub(crate) fn with_local<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut Local) -> 
                 .fallback
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let local = fallback.get_or_insert_with(|| new_local(shared));
+            let local = fallback.get_or_insert_with(|| new_local(shared, None));
             f(local)
         }
         // `f` was taken and ran, yet returned nothing: impossible (it returns R).
@@ -147,13 +243,21 @@ pub(crate) fn with_local<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut Local) -> 
     }
 }
 
-fn new_local(shared: &Arc<Shared>) -> Local {
-    let shard = Arc::new(Shard::new(shared.max_series));
-    shared
-        .shards
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(shard.clone());
+/// A thread's state for `shared`: the slot's shard, or (no slot) a fresh fallback shard.
+fn new_local(shared: &Arc<Shared>, slot: Option<usize>) -> Local {
+    let create = || {
+        let shard = Arc::new(Shard::new(shared.max_series));
+        shared
+            .shards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(shard.clone());
+        shard
+    };
+    let shard = match slot.and_then(|s| shared.threads.by_slot.get(s)) {
+        Some(cell) => cell.get_or_init(create).clone(),
+        None => create(),
+    };
     Local {
         id: shared.id,
         shared: Arc::downgrade(shared),
@@ -162,5 +266,5 @@ fn new_local(shared: &Arc<Shared>) -> Local {
     }
 }
 
-/// The fallback state for threads being torn down.
+/// The fallback state for threads without a slot.
 pub(crate) type Fallback = Mutex<Option<Local>>;

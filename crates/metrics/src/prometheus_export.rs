@@ -19,7 +19,7 @@ struct Exporter {
     renamed: Mutex<HashSet<String>>,
 }
 
-const SELF_METRICS: [(&str, &str); 7] = [
+const SELF_METRICS: [(&str, &str); 8] = [
     ("records_written_total", "Lines written to metrics.ndjson."),
     ("flushes_total", "Successful flushes."),
     (
@@ -38,6 +38,10 @@ const SELF_METRICS: [(&str, &str); 7] = [
     (
         "last_flush_seconds",
         "Duration of the last flush, write and fsync included.",
+    ),
+    (
+        "thread_shards",
+        "Per-thread blocks of cells held (one per recording thread slot).",
     ),
 ];
 
@@ -207,6 +211,7 @@ impl Collector for Exporter {
             s.rejected as f64,
             s.overflowed as f64,
             s.last_flush.as_secs_f64(),
+            s.thread_shards as f64,
         ];
         for ((d, (_, help)), v) in self.descs.iter().zip(SELF_METRICS).zip(values) {
             let kind = if d.fq_name.ends_with("_total") {

@@ -54,7 +54,15 @@ impl RawQueue {
 /// Queues one raw event if raw mode is on.
 #[inline]
 pub(crate) fn record(shared: &Shared, key: &SeriesKey, kind: Kind, value: f64) {
-    let Some(q) = &shared.raw else { return };
+    if let Some(q) = &shared.raw {
+        queue(shared, q, key, kind, value);
+    }
+}
+
+/// Raw mode's side of [`record`], kept out of the hot path.
+#[cold]
+#[inline(never)]
+fn queue(shared: &Shared, q: &RawQueue, key: &SeriesKey, kind: Kind, value: f64) {
     let event = RawEvent {
         ts: Timestamp::now(),
         key: key.clone(),

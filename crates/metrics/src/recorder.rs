@@ -16,7 +16,7 @@ use crate::flush::FlushState;
 use crate::handles::{Counter, Gauge, Handle, Histogram};
 use crate::key::{Kind, SeriesKey};
 use crate::labeled::Labeled;
-use crate::local::{Fallback, with_local};
+use crate::local::{Fallback, ThreadShards, with_local};
 use crate::raw::RawQueue;
 use crate::registry::{Registry, Resolved};
 use crate::shard::Shard;
@@ -28,7 +28,9 @@ pub(crate) struct Shared {
     pub(crate) id: u64,
     pub(crate) max_series: usize,
     pub(crate) registry: RwLock<Registry>,
+    /// Every shard, for the flusher: one per thread slot that has recorded, and the fallback.
     pub(crate) shards: Mutex<Vec<Arc<Shard>>>,
+    pub(crate) threads: ThreadShards,
     pub(crate) fallback: Fallback,
     pub(crate) flush: Mutex<FlushState>,
     pub(crate) stats: Stats,
@@ -49,7 +51,13 @@ impl Shared {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .overflowed;
-        self.stats.snapshot(overflowed)
+        let shards = self
+            .shards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        self.stats
+            .snapshot(overflowed, u64::try_from(shards).unwrap_or(u64::MAX))
     }
 
     pub(crate) fn resolve_slow(
@@ -172,6 +180,7 @@ impl Recorder {
                 buckets,
             )),
             shards: Mutex::new(Vec::new()),
+            threads: ThreadShards::new(),
             fallback: Mutex::new(None),
             flush: Mutex::new(flush),
             stats: Stats::default(),
@@ -190,16 +199,19 @@ impl Recorder {
     }
 
     /// A counter of `step`/`name`; add labels, then `add`.
+    #[inline]
     pub fn counter<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
         Labeled::new(self, step, name, Kind::Counter)
     }
 
     /// A gauge of `step`/`name`; add labels, then `set`.
+    #[inline]
     pub fn gauge<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
         Labeled::new(self, step, name, Kind::Gauge)
     }
 
     /// A histogram of `step`/`name`; add labels, then `observe`.
+    #[inline]
     pub fn histogram<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
         Labeled::new(self, step, name, Kind::Histogram)
     }
@@ -289,13 +301,19 @@ impl Recorder {
     pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 }
 
+#[inline]
 pub(crate) fn check_counter(name: &str, v: f64) -> Result<(), Error> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err(Error::InvalidValue {
-            name: name.to_owned(),
-            value: v,
-        })
+        Err(invalid_value(name, v))
+    }
+}
+
+#[cold]
+fn invalid_value(name: &str, v: f64) -> Error {
+    Error::InvalidValue {
+        name: name.to_owned(),
+        value: v,
     }
 }

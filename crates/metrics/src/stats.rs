@@ -37,6 +37,9 @@ pub struct RecorderStats {
     pub rejected: u64,
     /// Recordings folded into an `overflow="true"` series by the cardinality guard.
     pub overflowed: u64,
+    /// Per-thread blocks of cells held: one per thread slot that has recorded (a slot, and
+    /// its block, passes to the next thread when one ends), plus the shared fallback.
+    pub thread_shards: u64,
 }
 
 impl Stats {
@@ -60,7 +63,7 @@ impl Stats {
         self.max_flush_ns.fetch_max(ns, Relaxed);
     }
 
-    pub(crate) fn snapshot(&self, overflowed: u64) -> RecorderStats {
+    pub(crate) fn snapshot(&self, overflowed: u64, thread_shards: u64) -> RecorderStats {
         RecorderStats {
             records_written: self.records_written.load(Relaxed),
             flushes: self.flushes.load(Relaxed),
@@ -70,6 +73,7 @@ impl Stats {
             dropped: self.dropped.load(Relaxed),
             rejected: self.rejected.load(Relaxed),
             overflowed,
+            thread_shards,
         }
     }
 }

@@ -176,46 +176,41 @@ impl Recorder {
 
 /// Cumulative totals of every series of `shared`.
 pub(crate) fn snapshot(shared: &crate::recorder::Shared) -> MetricTotals {
-    {
-        let st = shared.flush.lock().unwrap_or_else(PoisonError::into_inner);
-        let shards = shared
-            .shards
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let registry = shared
-            .registry
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        let mut out = MetricTotals::default();
-        for meta in &registry.metas {
-            let r = &meta.resolved;
-            let slot = r.slot as usize;
-            let mut t = SeriesTotal::empty(r.kind);
-            match r.kind {
-                Kind::Counter => {
-                    t.value = st.retired_counters.get(slot).copied().unwrap_or(0.0)
-                        + shards.iter().map(|s| s.counter_value(r.slot)).sum::<f64>();
-                }
-                Kind::Gauge => t.value = r.gauge.as_ref().map_or(0.0, |g| g.get()),
-                Kind::Histogram => {
-                    let mut h: HistSnapshot =
-                        st.retired_hists.get(slot).copied().unwrap_or_default();
-                    for s in &shards {
-                        if let Some(c) = s.hists.peek(slot) {
-                            merge(&mut h, &c.snapshot());
-                        }
-                    }
-                    let bounds = r.bounds.as_deref().unwrap_or(&[]);
-                    t.value = h.sum;
-                    t.count = h.count;
-                    (t.min, t.max) = (h.min, h.max);
-                    t.bounds = bounds.to_vec();
-                    t.bucket_counts = h.buckets[..=bounds.len()].to_vec();
-                }
+    let shards = shared
+        .shards
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let registry = shared
+        .registry
+        .read()
+        .unwrap_or_else(PoisonError::into_inner);
+    let mut out = MetricTotals::default();
+    for meta in &registry.metas {
+        let r = &meta.resolved;
+        let slot = r.slot as usize;
+        let mut t = SeriesTotal::empty(r.kind);
+        match r.kind {
+            Kind::Counter => {
+                t.value = shards.iter().map(|s| s.counter_value(r.slot)).sum::<f64>();
             }
-            out.series.insert(meta.key.clone(), t);
+            Kind::Gauge => t.value = r.gauge.as_ref().map_or(0.0, |g| g.get()),
+            Kind::Histogram => {
+                let mut h = HistSnapshot::default();
+                for s in &shards {
+                    if let Some(c) = s.hists.peek(slot) {
+                        merge(&mut h, &c.snapshot());
+                    }
+                }
+                let bounds = r.bounds.as_deref().unwrap_or(&[]);
+                t.value = h.sum;
+                t.count = h.count;
+                (t.min, t.max) = (h.min, h.max);
+                t.bounds = bounds.to_vec();
+                t.bucket_counts = h.buckets[..=bounds.len()].to_vec();
+            }
         }
-        out
+        out.series.insert(meta.key.clone(), t);
     }
+    out
 }

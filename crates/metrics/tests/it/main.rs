@@ -6,4 +6,5 @@
 )]
 
 mod durability;
+mod hot_paths;
 mod recording;

@@ -225,7 +225,7 @@ fn ended_threads_keep_their_counts() {
             .collect();
         handles.into_iter().for_each(|h| h.join().unwrap());
         rec.flush().unwrap();
-        rec.flush().unwrap(); // retires the ended threads' shards
+        rec.flush().unwrap(); // the ended threads' slots have passed on; nothing is lost
         assert_eq!(
             rec.snapshot().total("bronze", "pages"),
             400.0 * f64::from(round + 1)
