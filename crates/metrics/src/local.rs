@@ -113,17 +113,6 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    /// The cached series for these parts, if this thread has used them before.
-    #[inline]
-    pub(crate) fn lookup<const N: usize>(
-        &self,
-        step: &str,
-        name: &str,
-        labels: &[(&str, &str); N],
-    ) -> Option<&Resolved> {
-        self.cache.lookup(step, name, labels)
-    }
-
     /// Hot path: records `v` into a cached counter or histogram; `false` when the series is
     /// not cached (or of another kind), for the caller's slow path.
     #[inline]
@@ -135,7 +124,7 @@ impl Local {
         kind: Kind,
         v: f64,
     ) -> bool {
-        let Some(r) = self.lookup(step, name, labels) else {
+        let Some(r) = self.cache.lookup(step, name, labels) else {
             return false;
         };
         if r.kind != kind {
