@@ -8,9 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use steadfast::healthcheck::{
-    CheckOutput, DiskCheck, Group, MemoryCheck, Registration, Registry, RuntimeStallCheck,
+    CheckKind, CheckOutput, CheckSpec, Error, Group, HealthConfig, Registration, Registry,
     ServerOptions, StalenessCheck, serve,
 };
+
+/// How long a stopping runtime waits for blocking work (a check's file read stuck on a
+/// hung mount) before the process exits without it; dropping a runtime would wait forever.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);
 
 /// Options of `steadfast health serve`.
 #[derive(Debug, clap::Args)]
@@ -18,7 +22,7 @@ pub(crate) struct ServeArgs {
     /// Address to listen on (default: `[health] addr`, 127.0.0.1:9464).
     #[arg(long, value_name = "ADDR")]
     addr: Option<SocketAddr>,
-    /// Runs root whose disk is checked.
+    /// Runs root whose disk is checked (when `[[health.checks]]` declares no checks).
     #[arg(long, default_value = "runs", value_name = "DIR")]
     runs_root: PathBuf,
     /// Also fail readiness when this pipeline's last finished run is older than --max-age.
@@ -35,33 +39,49 @@ pub(crate) struct ServeArgs {
     config: crate::ConfigArgs,
 }
 
-/// The checks every Steadfast process answers for: alive (live), disk of the runs root and
-/// memory (ready).
-fn base_registry(runs_root: PathBuf) -> anyhow::Result<Registry> {
-    Ok(Registry::new()
-        .version(env!("CARGO_PKG_VERSION"))
-        .service_id("steadfast")
+/// The checks every Steadfast process answers for when `[[health.checks]]` declares none:
+/// alive (live), scheduling lag (live, ready), the disk of the runs root against `[disk]`
+/// watermarks and available memory (ready, non-critical) — the last three as declared
+/// entries, so their defaults are the documented ones of `[[health.checks]]`.
+fn default_checks(registry: Registry, runs_root: PathBuf) -> Result<Registry, Error> {
+    let every = |secs| Some(steadfast::run::HumanDuration::from_secs(secs));
+    let declared = [
+        CheckSpec {
+            name: "runtime:schedulingLag".into(),
+            kind: Some(CheckKind::Runtime),
+            groups: Some(vec!["live".into(), "ready".into()]),
+            interval: every(5),
+            ..CheckSpec::default()
+        },
+        CheckSpec {
+            name: "disk:utilization".into(),
+            kind: Some(CheckKind::Disk),
+            path: Some(runs_root),
+            interval: every(10),
+            ..CheckSpec::default()
+        },
+        CheckSpec {
+            name: "memory:available".into(),
+            kind: Some(CheckKind::Memory),
+            critical: false,
+            interval: every(10),
+            ..CheckSpec::default()
+        },
+    ];
+    registry
         .register(
             Registration::new("process:alive", || async { CheckOutput::pass() })
                 .groups([Group::Live]),
         )?
-        .register(
-            Registration::new("runtime:schedulingLag", RuntimeStallCheck::default())
-                .groups([Group::Live, Group::Ready])
-                .interval(Duration::from_secs(5)),
-        )?
-        .register(
-            Registration::new(
-                "disk:utilization",
-                DiskCheck::new(runs_root, steadfast::diskwatch::Watermarks::default()),
-            )
-            .interval(Duration::from_secs(10)),
-        )?
-        .register(
-            Registration::new("memory:available", MemoryCheck::new(256 << 20))
-                .critical(false)
-                .interval(Duration::from_secs(10)),
-        )?)
+        .declare(&declared)
+}
+
+/// A registry with `[health]`'s check defaults and `[disk]`'s watermarks.
+fn configured(health: &HealthConfig, disk: &steadfast::diskwatch::DiskConfig) -> Registry {
+    Registry::from_config(health)
+        .version(env!("CARGO_PKG_VERSION"))
+        .service_id("steadfast")
+        .disk_watermarks(disk.watermarks.clone())
 }
 
 pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
@@ -85,7 +105,20 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
     if let Some(d) = args.drain {
         options.drain = d.get();
     }
-    let mut registry = base_registry(args.runs_root.clone())?;
+    let registry = configured(cfg, &settings.value().disk);
+    // Declared checks are served exactly; none declared: the default set.
+    let registry = if cfg.checks.is_empty() {
+        default_checks(registry, args.runs_root.clone())
+    } else {
+        registry.declare(&cfg.checks)
+    };
+    let mut registry = match registry {
+        Ok(registry) => registry,
+        Err(e) => {
+            eprintln!("error: invalid configuration\n{e}");
+            return Ok(crate::EXIT_USAGE);
+        }
+    };
     if let Some(pipeline) = &args.pipeline {
         registry = registry.register(
             Registration::new(
@@ -102,7 +135,7 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
     let prom = prometheus::Registry::new();
     let registry = registry.metrics(&prom)?;
     options.metrics = Some(prom);
-    runtime.block_on(async {
+    let outcome = runtime.block_on(async {
         // Handlers first: a SIGTERM right after start-up must drain, not kill.
         let stop = steadfast::healthcheck::shutdown_signal();
         let health = registry.start();
@@ -113,7 +146,7 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
             }
             None => None,
         };
-        let server = serve(health, addr, options).await?;
+        let server = serve(health.clone(), addr, options).await?;
         println!(
             "serving health at http://{}/health (Ctrl-C or SIGTERM to stop)",
             server.addr
@@ -131,8 +164,13 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
         } else {
             server.shutdown().await;
         }
+        // Abort checks still running (a hung dependency); no new run starts.
+        health.close();
         Ok::<_, anyhow::Error>(crate::EXIT_OK)
-    })
+    });
+    // A blocking read still stuck (a hung mount) is left behind, not waited for.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    outcome
 }
 
 /// The demo's server: base checks plus a readiness check that reflects the run, and
@@ -152,19 +190,22 @@ impl DemoServer {
     ) -> anyhow::Result<Self> {
         let running = Arc::new(AtomicBool::new(true));
         let flag = Arc::clone(&running);
-        let registry = base_registry(runs_root)?.metrics(&metrics)?.register(
-            Registration::new("run:inProgress", move || {
-                let busy = flag.load(Relaxed);
-                async move {
-                    if busy {
-                        CheckOutput::pass()
-                    } else {
-                        CheckOutput::warn("run finished")
+        let defaults = steadfast::diskwatch::DiskConfig::default();
+        let registry = default_checks(configured(&HealthConfig::default(), &defaults), runs_root)?
+            .metrics(&metrics)?
+            .register(
+                Registration::new("run:inProgress", move || {
+                    let busy = flag.load(Relaxed);
+                    async move {
+                        if busy {
+                            CheckOutput::pass()
+                        } else {
+                            CheckOutput::warn("run finished")
+                        }
                     }
-                }
-            })
-            .ttl(Duration::from_millis(200)),
-        )?;
+                })
+                .ttl(Duration::from_millis(200)),
+            )?;
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -195,6 +236,7 @@ impl DemoServer {
                         }
                     }
                 });
+                runtime.shutdown_timeout(BLOCKING_GRACE);
             })?;
         let addr = addr_rx
             .recv()

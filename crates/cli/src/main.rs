@@ -59,7 +59,9 @@ enum Command {
     /// Validate a finished run against thresholds; write reports into its validation/.
     ///
     /// Thresholds come from built-in defaults < --config < STEADFAST_VALIDATION__* <
-    /// --set and the two threshold flags. Exit 0 pass or warn, 1 fail, 2 usage error.
+    /// --set and the two threshold flags. A run still live (its lock held) or crashed fails
+    /// the run_complete rule unless --allow-incomplete. Exit 0 pass or warn, 1 fail, 2 usage
+    /// error.
     ValidateRun(validate::ValidateRunArgs),
     /// Check FHIR NDJSON files, directories or bulk export manifests against data rules.
     ///

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use steadfast::diskwatch::{CleanupPolicy, SkipReason, Statvfs};
+use steadfast::diskwatch::{CleanupPolicy, CleanupReport, SkipReason, Statvfs};
 use steadfast::perf_profiler::{CompareOptions, Snapshot, compare};
 use steadfast::run::{ByteSize, HumanDuration, RunDir};
 
@@ -22,10 +22,15 @@ pub(crate) enum DiskCommand {
         #[arg(long, value_name = "SIZE")]
         min_free: Option<ByteSize>,
     },
-    /// Delete old runs under ROOT, oldest first; never an active run, never the newest N.
+    /// Delete old runs under ROOT, oldest first; never an active run, never the newest N,
+    /// never a directory that is not a Steadfast run (no run.json naming it). Exit 1 when a
+    /// deletion failed.
     Clean {
         /// The runs root.
         root: PathBuf,
+        /// Only runs of this pipeline (default: every pipeline's runs under ROOT).
+        #[arg(long, value_name = "NAME")]
+        pipeline: Option<String>,
         /// Keep at least the newest N runs.
         #[arg(long, value_name = "N", default_value_t = 5)]
         keep: usize,
@@ -98,16 +103,22 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
         }
         DiskCommand::Clean {
             root,
+            pipeline,
             keep,
             older_than,
             target_free,
             dry_run,
         } => {
+            if let Some(name) = pipeline {
+                steadfast::run::validate_pipeline_name(name)
+                    .with_context(|| "--pipeline names no pipeline a run could have")?;
+            }
             let policy = CleanupPolicy {
                 keep_newest: *keep,
                 min_age: *older_than,
                 target_free: *target_free,
                 dry_run: *dry_run,
+                pipeline: pipeline.clone(),
                 ..CleanupPolicy::default()
             };
             let report = steadfast::diskwatch::clean_runs(
@@ -116,39 +127,44 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
                 &Statvfs,
                 std::time::SystemTime::now(),
             )?;
-            let verb = if report.dry_run {
-                "would delete"
-            } else {
-                "deleted"
-            };
-            for d in &report.deleted {
-                println!("{verb} {} ({})", d.id, ByteSize::new(d.bytes).human());
-            }
-            for (d, why) in &report.skipped {
-                let why = match why {
-                    SkipReason::KeptNewest => "among the newest kept",
-                    SkipReason::TooYoung => "younger than --older-than",
-                    SkipReason::Active => "active: its lock is held",
-                    SkipReason::OutsideRoot => "outside the root",
-                    SkipReason::TargetReached => "target free space reached",
-                };
-                println!("kept {} ({why})", d.id);
-            }
-            for (d, err) in &report.failed {
-                eprintln!("error: cannot delete {}: {err}", d.id);
-            }
-            println!(
-                "{} {} run(s), {} freed",
-                verb,
-                report.deleted.len(),
-                ByteSize::new(report.bytes_freed).human()
-            );
-            Ok(if report.failed.is_empty() {
-                EXIT_OK
-            } else {
-                EXIT_FAIL
-            })
+            Ok(print_cleanup(&report))
         }
+    }
+}
+
+fn print_cleanup(report: &CleanupReport) -> u8 {
+    let verb = if report.dry_run {
+        "would delete"
+    } else {
+        "deleted"
+    };
+    for d in &report.deleted {
+        println!("{verb} {} ({})", d.id, ByteSize::new(d.bytes).human());
+    }
+    for (d, why) in &report.skipped {
+        let why = match why {
+            SkipReason::TooYoung => "younger than --older-than",
+            other => other.describe(),
+        };
+        println!("kept {} ({why})", d.id);
+    }
+    for (_, err) in &report.failed {
+        eprintln!("error: {}", steadfast::run::escape_terminal(err));
+    }
+    println!(
+        "{} {} run(s), {} freed",
+        verb,
+        report.deleted.len(),
+        ByteSize::new(report.bytes_freed).human()
+    );
+    if report.failed.is_empty() {
+        EXIT_OK
+    } else {
+        eprintln!(
+            "error: {} run(s) could not be deleted (see above)",
+            report.failed.len()
+        );
+        EXIT_FAIL
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) struct ReportArgs {
 pub(crate) fn report(args: &ReportArgs) -> u8 {
     let load = |dir: &PathBuf| {
         RunView::load(dir).map_err(|e| {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", steadfast::run::escape_terminal(&e.to_string()));
         })
     };
     let (page, default_out) = match (&args.compare, &args.run_dir) {
@@ -50,7 +50,7 @@ pub(crate) fn report(args: &ReportArgs) -> u8 {
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", steadfast::run::escape_terminal(&e.to_string()));
             EXIT_USAGE
         }
     }

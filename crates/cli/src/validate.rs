@@ -29,13 +29,17 @@ pub(crate) struct ValidateRunArgs {
     /// Do not write reports into the run's validation/ directory.
     #[arg(long)]
     no_write: bool,
+    /// Judge a run that is not complete (still live, crashed or aborted) on purpose: the
+    /// run_complete rule warns instead of failing.
+    #[arg(long)]
+    allow_incomplete: bool,
 }
 
 /// Arguments of `validate-data`.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateDataArgs {
-    /// NDJSON files (`.ndjson`, `.ndjson.gz`), directories of them, or bulk export
-    /// manifests (`manifest.json`).
+    /// NDJSON files (`.ndjson`, `.ndjson.gz`), directories of them, bulk export manifests
+    /// (`manifest.json`), or `-` for standard input (NDJSON, gzip recognised).
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
     /// Rules file (default: the shipped FHIR Bulk Data rules, configs/rules/fhir-bulk.toml).
@@ -50,13 +54,32 @@ pub(crate) struct ValidateDataArgs {
     /// Worker threads (default: the rules' `threads`, 0 = every core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// The longest NDJSON line read, like `64MiB` (max_line_bytes); a longer line is an
+    /// invalid line and the file goes on.
+    #[arg(long, value_name = "SIZE")]
+    max_line_bytes: Option<String>,
+    /// Follow manifest urls and directory links that lead outside the manifest's or the
+    /// directory's own directory (refused by default: a manifest may come from anywhere).
+    #[arg(long)]
+    allow_outside: bool,
     /// Report format on stdout.
     #[arg(long, value_name = "FORMAT", default_value = "text",
           value_parser = ["text", "json", "markdown", "junit"])]
     format: String,
 }
 
+/// Prints an error whose text may hold names from outside (file names, manifest urls),
+/// each line escaped so it cannot drive the terminal.
+fn print_error(prefix: &str, text: &str) {
+    use steadfast::run::escape_terminal;
+    eprintln!("{prefix}");
+    for line in text.lines() {
+        eprintln!("{}", escape_terminal(line));
+    }
+}
+
 pub(crate) fn validate_data(args: &ValidateDataArgs) -> u8 {
+    use steadfast::run::escape_terminal;
     use steadfast::validation::data::{DataCheck, DataRules, render_data};
     let mut loader = match &args.rules {
         Some(file) => Loader::new().file(file),
@@ -65,21 +88,28 @@ pub(crate) fn validate_data(args: &ValidateDataArgs) -> u8 {
     for assignment in &args.set {
         loader = loader.set(assignment);
     }
+    if let Some(size) = &args.max_line_bytes {
+        let quoted = serde_json::Value::from(size.as_str()).to_string();
+        loader = loader.set_value("max_line_bytes", quoted, "--max-line-bytes");
+    }
     let rules = match DataRules::load(&loader) {
         Ok(r) => r.into_value(),
         Err(e) => {
-            eprintln!("error: invalid rules\n{e}");
+            print_error("error: invalid rules", &e.to_string());
             return EXIT_USAGE;
         }
     };
-    let mut check = DataCheck::new(&rules).show_values(args.show_values);
+    let mut check = DataCheck::new(&rules)
+        .show_values(args.show_values)
+        .allow_outside(args.allow_outside);
     if let Some(n) = args.threads {
         check = check.threads(n);
     }
     let report = match check.run(&args.paths) {
         Ok(report) => report,
         Err(e) => {
-            eprintln!("error: {e}");
+            // One line: a newline inside a name is shown as `\n`, not obeyed.
+            eprintln!("error: {}", escape_terminal(&e.to_string()));
             return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
         }
     };
@@ -125,13 +155,21 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let report = match validation::validate_run(&args.run_dir, thresholds.value()) {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
-        }
+    let incomplete = if args.allow_incomplete {
+        validation::Incomplete::Warn
+    } else {
+        validation::Incomplete::Fail
     };
+    let now = steadfast::run::Timestamp::now();
+    let report =
+        match validation::validate_run_with(&args.run_dir, thresholds.value(), incomplete, now) {
+            Ok(report) => report,
+            Err(e) => {
+                // Paths come from outside: a newline or ESC in a name is shown, not obeyed.
+                eprintln!("error: {}", steadfast::run::escape_terminal(&e.to_string()));
+                return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+            }
+        };
     if !args.no_write {
         let written = steadfast::run::RunDir::open(&args.run_dir)
             .map_err(validation::Error::from)

@@ -42,12 +42,16 @@ pub fn atomic_write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> Resul
 /// ```
 ///
 /// # Errors
-/// [`Error::Io`] naming `path` when `write` or any file step fails; `path` is left as it was.
+/// [`Error::NotRegularFile`] when `path` exists and is not a regular file (a symbolic link,
+/// FIFO, device or directory is never replaced); [`Error::Io`] naming `path` when `write` or
+/// any file step fails; `path` is left as it was.
 pub fn atomic_write_with(
     path: impl AsRef<Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
     let path = path.as_ref();
+    // Never rename over a link, FIFO or device node (as root, over /dev/full).
+    crate::safe_fs::check_write_target(path)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

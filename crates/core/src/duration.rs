@@ -29,6 +29,10 @@ use crate::error::Error;
 pub struct HumanDuration(Duration);
 
 impl HumanDuration {
+    /// The longest duration a configuration may say: 100 years. Anything longer is a
+    /// mistake, and adding it to a clock reading could overflow (`Instant + Duration` panics).
+    pub const MAX: Duration = Duration::from_secs(100 * 365 * 24 * 3600 + 25 * 24 * 3600);
+
     /// Wraps `d`.
     pub const fn new(d: Duration) -> Self {
         Self(d)
@@ -86,10 +90,27 @@ fn duration_error(text: &str, reason: impl Into<String>) -> Error {
     }
 }
 
+/// Refuses a duration longer than [`HumanDuration::MAX`].
+fn bounded(text: &str, d: Duration) -> Result<HumanDuration, Error> {
+    if d > HumanDuration::MAX {
+        return Err(duration_error(
+            text,
+            "it is longer than 100 years, the most allowed",
+        ));
+    }
+    Ok(HumanDuration(d))
+}
+
 impl FromStr for HumanDuration {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse_unbounded(text).and_then(|d| bounded(text, d.0))
+    }
+}
+
+impl HumanDuration {
+    fn parse_unbounded(text: &str) -> Result<Self, Error> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err(duration_error(text, "it is empty"));
@@ -126,19 +147,21 @@ impl<'de> Deserialize<'de> for HumanDuration {
                 f.write_str("a duration like \"30s\" or \"5m\", or a number of seconds")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<HumanDuration, E> {
-                Ok(HumanDuration::from_secs(v))
+                bounded(&v.to_string(), Duration::from_secs(v)).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<HumanDuration, E> {
-                u64::try_from(v).map(HumanDuration::from_secs).map_err(|_| {
+                let secs = u64::try_from(v).map_err(|_| {
                     E::custom(format!(
                         "invalid duration {v}: a duration cannot be negative"
                     ))
-                })
+                })?;
+                self.visit_u64(secs)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<HumanDuration, E> {
-                Duration::try_from_secs_f64(v)
-                    .map(HumanDuration)
-                    .map_err(|_| E::custom(format!("invalid duration {v}: expected seconds ≥ 0")))
+                let d = Duration::try_from_secs_f64(v).map_err(|_| {
+                    E::custom(format!("invalid duration {v}: expected seconds ≥ 0"))
+                })?;
+                bounded(&v.to_string(), d).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<HumanDuration, E> {
                 v.parse().map_err(E::custom)
@@ -168,6 +191,22 @@ mod tests {
             let d: HumanDuration = text.parse().unwrap();
             assert_eq!(d.get(), Duration::from_millis(ms), "{text}");
         }
+    }
+
+    #[test]
+    fn durations_that_would_overflow_a_clock_are_refused() {
+        let err = "300000000000years".parse::<HumanDuration>().unwrap_err();
+        assert!(err.to_string().contains("longer than 100 years"), "{err}");
+        assert!("18446744073709551615".parse::<HumanDuration>().is_err());
+        assert!("100y".parse::<HumanDuration>().is_ok());
+        let err = serde_json::from_str::<HumanDuration>("18446744073709551615").unwrap_err();
+        assert!(err.to_string().contains("longer than 100 years"), "{err}");
+        // The largest allowed still fits on any clock reading of this machine.
+        assert!(
+            std::time::Instant::now()
+                .checked_add(HumanDuration::MAX)
+                .is_some()
+        );
     }
 
     #[test]

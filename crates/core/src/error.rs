@@ -112,6 +112,27 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A path that must be a regular file is something else (a FIFO, a device, a link where
+    /// none may be followed, a directory).
+    #[error(
+        "{path} is {found}, expected a regular file; give a regular file (a FIFO, device or link is never read or written through)"
+    )]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        found: &'static str,
+    },
+    /// A file is larger than what is read of it.
+    #[error(
+        "{path} is larger than {limit} bytes, the most read of it; check that it is the file meant"
+    )]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A value could not be serialised (a bug in the caller's type, not user input).
     #[error("cannot serialise {what}")]
     Serialize {

@@ -37,13 +37,7 @@ pub struct ActiveLock {
 
 impl ActiveLock {
     pub(crate) fn acquire(run_dir: &Path, lock_path: PathBuf) -> Result<Self> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| Error::io("open the lock file", &lock_path, e))?;
+        let mut file = open_lock_file(&lock_path, true)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -75,6 +69,11 @@ impl ActiveLock {
         &self.path
     }
 
+    /// The run directory was renamed while this lock was held: the lock file moved with it.
+    pub(crate) fn moved_to(&mut self, lock_path: PathBuf) {
+        self.path = lock_path;
+    }
+
     /// Removes the lock file and releases the lock.
     ///
     /// # Errors
@@ -104,12 +103,59 @@ impl Drop for ActiveLock {
     }
 }
 
+/// Opens (or, with `create`, creates) a lock file without following a symbolic link and
+/// without blocking: a `.active` that is a link (its target would be overwritten) or a FIFO
+/// (the open would hang) is refused as not a regular file.
+fn open_lock_file(lock_path: &Path, create: bool) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    if create {
+        options.write(true).create(true).truncate(false);
+    }
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(
+            (OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC)
+                .bits()
+                .cast_signed(),
+        );
+    }
+    let file = match options.open(lock_path) {
+        Ok(file) => file,
+        Err(e) => {
+            if let Ok(meta) = std::fs::symlink_metadata(lock_path)
+                && !meta.is_file()
+            {
+                return Err(Error::NotRegularFile {
+                    path: lock_path.to_path_buf(),
+                    found: crate::safe_fs::describe_file_type(meta.file_type()),
+                });
+            }
+            return Err(Error::io("open the lock file", lock_path, e));
+        }
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io("inspect the lock file", lock_path, e))?;
+    if !meta.is_file() {
+        return Err(Error::NotRegularFile {
+            path: lock_path.to_path_buf(),
+            found: crate::safe_fs::describe_file_type(meta.file_type()),
+        });
+    }
+    Ok(file)
+}
+
 /// Reads the lock state of `lock_path` without taking the lock for longer than a probe.
 pub(crate) fn probe(lock_path: &Path) -> Result<LockState> {
-    let file = match File::open(lock_path) {
+    let file = match open_lock_file(lock_path, false) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LockState::Unlocked),
-        Err(e) => return Err(Error::io("open the lock file", lock_path, e)),
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(LockState::Unlocked);
+        }
+        Err(e) => return Err(e),
     };
     match file.try_lock() {
         // We got it, so nobody holds it; dropping `file` releases it again.

@@ -126,11 +126,13 @@ impl RunManifest {
     /// Reads a manifest, checking its format version first.
     ///
     /// # Errors
-    /// [`Error::Io`] if unreadable, [`Error::UnsupportedManifestVersion`] for another format
+    /// [`Error::Io`] if unreadable, [`Error::NotRegularFile`] for a FIFO or device,
+    /// [`Error::FileTooLarge`] past 64 MiB, [`Error::UnsupportedManifestVersion`] for another format
     /// version, [`Error::Json`] with line and column for malformed JSON or fields.
     pub fn read(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        // A regular file only (a FIFO would block the reader forever), and bounded.
+        let bytes = crate::safe_fs::read_regular(path, crate::Links::Follow, 64 << 20)?;
         let value: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|e| Error::json(path, &e))?;
         let version = value.get("format_version");

@@ -244,7 +244,8 @@ pub fn read_ndjson_lenient<T: DeserializeOwned>(path: impl AsRef<Path>) -> Resul
 }
 
 fn read_impl<T: DeserializeOwned>(path: &Path, lenient: bool) -> Result<NdjsonRead<T>> {
-    let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    // A regular file only: a FIFO or device would block or never end.
+    let file = crate::safe_fs::open_regular(path, crate::Links::Follow)?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let mut out = NdjsonRead {
         records: Vec::new(),

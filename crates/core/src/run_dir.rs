@@ -29,6 +29,10 @@ pub mod files {
     pub const THRESHOLDS_EFFECTIVE: &str = "thresholds.effective.toml";
     /// The pipeline's own data (`bronze/`, `silver/`, `gold/`).
     pub const DATA_DIR: &str = "data";
+    /// The prefix of a run directory's temporary name while it is being created with its
+    /// lock held ([`RunDir::create_locked`](super::RunDir::create_locked)); one left behind
+    /// by a crash is removed by cleanup.
+    pub const CREATING_PREFIX: &str = ".creating-";
 }
 
 /// A run directory: `<root>/<pipeline>-<YYYYMMDDTHHMMSSZ>-<6 hex>/`.
@@ -48,8 +52,8 @@ pub mod files {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunDir {
-    path: PathBuf,
-    id: String,
+    pub(crate) path: PathBuf,
+    pub(crate) id: String,
 }
 
 /// A run found under a root by [`RunDir::list`].
@@ -91,7 +95,7 @@ pub fn validate_pipeline_name(name: &str) -> Result<()> {
     }
 }
 
-fn random_hex6() -> String {
+pub(crate) fn random_hex6() -> String {
     // Randomly keyed per process by std; mixed with the time for uniqueness across calls.
     let mut h = std::hash::RandomState::new().build_hasher();
     h.write_u128(
@@ -104,7 +108,7 @@ fn random_hex6() -> String {
 }
 
 /// Splits a run directory name into pipeline and start time, if it follows the scheme.
-fn parse_name(name: &str) -> Option<(String, Timestamp)> {
+pub(crate) fn parse_name(name: &str) -> Option<(String, Timestamp)> {
     let mut parts = name.rsplitn(3, '-');
     let hex = parts.next()?;
     let ts = parts.next()?;
@@ -120,7 +124,27 @@ fn parse_name(name: &str) -> Option<(String, Timestamp)> {
     Some((pipeline.to_owned(), Timestamp::parse_compact(ts)?))
 }
 
-fn check_root(root: &Path) -> Result<bool> {
+/// The directories directly under a runs root, with their (UTF-8) names; links and other
+/// entries are skipped (`file_type` does not follow a link: a link is never a run); a
+/// missing root has none.
+pub(crate) fn subdirectories(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+    if !check_root(root)? {
+        return Ok(Vec::new());
+    }
+    let entries = std::fs::read_dir(root).map_err(|e| Error::io("read the runs root", root, e))?;
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read the runs root", root, e))?;
+        if entry.file_type().is_ok_and(|t| t.is_dir())
+            && let Ok(name) = entry.file_name().into_string()
+        {
+            found.push((name, entry.path()));
+        }
+    }
+    Ok(found)
+}
+
+pub(crate) fn check_root(root: &Path) -> Result<bool> {
     match std::fs::metadata(root) {
         Ok(m) if m.is_dir() => Ok(true),
         Ok(_) => Err(Error::RunRootIsFile {
@@ -208,25 +232,11 @@ impl RunDir {
     /// # Errors
     /// [`Error::RunRootIsFile`], or [`Error::Io`] if the root cannot be read.
     pub fn list(root: impl AsRef<Path>) -> Result<Vec<RunEntry>> {
-        let root = root.as_ref();
-        if !check_root(root)? {
-            return Ok(Vec::new());
-        }
-        let entries =
-            std::fs::read_dir(root).map_err(|e| Error::io("read the runs root", root, e))?;
         let mut runs = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("read the runs root", root, e))?;
-            // `file_type` does not follow symlinks: a link is never treated as a run.
-            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if let (true, Some((pipeline, started))) = (is_dir, parse_name(name)) {
+        for (name, path) in subdirectories(root.as_ref())? {
+            if let Some((pipeline, started)) = parse_name(&name) {
                 runs.push(RunEntry {
-                    dir: Self {
-                        path: entry.path(),
-                        id: name.to_owned(),
-                    },
+                    dir: Self { path, id: name },
                     pipeline,
                     started,
                 });

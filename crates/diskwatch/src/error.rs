@@ -45,7 +45,47 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A run could not be deleted, and nothing of it was.
+    #[error(
+        "cannot delete run {run} ({path}): {}; nothing of it was deleted; check the permissions of the runs root",
+        chain(.source)
+    )]
+    DeleteRefused {
+        /// The run id.
+        run: String,
+        /// The run directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: steadfast_core::Error,
+    },
+    /// A run's deletion failed half-way: it is partly deleted.
+    #[error(
+        "run {run} is partly deleted: {}; what is left is in {left} (no longer a usable run); the next cleanup retries it, or remove it by hand (an immutable file needs `chattr -i` first)",
+        chain(.source)
+    )]
+    PartlyDeleted {
+        /// The run id.
+        run: String,
+        /// Where what is left lies (`.deleting-<id>` under the runs root).
+        left: PathBuf,
+        /// Why the deletion stopped.
+        #[source]
+        source: steadfast_core::Error,
+    },
     /// A run-directory operation failed.
     #[error(transparent)]
     Core(#[from] steadfast_core::Error),
+}
+
+/// An error and its causes in one line (`cannot delete …: Operation not permitted`).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }

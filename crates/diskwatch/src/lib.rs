@@ -11,8 +11,9 @@
 //! - [`Monitor`]: a background sampler delivering [`DiskEvent`]s to callbacks, a channel and
 //!   `disk-events.ndjson`, with [`FillPredictor`] ("full in 37 min").
 //! - [`clean_runs`]: keep the newest N, never younger than a minimum age, oldest first until
-//!   a free-space target; never an active run, never through a symlink, never outside the
-//!   root.
+//!   a free-space target; only Steadfast runs (a `run.json` naming the directory) of the
+//!   pipeline in scope, never an active run, never through a symlink, never outside the
+//!   root; leftovers of crashes (`.creating-*`, `.deleting-*`) removed once unlocked.
 //! - Feature `prometheus`: `DiskMetrics` (space, inode, level and prediction gauges) and
 //!   `CleanupMetrics`; feature `tokio`: `Monitor::spawn` as a task.
 //!
@@ -39,7 +40,10 @@ mod preflight;
 mod space;
 mod watermark;
 
-pub use cleanup::{CleanupPolicy, CleanupReport, RunDecision, SkipReason, clean_runs, dir_size};
+pub use cleanup::{
+    CleanupPolicy, CleanupReport, CleanupScope, DELETING_PREFIX, RunDecision, SkipReason,
+    clean_runs, dir_size,
+};
 pub use config::DiskConfig;
 pub use error::Error;
 pub use events::DiskEvent;

@@ -1,12 +1,9 @@
-//! Built-in checks: TCP connect, HTTP GET with an expected status, a FHIR server's
-//! `/metadata`, process and system memory, disk (feature `diskwatch`), and pipeline
-//! staleness (the last successful run under a runs root is too old).
+//! Built-in network checks: TCP connect, HTTP GET with an expected status, a FHIR server's
+//! `/metadata`. (Checks that read local files are in `local.rs`.)
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use steadfast_core::{RunDir, RunState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -51,7 +48,7 @@ impl Check for TcpCheck {
 }
 
 #[allow(clippy::cast_precision_loss, reason = "milliseconds for display")]
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -59,6 +56,8 @@ fn ms(d: Duration) -> f64 {
 #[derive(Debug, Clone)]
 pub struct HttpCheck {
     addr: SocketAddr,
+    /// The `Host` header when not `addr` (a name the address was resolved from).
+    host: Option<String>,
     path: String,
     expect: u16,
 }
@@ -68,9 +67,17 @@ impl HttpCheck {
     pub fn new(addr: SocketAddr, path: impl Into<String>) -> Self {
         Self {
             addr,
+            host: None,
             path: path.into(),
             expect: 200,
         }
+    }
+
+    /// Sends `Host: host` (the name `addr` was resolved from) instead of the address.
+    #[must_use]
+    pub(crate) fn host_header(mut self, host: String) -> Self {
+        self.host = Some(host);
+        self
     }
 
     /// Expect another status.
@@ -82,7 +89,12 @@ impl HttpCheck {
 }
 
 /// One GET; the status and body (at most 1 MiB).
-async fn get(addr: SocketAddr, path: &str, accept: &str) -> Result<(u16, Vec<u8>), &'static str> {
+async fn get(
+    addr: SocketAddr,
+    host: Option<&str>,
+    path: &str,
+    accept: &str,
+) -> Result<(u16, Vec<u8>), &'static str> {
     let mut stream = TcpStream::connect(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::ConnectionRefused {
             "connection refused"
@@ -90,8 +102,9 @@ async fn get(addr: SocketAddr, path: &str, accept: &str) -> Result<(u16, Vec<u8>
             "connection failed"
         }
     })?;
+    let host = host.map_or_else(|| addr.to_string(), str::to_owned);
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
     );
     stream
         .write_all(request.as_bytes())
@@ -119,7 +132,7 @@ impl Check for HttpCheck {
     fn check(&self) -> BoxFuture<'_, CheckOutput> {
         Box::pin(async move {
             let start = tokio::time::Instant::now();
-            match get(self.addr, &self.path, "*/*").await {
+            match get(self.addr, self.host.as_deref(), &self.path, "*/*").await {
                 Ok((status, _)) if status == self.expect => {
                     CheckOutput::pass().observed(ms(start.elapsed()), "ms")
                 }
@@ -139,6 +152,8 @@ impl Check for HttpCheck {
 #[derive(Debug, Clone)]
 pub struct FhirCheck {
     addr: SocketAddr,
+    /// The `Host` header when not `addr` (a name the address was resolved from).
+    host: Option<String>,
     base: String,
 }
 
@@ -147,8 +162,16 @@ impl FhirCheck {
     pub fn new(addr: SocketAddr, base: impl Into<String>) -> Self {
         Self {
             addr,
+            host: None,
             base: base.into(),
         }
+    }
+
+    /// Sends `Host: host` (the name `addr` was resolved from) instead of the address.
+    #[must_use]
+    pub(crate) fn host_header(mut self, host: String) -> Self {
+        self.host = Some(host);
+        self
     }
 }
 
@@ -156,7 +179,14 @@ impl Check for FhirCheck {
     fn check(&self) -> BoxFuture<'_, CheckOutput> {
         Box::pin(async move {
             let path = format!("{}/metadata", self.base.trim_end_matches('/'));
-            match get(self.addr, &path, "application/fhir+json").await {
+            match get(
+                self.addr,
+                self.host.as_deref(),
+                &path,
+                "application/fhir+json",
+            )
+            .await
+            {
                 Ok((200, body)) => {
                     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
                         return CheckOutput::fail("not a CapabilityStatement");
@@ -185,142 +215,5 @@ impl Check for FhirCheck {
 
     fn is_external(&self) -> bool {
         true
-    }
-}
-
-/// System memory available, against a floor (cgroup-aware through diskwatch's reader
-/// when the feature is on; else `/proc/meminfo`).
-#[derive(Debug, Clone)]
-pub struct MemoryCheck {
-    min_available: u64,
-}
-
-impl MemoryCheck {
-    /// Fail below `min_available` bytes available; warn below twice that.
-    pub fn new(min_available: u64) -> Self {
-        Self { min_available }
-    }
-}
-
-fn available_memory() -> Option<u64> {
-    #[cfg(feature = "diskwatch")]
-    {
-        steadfast_diskwatch::available_memory().ok()
-    }
-    #[cfg(not(feature = "diskwatch"))]
-    {
-        let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-        let kb: u64 = text
-            .lines()
-            .find_map(|l| l.strip_prefix("MemAvailable:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kb * 1024)
-    }
-}
-
-impl Check for MemoryCheck {
-    fn check(&self) -> BoxFuture<'_, CheckOutput> {
-        Box::pin(async move {
-            let Some(available) = available_memory() else {
-                return CheckOutput::warn("memory unknown");
-            };
-            #[allow(clippy::cast_precision_loss, reason = "bytes for display")]
-            let out = |o: CheckOutput| o.observed(available as f64, "bytes");
-            if available < self.min_available {
-                out(CheckOutput::fail("below minimum"))
-            } else if available < self.min_available.saturating_mul(2) {
-                out(CheckOutput::warn("near minimum"))
-            } else {
-                out(CheckOutput::pass())
-            }
-        })
-    }
-}
-
-/// The free share of the disk holding `path`, through steadfast-diskwatch's watermarks
-/// (feature `diskwatch`): high warns, flood fails.
-#[cfg(feature = "diskwatch")]
-#[derive(Debug, Clone)]
-pub struct DiskCheck {
-    path: PathBuf,
-    watermarks: steadfast_diskwatch::Watermarks,
-}
-
-#[cfg(feature = "diskwatch")]
-impl DiskCheck {
-    /// A check of the disk holding `path` against `watermarks`.
-    pub fn new(path: impl Into<PathBuf>, watermarks: steadfast_diskwatch::Watermarks) -> Self {
-        Self {
-            path: path.into(),
-            watermarks,
-        }
-    }
-}
-
-#[cfg(feature = "diskwatch")]
-impl Check for DiskCheck {
-    fn check(&self) -> BoxFuture<'_, CheckOutput> {
-        Box::pin(async move {
-            let Ok(space) = steadfast_diskwatch::check(&self.path) else {
-                return CheckOutput::fail("disk unreadable");
-            };
-            let used = space.used_ratio() * 100.0;
-            let out = match self.watermarks.level_of(&space) {
-                steadfast_diskwatch::Level::Flood => CheckOutput::fail("above flood watermark"),
-                steadfast_diskwatch::Level::High => CheckOutput::warn("above high watermark"),
-                _ => CheckOutput::pass(),
-            };
-            out.observed(used, "percent")
-        })
-    }
-}
-
-/// Pipeline staleness: the newest *finished* run of `pipeline` under `root` must be younger
-/// than `max_age` — the check a batch pipeline's operators want most.
-#[derive(Debug, Clone)]
-pub struct StalenessCheck {
-    root: PathBuf,
-    pipeline: String,
-    max_age: Duration,
-}
-
-impl StalenessCheck {
-    /// Fail when the last finished run of `pipeline` under `root` is older than `max_age`.
-    pub fn new(root: impl Into<PathBuf>, pipeline: impl Into<String>, max_age: Duration) -> Self {
-        Self {
-            root: root.into(),
-            pipeline: pipeline.into(),
-            max_age,
-        }
-    }
-}
-
-impl Check for StalenessCheck {
-    fn check(&self) -> BoxFuture<'_, CheckOutput> {
-        Box::pin(async move {
-            let Ok(runs) = RunDir::list(&self.root) else {
-                return CheckOutput::fail("runs root unreadable");
-            };
-            let last = runs
-                .iter()
-                .filter(|r| r.pipeline == self.pipeline)
-                .filter_map(|r| r.dir.read_manifest().ok())
-                .find(|m| m.state == RunState::Finished)
-                .and_then(|m| m.finished);
-            let Some(finished) = last else {
-                return CheckOutput::fail("no finished run");
-            };
-            let age = steadfast_core::Timestamp::now().since(finished);
-            let out = if age > self.max_age {
-                CheckOutput::fail("last run too old")
-            } else {
-                CheckOutput::pass()
-            };
-            out.observed(age.as_secs_f64(), "s")
-        })
     }
 }

@@ -1,10 +1,15 @@
-//! `[health]`: where the health server listens, who sees details, how long it drains.
+//! `[health]`: where the health server listens, who sees details, how long it drains, and
+//! the defaults of its checks; every duration range-checked, so none can overflow a clock.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
 use steadfast_core::config::{Config, Problems};
+
+use crate::CheckSpec;
 
 /// Who may see observed values and reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -25,7 +30,7 @@ pub enum DetailVisibility {
 /// let cfg = steadfast_healthcheck::HealthConfig::default();
 /// assert_eq!(cfg.addr.to_string(), "127.0.0.1:9464");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HealthConfig {
     /// Listen address; loopback unless you mean otherwise.
@@ -36,18 +41,39 @@ pub struct HealthConfig {
     /// `token = "${HEALTH_TOKEN}"`; it is redacted wherever the configuration is shown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// After shutdown begins, readiness answers 503 this long before the listener closes.
+    /// After shutdown begins, readiness answers 503 this long before the listener closes
+    /// (at most 1h).
     pub drain: HumanDuration,
-    /// Default timeout of a check run.
+    /// Default timeout of a check run (at most 1h).
     pub check_timeout: HumanDuration,
-    /// Default freshness of a check result.
+    /// Default freshness of a check result (at most 1d).
     pub check_ttl: HumanDuration,
-    /// A client must send its request headers within this (slow-loris protection).
+    /// Default age past which a check's result is reported as `fail` ("result too old"),
+    /// so a stuck refresher never leaves a `pass` up; unset: 3 × the longer of the check's
+    /// refresh period (interval, else TTL) and its timeout. Never shorter, for a check, than
+    /// its refresh period plus its timeout (a check on a long interval is not failed between
+    /// two on-time runs). Longer than `check_ttl`, at most 30d.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_max_stale: Option<HumanDuration>,
+    /// How many checks may run at once (1 to 1024); the others wait their turn.
+    pub max_concurrent_checks: usize,
+    /// A client must send its request headers within this (slow-loris protection; at
+    /// most 1h).
     pub header_read_timeout: HumanDuration,
     /// An optional second, internal listener that always shows details and serves
     /// `/metrics`; the main listener then serves probes only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_addr: Option<SocketAddr>,
+    /// The HTTP status of a report that warns: 200 (default) or, to take a degraded
+    /// instance out of rotation, 503 (any 2xx or 5xx). A failing report answers 503.
+    pub warn_status: u16,
+    /// The same per group, over `warn_status`: `warn_status_by_group = { ready = 503 }`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub warn_status_by_group: BTreeMap<String, u16>,
+    /// `[[health.checks]]`: checks declared here instead of in code (see [`CheckSpec`]);
+    /// `steadfast health serve` serves exactly these when any are declared.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckSpec>,
 }
 
 impl Default for HealthConfig {
@@ -59,9 +85,50 @@ impl Default for HealthConfig {
             drain: HumanDuration::from_secs(5),
             check_timeout: HumanDuration::from_secs(2),
             check_ttl: HumanDuration::from_secs(5),
+            check_max_stale: None,
+            max_concurrent_checks: 16,
             header_read_timeout: HumanDuration::from_secs(5),
             internal_addr: None,
+            warn_status: 200,
+            warn_status_by_group: BTreeMap::new(),
+            checks: Vec::new(),
         }
+    }
+}
+
+impl std::fmt::Debug for HealthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthConfig")
+            .field("addr", &self.addr)
+            .field("show_details", &self.show_details)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("drain", &self.drain)
+            .field("check_timeout", &self.check_timeout)
+            .field("check_ttl", &self.check_ttl)
+            .field("check_max_stale", &self.check_max_stale)
+            .field("max_concurrent_checks", &self.max_concurrent_checks)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("internal_addr", &self.internal_addr)
+            .field("warn_status", &self.warn_status)
+            .field("warn_status_by_group", &self.warn_status_by_group)
+            .field("checks", &self.checks)
+            .finish()
+    }
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// Reports `value` at `key` when it is longer than `max`.
+fn at_most(problems: &mut Problems, key: &str, value: HumanDuration, max: Duration) {
+    if value.get() > max {
+        problems.error(
+            key,
+            format!(
+                "{value} is out of range for {key}: expected at most {}, like `5s`",
+                HumanDuration::from(max)
+            ),
+        );
     }
 }
 
@@ -69,6 +136,36 @@ impl Config for HealthConfig {
     fn check(&self, problems: &mut Problems) {
         problems.nonzero_duration("check_timeout", self.check_timeout.get());
         problems.nonzero_duration("header_read_timeout", self.header_read_timeout.get());
+        at_most(problems, "drain", self.drain, HOUR);
+        at_most(problems, "check_timeout", self.check_timeout, HOUR);
+        at_most(problems, "check_ttl", self.check_ttl, DAY);
+        at_most(
+            problems,
+            "header_read_timeout",
+            self.header_read_timeout,
+            HOUR,
+        );
+        if let Some(max_stale) = self.check_max_stale {
+            at_most(problems, "check_max_stale", max_stale, 30 * DAY);
+            if max_stale <= self.check_ttl {
+                problems.error(
+                    "check_max_stale",
+                    format!(
+                        "{max_stale} is out of range for check_max_stale: expected longer than check_ttl ({}), or leave it unset for 3 × the TTL",
+                        self.check_ttl
+                    ),
+                );
+            }
+        }
+        if !(1..=1024).contains(&self.max_concurrent_checks) {
+            problems.error(
+                "max_concurrent_checks",
+                format!(
+                    "{} is out of range for max_concurrent_checks: expected 1 to 1024, like 16",
+                    self.max_concurrent_checks
+                ),
+            );
+        }
         if self.internal_addr.is_some_and(|a| a == self.addr) {
             problems.error(
                 "internal_addr",
@@ -83,6 +180,27 @@ impl Config for HealthConfig {
                 "show_details = \"when_authorized\" needs a token: set token_file = \"/run/secrets/…\" or token = \"${HEALTH_TOKEN}\"",
             );
         }
+        let codes = std::iter::once(("warn_status".to_owned(), self.warn_status)).chain(
+            self.warn_status_by_group
+                .iter()
+                .map(|(g, c)| (format!("warn_status_by_group.{g}"), *c)),
+        );
+        for (key, code) in codes {
+            if !((200..300).contains(&code) || (500..600).contains(&code)) {
+                problems.error(
+                    &key,
+                    format!("{code} is out of range for {key}: expected a 2xx or 5xx status, like 200 or 503"),
+                );
+            }
+        }
+        for group in self.warn_status_by_group.keys() {
+            if let Some(problem) = crate::declared_check::group_problem(group) {
+                problems.error(&format!("warn_status_by_group.{group}"), problem);
+            }
+        }
+        for (path, message) in crate::declared_check::check_all(&self.checks, self.check_ttl) {
+            problems.error(&path, message);
+        }
     }
 }
 
@@ -90,7 +208,12 @@ impl Config for HealthConfig {
 impl HealthConfig {
     /// The server options this section describes (the metrics registry is the caller's).
     pub fn server_options(&self) -> crate::ServerOptions {
+        let status_codes = self.warn_status_by_group.iter().fold(
+            crate::StatusCodes::default().warn(self.warn_status),
+            |codes, (group, code)| codes.warn_for(crate::declared::parse_group(group), *code),
+        );
         crate::ServerOptions {
+            status_codes,
             show_details: match self.show_details {
                 DetailVisibility::Never => crate::ShowDetails::Never,
                 DetailVisibility::Always => crate::ShowDetails::Always,

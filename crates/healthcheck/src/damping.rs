@@ -1,7 +1,6 @@
 //! Damping against flapping: N consecutive failures before `fail`, M passes before `pass`.
 
 use steadfast_core::{Status, Timestamp};
-use tokio::time::Instant;
 
 use crate::{CheckOutput, Registration};
 
@@ -12,12 +11,13 @@ pub(crate) struct State {
     pub(crate) reported: Option<Status>,
     pub(crate) fails: u32,
     pub(crate) passes: u32,
+    /// The status last announced to subscribers (`fail` once the result was too old).
+    pub(crate) announced: Option<Status>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Observed {
     pub(crate) output: CheckOutput,
-    pub(crate) at: Instant,
     pub(crate) time: Timestamp,
 }
 
@@ -47,7 +47,6 @@ pub(crate) fn record(state: &mut State, reg: &Registration, output: CheckOutput)
     });
     state.last = Some(Observed {
         output,
-        at: Instant::now(),
         time: Timestamp::now(),
     });
 }

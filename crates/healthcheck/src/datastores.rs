@@ -55,6 +55,21 @@ impl RedisCheck {
         let password = auth.map(|a| a.rsplit_once(':').map_or(a, |(_, p)| p).to_owned());
         Ok(Self { host, password })
     }
+
+    /// Sends `password` with `AUTH` (instead of one in the URL), so the URL can be shown
+    /// and the password come from a secret file.
+    ///
+    /// ```
+    /// use steadfast_healthcheck::RedisCheck;
+    /// let check = RedisCheck::new("redis://127.0.0.1:6379")?.password("s3cret");
+    /// assert!(!format!("{check:?}").contains("s3cret"));
+    /// # Ok::<(), String>(())
+    /// ```
+    #[must_use]
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
 }
 
 impl Check for RedisCheck {
@@ -131,6 +146,21 @@ impl PostgresCheck {
             .parse::<tokio_postgres::Config>()
             .map_err(|e| format!("invalid PostgreSQL connection string: {e}"))?;
         Ok(Self { config, pool: None })
+    }
+
+    /// Authenticates with `password` (instead of one in the URL), so the URL can be shown
+    /// and the password come from a secret file.
+    ///
+    /// ```
+    /// use steadfast_healthcheck::PostgresCheck;
+    /// let check = PostgresCheck::new("postgres://etl@127.0.0.1:5432/fhir")?.password("s3cret");
+    /// assert!(!format!("{check:?}").contains("s3cret"));
+    /// # Ok::<(), String>(())
+    /// ```
+    #[must_use]
+    pub fn password(mut self, password: impl AsRef<[u8]>) -> Self {
+        self.config.password(password);
+        self
     }
 
     /// Also report the statistics of the application's pool to this database (size, idle,

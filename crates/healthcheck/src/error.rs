@@ -23,6 +23,15 @@ pub enum Error {
         /// The name.
         name: String,
     },
+    /// A declared check (`[[health.checks]]`) is invalid; `steadfast config check` shows
+    /// where it was written.
+    #[error("invalid check at [health] {path}: {message}")]
+    InvalidCheck {
+        /// The key path inside `[health]` (`checks[2].addr`).
+        path: String,
+        /// What is wrong and how to fix it (never a password).
+        message: String,
+    },
     /// The server could not bind its address.
     #[error("cannot listen on {addr}: {source}; pick a free port or address")]
     Bind {

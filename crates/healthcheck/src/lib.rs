@@ -5,9 +5,15 @@
 //! criticality, a timeout, freshness (a TTL, refreshed stale-while-revalidate with one run
 //! in flight, or a background interval) and damping. Probes never run a check themselves:
 //! a hung dependency costs a probe nothing, and 40 pods' probes never become 40 database
-//! pings a second. A check's panic is a `fail`; an external check cannot join the liveness
-//! group. Bodies follow the IETF health-check draft (`application/health+json`), with
+//! pings a second. A check's panic is a `fail`; a run past its timeout is aborted (its
+//! connection with it); a result older than its `max_stale` is a `fail`; checks that read
+//! files do so off the async workers; an external check cannot join the liveness group. Bodies follow the IETF health-check draft (`application/health+json`), with
 //! observed values and reasons withheld unless the caller may see details.
+//!
+//! Checks can also be declared in configuration (`[[health.checks]]`: [`CheckSpec`],
+//! registered by [`Registry::declare`]); the endpoints mount inside an application under any
+//! prefix with `Health::router` (feature `server`), with per-check routes, custom groups,
+//! `?exclude=` and `?verbose`; [`Health::subscribe`] follows damped status changes.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -30,37 +36,64 @@
 
 #[cfg(feature = "server")]
 mod auth;
+mod blocking;
 mod builtin;
 mod check;
+mod clock;
+#[cfg(feature = "server")]
+mod codes;
 mod config;
 mod damping;
 mod datastores;
+mod declared;
+mod declared_build;
+mod declared_check;
 mod error;
+mod event;
+mod health;
+mod inner;
+mod local;
 #[cfg(feature = "prometheus")]
 mod metrics;
 #[cfg(feature = "server")]
 mod observe;
+#[cfg(feature = "server")]
+mod query;
 mod registration;
 mod registry;
 mod report;
+#[cfg(feature = "server")]
+mod router;
 mod runtime;
 #[cfg(feature = "server")]
 mod server;
+mod subscribe;
+mod target;
 
 #[cfg(feature = "server")]
 pub use auth::{Authorizer, BearerToken, ShowDetails};
-#[cfg(feature = "diskwatch")]
-pub use builtin::DiskCheck;
-pub use builtin::{FhirCheck, HttpCheck, MemoryCheck, StalenessCheck, TcpCheck};
+pub use blocking::BlockingCheck;
+pub use builtin::{FhirCheck, HttpCheck, TcpCheck};
 pub use check::{BoxFuture, Check, CheckOutput, External};
+#[cfg(feature = "server")]
+pub use codes::StatusCodes;
 pub use config::{DetailVisibility, HealthConfig};
 #[cfg(feature = "postgres")]
 pub use datastores::PostgresCheck;
 pub use datastores::RedisCheck;
+pub use declared::{CheckKind, CheckSpec};
 pub use error::Error;
+pub use event::StatusChange;
+pub use health::Health;
+#[cfg(feature = "diskwatch")]
+pub use local::DiskCheck;
+pub use local::{MemoryCheck, StalenessCheck};
 pub use registration::{Group, Registration};
-pub use registry::{Health, Registry};
+pub use registry::Registry;
 pub use report::{CheckReport, HealthReport};
+#[cfg(feature = "server")]
+pub use router::RouterOptions;
 pub use runtime::{PoolCheck, PoolStats, PoolStatus, RuntimeStallCheck};
 #[cfg(feature = "server")]
 pub use server::{Server, ServerOptions, serve, shutdown_signal};
+pub use subscribe::Subscription;

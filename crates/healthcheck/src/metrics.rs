@@ -73,13 +73,18 @@ impl CheckMetrics {
         }
     }
 
-    /// One finished run of `check`: its damped status, how long it took, how it ended.
-    pub(crate) fn finished(&self, check: &str, status: Status, took: Duration, outcome: &str) {
+    /// The status `check` reports now (a finished run's, or `fail` for a result too old).
+    pub(crate) fn status(&self, check: &str, status: Status) {
         for s in STATUSES {
             self.status
                 .with_label_values(&[check, s.as_str()])
                 .set(i64::from(s == status));
         }
+    }
+
+    /// One finished run of `check`: its damped status, how long it took, how it ended.
+    pub(crate) fn finished(&self, check: &str, status: Status, took: Duration, outcome: &str) {
+        self.status(check, status);
         self.duration
             .with_label_values(&[check])
             .observe(took.as_secs_f64());

@@ -20,7 +20,9 @@ pub enum Group {
 }
 
 /// One check with its options. Defaults: group ready, critical, timeout 2 s, TTL 5 s,
-/// no damping.
+/// `max_stale` 3 × the longer of its refresh period (interval, else TTL) and its timeout,
+/// no damping. Timeout, TTL and
+/// `max_stale` left unset take the registry's defaults ([`Registry::from_config`](crate::Registry::from_config)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -31,6 +33,7 @@ pub enum Group {
 ///     .critical(false)
 ///     .timeout(Duration::from_secs(1))
 ///     .interval(Duration::from_secs(30))
+///     .max_stale(Duration::from_secs(90))
 ///     .damping(3, 2);
 /// assert_eq!(r.name(), "fhir:responseTime");
 /// ```
@@ -40,8 +43,9 @@ pub struct Registration {
     pub(crate) check: Arc<dyn Check>,
     pub(crate) groups: Vec<Group>,
     pub(crate) critical: bool,
-    pub(crate) timeout: Duration,
-    pub(crate) ttl: Duration,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) ttl: Option<Duration>,
+    pub(crate) max_stale: Option<Duration>,
     pub(crate) interval: Option<Duration>,
     pub(crate) fail_after: u32,
     pub(crate) pass_after: u32,
@@ -67,8 +71,9 @@ impl Registration {
             check: Arc::new(check),
             groups: vec![Group::Ready],
             critical: true,
-            timeout: Duration::from_secs(2),
-            ttl: Duration::from_secs(5),
+            timeout: None,
+            ttl: None,
+            max_stale: None,
             interval: None,
             fail_after: 1,
             pass_after: 1,
@@ -98,7 +103,7 @@ impl Registration {
     /// Longest a run may take; longer is a `fail` with output "timed out" (default 2 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
@@ -106,7 +111,19 @@ impl Registration {
     /// (stale-while-revalidate; default 5 s).
     #[must_use]
     pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// The oldest a result may be served: past it the check reports `fail` with output
+    /// "result too old", so a stuck refresher (a hung run, a starved runtime, a timer that
+    /// died) never leaves a `pass` up forever. An interval check's result ages from its run;
+    /// a TTL check refreshes only when probed, so its result counts as due when the TTL
+    /// passed *and* a probe asked, and is too old `max_stale − ttl` after that. Default:
+    /// 3 × the longer of the refresh period (interval, else TTL) and the timeout.
+    #[must_use]
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = Some(max_stale);
         self
     }
 

@@ -1,18 +1,10 @@
-//! [`Registry`] and [`Health`]: checks refreshed in the background or on demand
-//! (stale-while-revalidate, one run in flight per check), bounded by their timeouts, panics
-//! isolated into `fail`, damped; probes answered from the latest results without waiting.
+//! [`Registry`]: collects registrations and the defaults they share (timeout, TTL,
+//! `max_stale`, how many checks run at once), then starts them as a [`Health`].
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
-use steadfast_core::Status;
-use tokio::time::Instant;
-
-use crate::damping::{State, record};
-use crate::report::{CheckReport, HealthReport};
-use crate::{CheckOutput, Error, Group, Registration};
+use crate::inner::{Defaults, Entry, Inner};
+use crate::{Error, Group, Health, HealthConfig, Registration};
 
 /// Collects registrations, then starts them as a [`Health`].
 ///
@@ -29,6 +21,8 @@ pub struct Registry {
     regs: Vec<Registration>,
     version: Option<String>,
     service_id: Option<String>,
+    defaults: Defaults,
+    declare: crate::declared_build::Context,
     #[cfg(feature = "prometheus")]
     metrics: Option<crate::metrics::CheckMetrics>,
 }
@@ -37,6 +31,100 @@ impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A registry with the defaults of a `[health]` section: `check_timeout`, `check_ttl`,
+    /// `check_max_stale` for registrations that leave them unset, and
+    /// `max_concurrent_checks`.
+    ///
+    /// ```
+    /// use steadfast_healthcheck::{HealthConfig, Registry};
+    ///
+    /// let cfg = HealthConfig { max_concurrent_checks: 4, ..HealthConfig::default() };
+    /// let registry = Registry::from_config(&cfg);
+    /// # let _ = registry;
+    /// ```
+    pub fn from_config(cfg: &HealthConfig) -> Self {
+        Self {
+            defaults: Defaults {
+                timeout: cfg.check_timeout.get(),
+                ttl: cfg.check_ttl.get(),
+                max_stale: cfg.check_max_stale.map(steadfast_core::HumanDuration::get),
+                max_concurrent: cfg.max_concurrent_checks,
+            },
+            ..Self::default()
+        }
+    }
+
+    /// At most `n` checks run at once (default 16; at least 1); the others wait for a turn
+    /// before their timeout starts. A fleet of slow dependencies then costs a bounded number
+    /// of connections and tasks.
+    ///
+    /// ```
+    /// let registry = steadfast_healthcheck::Registry::new().max_concurrent(4);
+    /// # let _ = registry;
+    /// ```
+    #[must_use]
+    pub fn max_concurrent(mut self, n: usize) -> Self {
+        self.defaults.max_concurrent = n.max(1);
+        self
+    }
+
+    /// The watermarks of declared disk checks without `min_free` (default:
+    /// [`Watermarks::default`](steadfast_diskwatch::Watermarks::default)); pass `[disk]`'s.
+    ///
+    /// ```
+    /// let registry = steadfast_healthcheck::Registry::new()
+    ///     .disk_watermarks(steadfast_diskwatch::Watermarks::default());
+    /// # let _ = registry;
+    /// ```
+    #[cfg(feature = "diskwatch")]
+    #[must_use]
+    pub fn disk_watermarks(mut self, watermarks: steadfast_diskwatch::Watermarks) -> Self {
+        self.declare.watermarks = watermarks;
+        self
+    }
+
+    /// Registers the checks declared in `[[health.checks]]` (`cfg.checks`), after the same
+    /// checks `steadfast config check` runs; their unset timeout, TTL and `max_stale` take
+    /// this registry's defaults.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use steadfast_core::config::Loader;
+    /// use steadfast_healthcheck::{HealthConfig, Registry};
+    ///
+    /// let toml = "[[health.checks]]\nname = \"memory:available\"\nkind = \"memory\"\nmin_available = \"1MiB\"\n";
+    /// let cfg = Loader::new().toml_str("s.toml", toml).load_section::<HealthConfig>("health")?;
+    /// let health = Registry::from_config(cfg.value()).declare(&cfg.value().checks)?.start();
+    /// assert!(health.names().contains("memory:available"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidCheck`] for the first entry that is invalid (its key path and what is
+    /// wrong), [`Error::ExternalInLiveness`] and [`Error::DuplicateCheck`] as for
+    /// [`register`](Self::register).
+    pub fn declare(mut self, checks: &[crate::CheckSpec]) -> Result<Self, Error> {
+        let ttl = steadfast_core::HumanDuration::from(self.defaults.ttl);
+        if let Some((path, message)) = crate::declared_check::check_all(checks, ttl)
+            .into_iter()
+            .next()
+        {
+            return Err(Error::InvalidCheck { path, message });
+        }
+        for (i, spec) in checks.iter().enumerate() {
+            let reg =
+                crate::declared_build::registration(spec, &self.declare).map_err(|message| {
+                    Error::InvalidCheck {
+                        path: format!("checks[{i}]"),
+                        message,
+                    }
+                })?;
+            self = self.register(reg)?;
+        }
+        Ok(self)
     }
 
     /// Adds a check.
@@ -101,278 +189,28 @@ impl Registry {
                 m.declare(&reg.name);
             }
         }
-        let entries = regs
+        let entries: Vec<Entry> = regs
             .into_iter()
-            .map(|reg| Entry {
-                reg,
-                state: Mutex::new(State::default()),
-                refreshing: AtomicBool::new(false),
-                runs: AtomicU64::new(0),
-                fresh_until: AtomicU64::new(0),
-            })
+            .map(|reg| Entry::new(reg, &self.defaults))
             .collect();
-        let health = Health {
-            inner: Arc::new(Inner {
-                entries,
-                epoch: Instant::now(),
-                generation: AtomicU64::new(0),
-                shutting_down: AtomicBool::new(false),
-                version: self.version,
-                service_id: self.service_id,
-                #[cfg(feature = "prometheus")]
-                metrics: self.metrics,
-            }),
-        };
-        for i in 0..health.inner.entries.len() {
-            health.refresh(i);
-            if let Some(every) = health.inner.entries[i].reg.interval {
-                let weak = Arc::downgrade(&health.inner);
-                tokio::spawn(async move {
-                    // Up to 10% jitter per check, so checks do not all fire together.
-                    #[allow(clippy::cast_precision_loss, reason = "a jitter fraction")]
-                    let jitter = every.mul_f64((i * 7919 % 1000) as f64 / 10_000.0);
-                    tokio::time::sleep(every + jitter).await;
-                    loop {
-                        let Some(inner) = weak.upgrade() else { return };
-                        let h = Health { inner };
-                        h.refresh(i);
-                        drop(h);
-                        tokio::time::sleep(every).await;
-                    }
-                });
+        #[allow(unused_mut, reason = "set only with the prometheus feature")]
+        let mut inner = Inner::new(
+            entries,
+            self.defaults.max_concurrent,
+            self.version,
+            self.service_id,
+        );
+        #[cfg(feature = "prometheus")]
+        {
+            inner.metrics = self.metrics;
+        }
+        let inner = Arc::new(inner);
+        for (i, entry) in inner.entries.iter().enumerate() {
+            inner.refresh(i);
+            if let Some(every) = entry.reg.interval {
+                inner.start_timer(i, every);
             }
         }
-        health
-    }
-}
-
-struct Entry {
-    reg: Registration,
-    state: Mutex<State>,
-    refreshing: AtomicBool,
-    runs: AtomicU64,
-    /// Nanoseconds after `Inner::epoch` when the latest result goes stale (0: no result).
-    fresh_until: AtomicU64,
-}
-
-struct Inner {
-    entries: Vec<Entry>,
-    /// The origin of `fresh_until`.
-    epoch: Instant,
-    /// Bumped whenever a result is recorded or shutdown begins: a report rendered at one
-    /// generation is the same until the next.
-    generation: AtomicU64,
-    shutting_down: AtomicBool,
-    version: Option<String>,
-    service_id: Option<String>,
-    #[cfg(feature = "prometheus")]
-    metrics: Option<crate::metrics::CheckMetrics>,
-}
-
-/// Started checks; cheap to clone. Reports never wait for a check.
-#[derive(Clone)]
-pub struct Health {
-    inner: Arc<Inner>,
-}
-
-impl std::fmt::Debug for Health {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Health")
-            .field("checks", &self.inner.entries.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Health {
-    /// Starts one run of check `i` unless one is in flight.
-    fn refresh(&self, i: usize) {
-        let entry = &self.inner.entries[i];
-        if entry.refreshing.swap(true, Relaxed) {
-            return;
-        }
-        let inner = Arc::clone(&self.inner);
-        tokio::spawn(async move {
-            let entry = &inner.entries[i];
-            let check = Arc::clone(&entry.reg.check);
-            // The check runs in its own task: a panic is caught as a JoinError.
-            let started = Instant::now();
-            let run = tokio::spawn(async move { check.check().await });
-            let (output, outcome) = match tokio::time::timeout(entry.reg.timeout, run).await {
-                Ok(Ok(output)) => (output, "completed"),
-                Ok(Err(_)) => (CheckOutput::fail("check panicked"), "panic"),
-                Err(_) => (CheckOutput::fail("timed out"), "timeout"),
-            };
-            entry.runs.fetch_add(1, Relaxed);
-            let reason = output.output;
-            let mut state = entry.state.lock().unwrap_or_else(PoisonError::into_inner);
-            let before = state.reported;
-            record(&mut state, &entry.reg, output);
-            let status = state.reported.unwrap_or(Status::Fail);
-            drop(state);
-            // The reason goes to the log, which operators read; public bodies withhold it.
-            if before != Some(status) {
-                let name = entry.reg.name.as_str();
-                match status {
-                    Status::Fail => tracing::warn!(
-                        check = name,
-                        reason = reason.unwrap_or(""),
-                        "health check failing"
-                    ),
-                    Status::Warn => tracing::warn!(
-                        check = name,
-                        reason = reason.unwrap_or(""),
-                        "health check warning"
-                    ),
-                    Status::Pass => tracing::info!(check = name, "health check passing"),
-                }
-            }
-            let until = (Instant::now() + entry.reg.ttl).duration_since(inner.epoch);
-            entry
-                .fresh_until
-                .store(u64::try_from(until.as_nanos()).unwrap_or(u64::MAX), Relaxed);
-            inner.generation.fetch_add(1, Relaxed);
-            #[cfg(feature = "prometheus")]
-            if let Some(m) = &inner.metrics {
-                m.finished(&entry.reg.name, status, started.elapsed(), outcome);
-            }
-            #[cfg(not(feature = "prometheus"))]
-            let _ = (status, started, outcome);
-            entry.refreshing.store(false, Relaxed);
-        });
-    }
-
-    /// How many times check `name` has run (for tests and metrics).
-    pub fn runs(&self, name: &str) -> u64 {
-        self.inner
-            .entries
-            .iter()
-            .find(|e| e.reg.name == name)
-            .map_or(0, |e| e.runs.load(Relaxed))
-    }
-
-    /// Readiness turns `fail` ("shutting down"); liveness is unaffected.
-    pub fn begin_shutdown(&self) {
-        self.inner.shutting_down.store(true, Relaxed);
-        self.inner.generation.fetch_add(1, Relaxed);
-    }
-
-    /// Changes whenever a report could change: a check finished, or shutdown began. A
-    /// server renders a report once per generation and serves the bytes until the next.
-    pub fn generation(&self) -> u64 {
-        self.inner.generation.load(Relaxed)
-    }
-
-    /// Starts a background run of every stale check of `group` (every check when `None`)
-    /// that refreshes on demand, without taking any lock: what a probe does before it
-    /// answers from a rendered report.
-    pub fn refresh_stale(&self, group: Option<&Group>) {
-        let now = Instant::now().duration_since(self.inner.epoch);
-        let now = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
-        for (i, e) in self.inner.entries.iter().enumerate() {
-            if e.reg.interval.is_none()
-                && now >= e.fresh_until.load(Relaxed)
-                && group.is_none_or(|g| e.reg.groups.contains(g))
-            {
-                self.refresh(i);
-            }
-        }
-    }
-
-    /// Whether [`begin_shutdown`](Self::begin_shutdown) was called.
-    pub fn is_shutting_down(&self) -> bool {
-        self.inner.shutting_down.load(Relaxed)
-    }
-
-    /// Waits until every check has a first result (or `limit` passes).
-    pub async fn first_round(&self, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            let done = self.inner.entries.iter().all(|e| {
-                e.state
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .last
-                    .is_some()
-            });
-            if done {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    /// The report of `group` (every check when `None`) from the latest results; checks
-    /// whose result is older than their TTL are refreshed in the background.
-    pub fn report(&self, group: Option<&Group>) -> HealthReport {
-        let now = Instant::now();
-        let mut checks = BTreeMap::new();
-        let mut statuses = Vec::new();
-        for (i, e) in self.inner.entries.iter().enumerate() {
-            if group.is_some_and(|g| !e.reg.groups.contains(g)) {
-                continue;
-            }
-            let state = e.state.lock().unwrap_or_else(PoisonError::into_inner);
-            let stale = state
-                .last
-                .as_ref()
-                .is_none_or(|o| now.duration_since(o.at) >= e.reg.ttl);
-            let report = match (&state.last, state.reported) {
-                (Some(o), Some(status)) => CheckReport {
-                    result: CheckOutput {
-                        status,
-                        ..o.output.clone()
-                    },
-                    time: Some(o.time),
-                },
-                _ => CheckReport {
-                    result: CheckOutput::fail("not checked yet"),
-                    time: None,
-                },
-            };
-            drop(state);
-            if stale && e.reg.interval.is_none() {
-                self.refresh(i);
-            }
-            let counted = match (report.result.status, e.reg.critical, e.reg.fail_open) {
-                (Status::Fail, false, _) | (Status::Fail, _, true) => Status::Warn,
-                (s, _, _) => s,
-            };
-            statuses.push(counted);
-            checks.insert(e.reg.name.clone(), vec![report]);
-        }
-        let mut status = Status::worst(statuses);
-        let mut output = None;
-        if group == Some(&Group::Ready) && self.is_shutting_down() {
-            status = Status::Fail;
-            output = Some("shutting down");
-        }
-        HealthReport {
-            status,
-            version: self.inner.version.clone(),
-            service_id: self.inner.service_id.clone(),
-            output,
-            checks,
-        }
-    }
-
-    /// Names of every check, for metrics.
-    pub fn names(&self) -> HashSet<String> {
-        self.inner
-            .entries
-            .iter()
-            .map(|e| e.reg.name.clone())
-            .collect()
-    }
-
-    /// Each check's latest damped status and when it ran, without running anything.
-    pub fn latest(&self) -> Vec<(String, Option<Status>, u64)> {
-        self.inner
-            .entries
-            .iter()
-            .map(|e| {
-                let s = e.state.lock().unwrap_or_else(PoisonError::into_inner);
-                (e.reg.name.clone(), s.reported, e.runs.load(Relaxed))
-            })
-            .collect()
+        Health::new(inner)
     }
 }

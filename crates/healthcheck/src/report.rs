@@ -47,6 +47,9 @@ pub struct HealthReport {
     pub output: Option<&'static str>,
     /// Each check's result under its name, as the draft's arrays.
     pub checks: BTreeMap<String, Vec<CheckReport>>,
+    /// Remarks on the request, as the draft's `notes` (`no check named "x" to exclude`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl HealthReport {

@@ -62,7 +62,7 @@ impl RuntimeStallCheck {
         self.probe.call_once(|| {
             tokio::spawn(async move {
                 loop {
-                    let due = tokio::time::Instant::now() + period;
+                    let due = crate::clock::deadline(tokio::time::Instant::now(), period);
                     tokio::time::sleep_until(due).await;
                     let late = tokio::time::Instant::now().saturating_duration_since(due);
                     let Some(worst) = weak.upgrade() else { return };

@@ -11,21 +11,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::metrics::HttpMetrics;
-use crate::{Error, Group, Health, ShowDetails};
+use crate::observe::NoStore;
+use crate::{Error, Health, RequestMetrics, RouterOptions, ShowDetails, StatusCodes};
 
 /// Options of [`serve`].
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// Detail visibility.
     pub show_details: ShowDetails,
+    /// The HTTP status of pass, warn and fail (default 200, 200, 503).
+    pub status_codes: StatusCodes,
     /// After shutdown begins, readiness answers 503 this long before the listener closes.
     pub drain: Duration,
     /// Prometheus registry served at `/metrics` (text format); the server's request
@@ -37,7 +39,9 @@ pub struct ServerOptions {
     /// The `listener` label of the request series (`main`, `internal`).
     pub listener: String,
     /// A client must send its request headers within this, or the connection closes
-    /// (slow-loris protection).
+    /// (slow-loris protection). Longer than an hour counts as an hour. After the drain,
+    /// open connections get at most this long to finish, so shutdown never waits on a
+    /// client.
     pub header_read_timeout: Duration,
 }
 
@@ -45,6 +49,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             show_details: ShowDetails::Never,
+            status_codes: StatusCodes::default(),
             drain: Duration::from_secs(5),
             metrics: None,
             serve_metrics: true,
@@ -54,21 +59,13 @@ impl Default for ServerOptions {
     }
 }
 
-/// What every handler shares: one reference count per request.
-type AppState = Arc<Shared>;
+/// The longest header-read timeout used, whatever the options say.
+const MAX_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(3600);
 
-struct Shared {
+/// What `/metrics` needs.
+struct MetricsState {
     health: Health,
-    options: ServerOptions,
-    rendered: Rendered,
-}
-
-/// Bodies rendered once per [`Health::generation`]: per endpoint (all, live, ready,
-/// startup) and caller (public, authorised). A probe then costs a lock and a reference
-/// count, not a report, a clone and a JSON serialisation.
-#[derive(Default)]
-struct Rendered {
-    slots: [std::sync::Mutex<Option<(u64, StatusCode, axum::body::Bytes)>>; 8],
+    registry: prometheus::Registry,
 }
 
 /// A running server.
@@ -175,29 +172,38 @@ pub async fn serve(
         source,
     })?;
     let drain = options.drain;
-    let http = match &options.metrics {
-        Some(registry) => Some(HttpMetrics::register(registry, &options.listener)?),
-        None => None,
-    };
-    let header_read_timeout = options.header_read_timeout;
-    let mut app = Router::new()
-        .route("/health", get(all))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/health/startup", get(startup));
+    // The layer an application puts on its own routes: request series by route template
+    // and `X-Response-Time`. Without a registry of the caller's, the series go nowhere.
+    let requests = RequestMetrics::default()
+        .listener(options.listener.clone())
+        .response_time_header(true)
+        .register(&options.metrics.clone().unwrap_or_default())?;
+    // Hyper adds this to the clock on every request: keep it far from overflowing.
+    let header_read_timeout = options.header_read_timeout.min(MAX_HEADER_READ_TIMEOUT);
+    // The same router a user nests in their own application.
+    let mut app = Router::new().nest(
+        "/health",
+        health.router_with(RouterOptions {
+            show_details: options.show_details.clone(),
+            status_codes: options.status_codes.clone(),
+        }),
+    );
     if options.serve_metrics {
-        app = app.route("/metrics", get(metrics));
+        let state = options.metrics.as_ref().map(|registry| {
+            Arc::new(MetricsState {
+                health: health.clone(),
+                registry: registry.clone(),
+            })
+        });
+        app = app.merge(
+            Router::new()
+                .route("/metrics", get(metrics))
+                .with_state(state),
+        );
     }
-    let layer = crate::observe::ObserveLayer {
-        http: http.map(Arc::new),
-        serve_metrics: options.serve_metrics,
+    let app = NoStore {
+        inner: app.layer(requests),
     };
-    let state = Arc::new(Shared {
-        health: health.clone(),
-        options,
-        rendered: Rendered::default(),
-    });
-    let app = tower_layer::Layer::layer(&layer, app.with_state(state));
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, app, header_read_timeout, rx));
     Ok(Server {
@@ -213,7 +219,7 @@ pub async fn serve(
 /// requests. Each connection is HTTP/1.1 with keep-alive and a header-read timeout.
 async fn accept_loop(
     listener: TcpListener,
-    app: crate::observe::Observe<Router>,
+    app: NoStore<Router>,
     header_read_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -243,66 +249,18 @@ async fn accept_loop(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Answers are rendered at once, so open requests finish in microseconds; a client
+    // still sending headers or not reading its answer is not waited on past this.
+    let _ = tokio::time::timeout(header_read_timeout, graceful.shutdown()).await;
 }
 
-fn answer(state: &AppState, headers: &HeaderMap, group: Option<&Group>) -> Response {
-    state.health.refresh_stale(group);
-    let authorized = state.options.show_details.allows(headers);
-    let slot = match group {
-        None => 0,
-        Some(Group::Live) => 2,
-        Some(Group::Ready) => 4,
-        Some(_) => 6,
-    } + usize::from(authorized);
-    let generation = state.health.generation();
-    let mut cached = state.rendered.slots[slot]
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let (status, body) = match &*cached {
-        Some((g, status, body)) if *g == generation => (*status, body.clone()),
-        _ => {
-            let report = state.health.report(group);
-            let report = if authorized { report } else { report.public() };
-            let status = StatusCode::from_u16(report.http_status())
-                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            let body = axum::body::Bytes::from(report.to_json());
-            *cached = Some((generation, status, body.clone()));
-            (status, body)
-        }
-    };
-    drop(cached);
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/health+json"),
-        )],
-        body,
-    )
-        .into_response()
-}
-
-async fn all(State(s): State<AppState>, request: Request) -> Response {
-    answer(&s, request.headers(), None)
-}
-
-async fn live(State(s): State<AppState>, request: Request) -> Response {
-    answer(&s, request.headers(), Some(&Group::Live))
-}
-
-async fn ready(State(s): State<AppState>, request: Request) -> Response {
-    answer(&s, request.headers(), Some(&Group::Ready))
-}
-
-async fn startup(State(s): State<AppState>, request: Request) -> Response {
-    answer(&s, request.headers(), Some(&Group::Startup))
-}
-
-async fn metrics(State(s): State<AppState>) -> Response {
-    let Some(registry) = &s.options.metrics else {
+async fn metrics(State(s): State<Option<Arc<MetricsState>>>) -> Response {
+    let Some(s) = s else {
         return (StatusCode::NOT_FOUND, "no metrics registry\n").into_response();
     };
+    let registry = &s.registry;
+    // A result that became too old since the last probe turns its status series `fail`.
+    let _ = s.health.generation();
     let mut text = String::new();
     if prometheus::TextEncoder::new()
         .encode_utf8(&registry.gather(), &mut text)

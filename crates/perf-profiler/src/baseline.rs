@@ -65,15 +65,23 @@ pub struct ComponentChange {
 pub struct Comparison {
     /// Components present in both, in the current profile's order.
     pub components: Vec<ComponentChange>,
+    /// Baseline components the current profile does not have (renamed, or no longer run).
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
 impl Comparison {
-    /// 1 when any component regressed (for CI gates), else 0.
+    /// 1 when any component regressed, when a baseline component is missing from the
+    /// current profile, or when nothing was compared (an empty profile) — a CI gate must
+    /// not pass because the benchmark stopped running; else 0.
     pub fn exit_code(&self) -> i32 {
         i32::from(
-            self.components
-                .iter()
-                .any(|c| c.verdict == Verdict::Regressed),
+            self.components.is_empty()
+                || !self.missing.is_empty()
+                || self
+                    .components
+                    .iter()
+                    .any(|c| c.verdict == Verdict::Regressed),
         )
     }
 
@@ -99,6 +107,18 @@ impl Comparison {
                 c.change * 100.0,
                 c.p_adjusted
             ));
+        }
+        if !self.missing.is_empty() {
+            out.push_str(&format!(
+                "\nMISSING from the current profile ({} of the baseline's components): {}\n",
+                self.missing.len(),
+                self.missing.join(", ")
+            ));
+        }
+        if self.components.is_empty() {
+            out.push_str(
+                "\nnothing compared: no component is in both profiles; check that the current profile recorded the benchmark\n",
+            );
         }
         out
     }
@@ -126,6 +146,9 @@ fn median(sorted: &[u64]) -> u64 {
 /// let cmp = compare(&base.snapshot(), &cur.snapshot(), &CompareOptions::default());
 /// assert_eq!(cmp.components[0].verdict, Verdict::Regressed);
 /// assert_eq!(cmp.exit_code(), 1);
+/// // A current profile without the baseline's components fails the gate too.
+/// let empty = compare(&base.snapshot(), &Profiler::new().snapshot(), &CompareOptions::default());
+/// assert_eq!((empty.missing.as_slice(), empty.exit_code()), (&["parse".to_owned()][..], 1));
 /// ```
 pub fn compare(baseline: &Snapshot, current: &Snapshot, options: &CompareOptions) -> Comparison {
     let mut rows: Vec<(ComponentChange, bool)> = Vec::new();
@@ -187,7 +210,16 @@ pub fn compare(baseline: &Snapshot, current: &Snapshot, options: &CompareOptions
             c
         })
         .collect();
-    Comparison { components }
+    let missing = baseline
+        .components
+        .iter()
+        .filter(|b| current.component(&b.name).is_none())
+        .map(|b| b.name.clone())
+        .collect();
+    Comparison {
+        components,
+        missing,
+    }
 }
 
 /// Two-sided p-value of the Mann-Whitney U test of two samples (normal approximation with
@@ -272,5 +304,46 @@ mod tests {
     fn medians() {
         assert_eq!(median(&[1, 2, 3]), 2);
         assert_eq!(median(&[2, 4]), 3);
+    }
+
+    #[test]
+    fn a_gate_fails_when_components_go_missing_or_nothing_is_compared() {
+        let profile = |names: &[&str]| {
+            let p = crate::Profiler::new();
+            for name in names {
+                for i in 0..50u64 {
+                    p.record(name, std::time::Duration::from_nanos(1_000 + i));
+                }
+            }
+            p.snapshot()
+        };
+        let options = CompareOptions::default();
+        let base = profile(&["parse", "write"]);
+        assert_eq!(
+            compare(&base, &profile(&["parse", "write"]), &options).exit_code(),
+            0
+        );
+        let renamed = compare(&base, &profile(&["parse", "write_v2"]), &options);
+        assert_eq!(
+            (renamed.missing.clone(), renamed.exit_code()),
+            (vec!["write".to_owned()], 1)
+        );
+        assert!(
+            renamed.to_text().contains(
+                "MISSING from the current profile (1 of the baseline's components): write"
+            )
+        );
+        let empty = compare(&base, &profile(&[]), &options);
+        assert_eq!((empty.missing.len(), empty.exit_code()), (2, 1));
+        assert!(
+            empty.to_text().contains("nothing compared"),
+            "{}",
+            empty.to_text()
+        );
+        // New components in the current profile are not a failure.
+        assert_eq!(
+            compare(&base, &profile(&["parse", "write", "new"]), &options).exit_code(),
+            0
+        );
     }
 }

@@ -105,8 +105,13 @@ impl Snapshot {
     /// a file from another format version.
     pub fn read(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Io(steadfast_core::Error::io("read", path, e)))?;
+        // A regular file only (a FIFO would block forever), at most 1 GiB.
+        let bytes = steadfast_core::read_regular(path, steadfast_core::Links::Follow, 1 << 30)
+            .map_err(Error::Io)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let invalid = std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+            Error::Io(steadfast_core::Error::io("read", path, invalid))
+        })?;
         #[derive(Deserialize)]
         struct Version {
             format_version: Option<u32>,

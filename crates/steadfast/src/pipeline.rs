@@ -201,8 +201,13 @@ impl Run {
         }
         self.recorder.close()?;
         self.profiler.snapshot().write(self.dir.profile_path())?;
-        let validation =
-            steadfast_validation::validate_run(self.dir.path(), self.thresholds.value())?;
+        // This process holds the run's lock and is finishing it: no `run_complete` rule.
+        let validation = steadfast_validation::validate_run_with(
+            self.dir.path(),
+            self.thresholds.value(),
+            steadfast_validation::Incomplete::Finishing,
+            Timestamp::now(),
+        )?;
         let exported = self.export(validation.status);
         let reports =
             steadfast_validation::write_reports(&self.dir, &validation, Some(&self.thresholds))?;

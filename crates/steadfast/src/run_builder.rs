@@ -122,7 +122,9 @@ impl RunBuilder {
 
     /// Creates the run directory and manifest, takes the `.active` lock, loads the
     /// configuration, starts metrics, profiler, dead-letter queue and the disk monitor, and
-    /// cleans up old runs under the root (never an active one).
+    /// cleans up old runs of this pipeline under the root by `[disk.cleanup]` (never an
+    /// active one, never another pipeline's unless `scope = "root"`, never a directory that
+    /// is not a Steadfast run); each deletion becomes a `deleted` disk event of this run.
     ///
     /// # Errors
     /// [`RunError`]: configuration problems (all of them), an unwritable runs root (before
@@ -145,8 +147,8 @@ impl RunBuilder {
             Preflight::new().disk(&self.runs_root, need).check()?;
         }
 
-        let dir = RunDir::create(&self.runs_root, &self.pipeline)?;
-        let lock = dir.lock()?;
+        // Locked before it is visible: no cleanup can take it between mkdir and lock.
+        let (dir, lock) = RunDir::create_locked(&self.runs_root, &self.pipeline)?;
         let mut manifest = RunManifest::new(dir.id(), &self.pipeline, Timestamp::now());
         manifest.config_digest = Some(digest(&settings.to_toml()));
         dir.write_manifest(&manifest)?;
@@ -165,14 +167,29 @@ impl RunBuilder {
             .events_file(dir.disk_events_path())
             .build()?;
         let handle = monitor.start();
-        // Old runs go by the cleanup policy; this run holds its lock, so it is never touched.
-        let cleaned = steadfast_diskwatch::clean_runs(
+        // Old runs of this pipeline (or of the root, by `[disk.cleanup] scope`) go by the
+        // cleanup policy; this run holds its lock, so it is never touched. Each deletion is
+        // logged by diskwatch and recorded in this run's disk-events.ndjson (its page).
+        let cleaned = match steadfast_diskwatch::clean_runs(
             &self.runs_root,
-            &s.disk.cleanup,
+            &s.disk.cleanup.clone().for_run_of(&self.pipeline),
             &Statvfs,
             std::time::SystemTime::now(),
-        )
-        .ok();
+        ) {
+            Ok(report) => {
+                if let Err(e) = monitor.publish(&report.events()) {
+                    super::tracing_warn(&format!("cannot record cleanup in disk-events: {e}"));
+                }
+                for (_, why) in &report.failed {
+                    super::tracing_warn(&format!("cleanup: {why}"));
+                }
+                report.deleted.len()
+            }
+            Err(e) => {
+                super::tracing_warn(&format!("cleanup of old runs skipped: {e}"));
+                0
+            }
+        };
         Ok(Run {
             dir,
             lock: Some(lock),
@@ -186,15 +203,20 @@ impl RunBuilder {
             breaker,
             budget,
             monitor: Some((monitor, handle)),
-            cleaned_runs: cleaned.map_or(0, |r| r.deleted.len()),
+            cleaned_runs: cleaned,
             finished: false,
         })
     }
 }
 
 fn probe_writable(root: &Path) -> Result<(), RunError> {
-    let probe = root.join(".steadfast-write-probe");
-    std::fs::File::create(&probe)
+    // A name of its own per call (runs start side by side in one root), created new: an
+    // existing file or link of that name is never opened, so never truncated.
+    let probe = root.join(steadfast_core::unique_name(".steadfast-write-probe"));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
         .and_then(|_| std::fs::remove_file(&probe))
         .map_err(|source| RunError::RootNotWritable {
             path: root.to_path_buf(),

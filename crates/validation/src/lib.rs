@@ -1,6 +1,8 @@
 //! Validating finished pipeline runs against layered thresholds.
 //!
-//! A run is judged by the two built-in rules of the system Steadfast replaces — each
+//! A run must be complete (`run_complete`: finished, and no process holding its `.active`
+//! lock; a live or crashed run fails unless judged on purpose with [`Incomplete::Warn`]).
+//! It is judged by the two built-in rules of the system Steadfast replaces — each
 //! step's record count against the previous step's (`row_count_threshold`, default 0.95)
 //! and the extract step's duration (`extract_time_threshold`, default 10 minutes) — and by
 //! general rules over the run's metrics: bounds (`compare`), `ratio`s of two metrics,
@@ -14,7 +16,7 @@
 //!
 //! ```
 //! use steadfast_core::config::Loader;
-//! use steadfast_core::{RunDir, RunManifest, StepRecord, Timestamp};
+//! use steadfast_core::{RunDir, RunManifest, RunState, StepRecord, Timestamp};
 //! use steadfast_validation::{Format, Thresholds, render, validate_run, write_reports};
 //!
 //! // A finished run whose silver step lost 10% of bronze's records.
@@ -26,6 +28,7 @@
 //! rec.close()?;
 //! let mut manifest = RunManifest::new(run.id(), "epic-fhir", Timestamp::now());
 //! manifest.steps = vec![StepRecord::new("bronze", Timestamp::now()), StepRecord::new("silver", Timestamp::now())];
+//! manifest.state = RunState::Finished;
 //! run.write_manifest(&manifest)?;
 //!
 //! let thresholds = Thresholds::load(
@@ -46,6 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod complete;
 pub mod data;
 mod error;
 mod history;
@@ -56,9 +60,10 @@ mod selector;
 mod thresholds;
 mod validate;
 
+pub use complete::Incomplete;
 pub use error::Error;
 pub use render::{Format, ReportPaths, color_for_stdout, render, write_reports};
 pub use report::{RuleResult, ValidationReport};
 pub use selector::{Aggregate, MetricSelector};
 pub use thresholds::{CheckKind, RuleSpec, Severity, Thresholds};
-pub use validate::{validate_run, validate_run_at};
+pub use validate::{validate_run, validate_run_at, validate_run_with};

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use steadfast_core::config::Effective;
-use steadfast_core::{RunDir, Status, Timestamp, atomic_write};
+use steadfast_core::{RunDir, Status, Timestamp, atomic_write, escape_terminal};
 
 use crate::{Error, RuleResult, Thresholds, ValidationReport};
 
@@ -147,8 +147,13 @@ fn verdict(status: Status) -> &'static str {
     }
 }
 
+/// A string from outside (a file or rule name, a value) made safe for a terminal.
+pub(crate) fn esc(s: &str) -> String {
+    escape_terminal(s).into_owned()
+}
+
 pub(crate) fn text(report: &View<'_>, color: bool) -> String {
-    let mut out = format!("{}: {}\n\n", report.title, verdict(report.status));
+    let mut out = format!("{}: {}\n\n", esc(&report.title), verdict(report.status));
     let headers = ["STATUS", "RULE", "OBSERVED", "EXPECTED", "DETAIL"];
     let rows: Vec<[String; 5]> = report
         .results
@@ -156,10 +161,10 @@ pub(crate) fn text(report: &View<'_>, color: bool) -> String {
         .map(|r| {
             [
                 status_word(r).to_owned(),
-                r.name.clone(),
-                r.observed.clone(),
-                clip(&r.expected, 56),
-                r.message.clone(),
+                esc(&r.name),
+                esc(&r.observed),
+                clip(&esc(&r.expected), 56),
+                esc(&r.message),
             ]
         })
         .collect();
@@ -203,7 +208,7 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    esc(&s.replace('|', "\\|").replace('\n', " "))
 }
 
 pub(crate) fn markdown(report: &View<'_>) -> String {
@@ -211,7 +216,7 @@ pub(crate) fn markdown(report: &View<'_>) -> String {
         "## {}: {}\n\n{}\n\n{}\n\n",
         report.md_title,
         verdict(report.status),
-        report.md_intro,
+        esc(&report.md_intro),
         summary(report)
     );
     out.push_str("| Status | Rule | Observed | Expected | Detail |\n|---|---|---|---|---|\n");
@@ -272,21 +277,24 @@ pub(crate) fn junit(report: &View<'_>) -> String {
             "    <testcase classname=\"{}.{}\" name=\"{}\"",
             xml(report.class),
             xml(&r.check),
-            xml(&r.name)
+            xml(&esc(&r.name))
         );
+        // Names and messages escaped; the newlines between locations are the layout.
         let mut detail = format!(
             "observed {}, expected {}: {}",
-            r.observed, r.expected, r.message
+            esc(&r.observed),
+            esc(&r.expected),
+            esc(&r.message)
         );
         for l in &r.locations {
-            detail.push_str(&format!("\n{}", crate::data::location_line(l)));
+            detail.push_str(&format!("\n{}", esc(&crate::data::location_line(l))));
         }
         match (r.status, r.skipped) {
             (Status::Fail, _) => {
                 let _ = writeln!(
                     out,
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                    xml(&r.message),
+                    xml(&esc(&r.message)),
                     xml(&r.check),
                     xml(&detail)
                 );
@@ -302,7 +310,7 @@ pub(crate) fn junit(report: &View<'_>) -> String {
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    xml(&r.message)
+                    xml(&esc(&r.message))
                 );
             }
             (Status::Pass, false) => out.push_str("/>\n"),

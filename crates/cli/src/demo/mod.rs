@@ -83,7 +83,16 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         "steadfast demo: {patients} patients from a mock FHIR server at http://{} (with injected faults)",
         server.addr
     );
-    println!("run {}\n", run.dir().path().display());
+    println!("run {}", run.dir().path().display());
+    if run.cleaned_runs() > 0 {
+        // Only this pipeline's old runs (`[disk.cleanup] scope`); each is a disk event.
+        println!(
+            "cleanup: deleted {} old demo run(s) under {} (listed in disk-events.ndjson)",
+            run.cleaned_runs(),
+            args.runs_root.display()
+        );
+    }
+    println!();
 
     let bronze = steps::extract(&run, server.addr)?;
     let silver = steps::transform(&run)?;

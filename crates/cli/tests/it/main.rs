@@ -7,6 +7,8 @@
 use std::process::Command;
 
 mod data;
+mod health_config;
+mod hostile;
 mod prometheus;
 mod report;
 mod validate;
@@ -60,6 +62,55 @@ pub(crate) fn steadfast(args: &[&str]) -> std::process::Output {
         .env("NO_COLOR", "1")
         .output()
         .unwrap()
+}
+
+/// Runs `steadfast` with `args` under GNU time (`/usr/bin/time`, Debian `time`) and returns
+/// its output and peak resident set size in MiB. Without GNU time it panics when `CI` is set
+/// and returns `None` locally, saying so.
+pub(crate) fn steadfast_measured(args: &[&str]) -> (std::process::Output, Option<u64>) {
+    let time = std::path::Path::new("/usr/bin/time");
+    if !time.is_file() {
+        steadfast_testkit::skip("memory not measured: GNU time is missing (apt-get install time)");
+        return (steadfast(args), None);
+    }
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let out = Command::new(time)
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(report.path())
+        .arg(env!("CARGO_BIN_EXE_steadfast"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(report.path()).unwrap();
+    // GNU time writes "Command exited with non-zero status N" before the figure.
+    let kib: u64 = text
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no %M figure from GNU time: {text:?}"));
+    (out, Some(kib / 1024))
+}
+
+/// Memory every hostile input must stay under (issue 26).
+pub(crate) const HOSTILE_RSS_MIB: u64 = 256;
+
+/// Asserts the process ended with one of the documented exit codes (0, 1, 2) — no panic, no
+/// abort, no signal — and, when measured, under [`HOSTILE_RSS_MIB`].
+pub(crate) fn assert_contained(out: &std::process::Output, rss_mib: Option<u64>) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0..=2)),
+        "exit {:?}: {err}",
+        out.status
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    if let Some(mib) = rss_mib {
+        assert!(mib < HOSTILE_RSS_MIB, "peak RSS {mib} MiB: {err}");
+    }
 }
 
 #[test]

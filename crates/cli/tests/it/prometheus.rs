@@ -1,7 +1,7 @@
 //! Steadfast against the real Prometheus tools (Debian packages `prometheus` and
 //! `prometheus-pushgateway`, installed by `.ci/run`): the demo's exposition passes
 //! `promtool check metrics`, and a real Prometheus server scrapes it and answers queries with
-//! the values the run recorded. Each test says it skipped when the tools are absent.
+//! the values the run recorded. Without the tools a test skips locally and fails in CI.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -10,11 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// An executable on the PATH.
-pub(crate) fn tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::vars_os().find(|(k, _)| k == "PATH")?.1;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
+pub(crate) fn tool(name: &str, install: &str) -> Option<PathBuf> {
+    steadfast_testkit::require_tool(name, install)
 }
 
 /// A child process killed when the test ends, however it ends.
@@ -126,8 +123,10 @@ fn serving_demo(runs: &Path) -> (Killed, SocketAddr, BufReader<std::process::Chi
 
 #[test]
 fn the_demo_exposition_is_promtool_clean_and_a_real_prometheus_scrapes_it() {
-    let (Some(promtool), Some(prometheus)) = (tool("promtool"), tool("prometheus")) else {
-        println!("skipped: promtool/prometheus not installed (apt-get install prometheus)");
+    let (Some(promtool), Some(prometheus)) = (
+        tool("promtool", "apt-get install prometheus"),
+        tool("prometheus", "apt-get install prometheus"),
+    ) else {
         return;
     };
     let runs = tempfile::tempdir().unwrap();
@@ -238,8 +237,7 @@ fn shipped_alert_rules_are_current_promtool_clean_and_unit_tested() {
         std::fs::read_to_string(&rules).unwrap(),
         "configs/alerts/steadfast.rules.yml is stale: regenerate it (command in configs/alerts/example.toml)"
     );
-    let Some(promtool) = tool("promtool") else {
-        println!("skipped: promtool not installed (apt-get install prometheus)");
+    let Some(promtool) = tool("promtool", "apt-get install prometheus") else {
         return;
     };
     for args in [

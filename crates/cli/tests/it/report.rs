@@ -4,7 +4,6 @@
 
 use std::process::Command;
 
-use crate::prometheus::tool;
 use crate::{assert_ok, demo, runs_in};
 
 #[test]
@@ -30,8 +29,10 @@ fn the_demo_report_renders_in_headless_chromium() {
         runs.path().join("again.html").to_str().unwrap(),
     ]);
     assert_ok(&out);
-    let Some(chromium) = tool("chromium").or_else(|| tool("chromium-browser")) else {
-        println!("skipped: chromium not installed (apt-get install chromium)");
+    let Some(chromium) = steadfast_testkit::require_any_tool(
+        &["chromium", "chromium-browser"],
+        "apt-get install chromium",
+    ) else {
         return;
     };
     let profile = tempfile::tempdir().unwrap();

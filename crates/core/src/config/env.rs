@@ -37,6 +37,33 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_WORDS.iter().any(|w| key.contains(w))
 }
 
+/// The process's variables, and a problem for each `STEADFAST_` variable whose name or
+/// value is not UTF-8 (ignoring it silently would run with a setting the user did not mean).
+pub(crate) fn process_env() -> (Vec<(String, String)>, Vec<Problem>) {
+    let mut vars = Vec::new();
+    let mut problems = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => vars.push((name, value)),
+            (Ok(name), Err(_)) if name.starts_with(ENV_PREFIX) => {
+                problems.push(Problem::new(
+                    Origin::named(Layer::Environment, name.as_str()),
+                    "the value is not valid UTF-8; set it to UTF-8 text",
+                ));
+            }
+            (Err(name), _) if name.as_encoded_bytes().starts_with(ENV_PREFIX.as_bytes()) => {
+                let shown = name.to_string_lossy().escape_debug().to_string();
+                problems.push(Problem::new(
+                    Origin::named(Layer::Environment, shown.as_str()),
+                    "the variable's name is not valid UTF-8; rename it",
+                ));
+            }
+            _ => {}
+        }
+    }
+    (vars, problems)
+}
+
 /// Builds the environment layer from `vars`: every `STEADFAST_A__B__C=value` becomes
 /// `a.b.c = value`; with `section`, only that section's variables are read.
 pub(crate) fn env_layer(vars: &[(String, String)], section: Option<&str>) -> Node {
@@ -201,8 +228,15 @@ pub(crate) fn resolve_secret_files(node: &mut Node, problems: &mut Vec<Problem>)
     }
 }
 
-fn read_secret(path: &Path) -> std::io::Result<String> {
-    let mut text = std::fs::read_to_string(path)?;
+/// The largest secret file read (a token, a key, a certificate chain).
+const MAX_SECRET_BYTES: u64 = 1 << 20;
+
+fn read_secret(path: &Path) -> Result<String, String> {
+    // Links are followed: Kubernetes mounts secrets as links into `..data/`. FIFOs and
+    // devices are refused, so a `/dev/zero` token never reads forever.
+    let mut text =
+        crate::safe_fs::read_regular_to_string(path, crate::Links::Follow, MAX_SECRET_BYTES)
+            .map_err(|e| super::problem::io_reason(&e))?;
     let trimmed = text.trim_end_matches(['\n', '\r']).len();
     text.truncate(trimmed);
     Ok(text)

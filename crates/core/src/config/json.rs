@@ -222,6 +222,7 @@ impl<'a> JsonParser<'a> {
     fn object(&mut self, depth: usize) -> Result<Kind, Problem> {
         self.pos += 1;
         let mut entries: Vec<Entry> = Vec::new();
+        let mut keys = std::collections::HashSet::new();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -242,7 +243,7 @@ impl<'a> JsonParser<'a> {
                 ));
             }
             let key = self.string()?;
-            if entries.iter().any(|e| e.key == key) {
+            if !keys.insert(key.clone()) {
                 return Err(self.error(key_at, format!("duplicate key {key:?}")));
             }
             self.skip_ws();

@@ -165,19 +165,16 @@ impl Loader {
         self.load_inner(Some(name))
     }
 
-    fn env(&self) -> Vec<(String, String)> {
+    fn env(&self) -> (Vec<(String, String)>, Vec<Problem>) {
         match &self.env {
-            Some(vars) => vars.clone(),
-            None => std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
+            Some(vars) => (vars.clone(), Vec::new()),
+            None => super::env::process_env(),
         }
     }
 
     fn load_inner<T: Config>(&self, section: Option<&str>) -> Result<Effective<T>, ConfigError> {
-        let env = self.env();
+        let (env, mut problems) = self.env();
         let lookup = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let mut problems = Vec::new();
         let default_origin = Origin::default_value();
         let defaults = toml::Value::try_from(T::default())
             .map(|v| Node::from_toml(v, &default_origin))
@@ -220,13 +217,20 @@ impl Loader {
                     ));
                     continue;
                 };
-                let text = match std::fs::read_to_string(&path) {
+                let text = match super::parse::read_file(&path) {
                     Ok(text) => text,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => continue,
+                    Err(crate::Error::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound && !required =>
+                    {
+                        continue;
+                    }
                     Err(e) => {
                         problems.push(Problem::new(
                             Origin::named(layer, shown),
-                            format!("cannot read the configuration file: {e}"),
+                            format!(
+                                "cannot read the configuration file: {}",
+                                super::problem::io_reason(&e)
+                            ),
                         ));
                         continue;
                     }

@@ -224,13 +224,23 @@ impl Node {
     pub(crate) fn merge(&mut self, upper: Self) {
         match (&mut self.kind, upper.kind) {
             (Kind::Map(lower), Kind::Map(upper_entries)) => {
+                // An index of the lower keys keeps a layer of many keys linear.
+                let mut index: std::collections::HashMap<String, usize> = lower
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.key.clone(), i))
+                    .collect();
                 for entry in upper_entries {
-                    match lower.iter_mut().find(|e| e.key == entry.key) {
-                        Some(existing) => {
+                    match index.get(&entry.key) {
+                        Some(&i) => {
+                            let existing = &mut lower[i];
                             existing.key_origin = entry.key_origin;
                             existing.value.merge(entry.value);
                         }
-                        None => lower.push(entry),
+                        None => {
+                            index.insert(entry.key.clone(), lower.len());
+                            lower.push(entry);
+                        }
                     }
                 }
             }

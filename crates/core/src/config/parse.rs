@@ -32,6 +32,16 @@ impl Format {
     }
 }
 
+/// The largest configuration file read: far above any real one, far below what would take
+/// the machine's memory.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// Reads a configuration file: a regular file (a FIFO or device is refused at once, never
+/// waited on or read forever), links followed, at most [`MAX_CONFIG_BYTES`].
+pub(crate) fn read_file(path: &Path) -> crate::Result<String> {
+    crate::safe_fs::read_regular_to_string(path, crate::Links::Follow, MAX_CONFIG_BYTES)
+}
+
 /// Maps byte offsets to 1-based line and column (in characters).
 pub(crate) struct Lines<'a> {
     text: &'a str,

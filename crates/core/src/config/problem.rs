@@ -194,6 +194,15 @@ impl Problems {
     }
 }
 
+/// The reason a file could not be read, for a problem's message: the operating system's
+/// words for an I/O error (the path is already in the problem), the error itself otherwise.
+pub(crate) fn io_reason(err: &crate::Error) -> String {
+    match err {
+        crate::Error::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn leaf(path: &str) -> &str {
     path.rsplit('.').next().unwrap_or(path)
 }

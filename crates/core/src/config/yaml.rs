@@ -1,7 +1,7 @@
 //! YAML configuration files, read event by event with `saphyr-parser` so every key and
 //! value keeps its line and column. Plain scalars resolve by the YAML 1.2 core schema.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
@@ -9,17 +9,43 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use super::node::{Entry, Kind, Layer, Node, Origin};
 use super::problem::Problem;
 
+/// The most values a document may hold once its aliases are expanded. A configuration has
+/// hundreds, a large rules file tens of thousands; a "billion laughs" document (anchors of aliases of anchors) has billions, and
+/// copying them would exhaust memory — Kubernetes' YAML reader limits aliases the same way.
+const MAX_VALUES: usize = 250_000;
+
+/// The deepest nesting of mappings and sequences (every reader of the tree recurses).
+const MAX_DEPTH: usize = 128;
+
 enum Open {
-    Seq(Node, usize),
-    /// A map, its anchor, and the key waiting for its value.
-    Map(Node, usize, Option<(String, Origin)>),
+    /// A sequence, its anchor, and how many values it holds so far (itself included).
+    Seq(Node, usize, usize),
+    /// A map, its anchor, the key waiting for its value, its keys so far, and its size.
+    Map(
+        Node,
+        usize,
+        Option<(String, Origin)>,
+        HashSet<String>,
+        usize,
+    ),
+}
+
+impl Open {
+    fn add(&mut self, values: usize) {
+        match self {
+            Self::Seq(_, _, size) | Self::Map(_, _, _, _, size) => *size += values,
+        }
+    }
 }
 
 pub(crate) fn parse(text: &str, source: &Arc<str>, layer: Layer) -> Result<Node, Problem> {
     let at = |span: &Span| Origin::at(layer, source, span.start.line(), span.start.col() + 1);
     let mut stack: Vec<Open> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    // Each anchored node with the number of values it holds, so an alias is charged for
+    // what it expands to before it is copied.
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
     let mut root: Option<Node> = None;
+    let mut values = 0usize;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
@@ -38,33 +64,69 @@ pub(crate) fn parse(text: &str, source: &Arc<str>, layer: Layer) -> Result<Node,
             )
         })?;
         let origin = at(&span);
+        if matches!(event, Event::MappingStart(..) | Event::SequenceStart(..))
+            && stack.len() >= MAX_DEPTH
+        {
+            return Err(Problem::new(
+                origin,
+                format!(
+                    "invalid YAML: nested more than {MAX_DEPTH} levels deep; flatten the configuration"
+                ),
+            ));
+        }
+        if matches!(
+            event,
+            Event::MappingStart(..) | Event::SequenceStart(..) | Event::Scalar(..)
+        ) {
+            values += 1;
+            if values > MAX_VALUES {
+                return Err(too_many_values(origin));
+            }
+        }
         let done = match event {
             Event::MappingStart(anchor, _) => {
-                stack.push(Open::Map(Node::empty_map(origin), anchor, None));
+                stack.push(Open::Map(
+                    Node::empty_map(origin),
+                    anchor,
+                    None,
+                    HashSet::new(),
+                    1,
+                ));
                 None
             }
             Event::SequenceStart(anchor, _) => {
-                stack.push(Open::Seq(Node::new(Kind::Seq(Vec::new()), origin), anchor));
+                stack.push(Open::Seq(
+                    Node::new(Kind::Seq(Vec::new()), origin),
+                    anchor,
+                    1,
+                ));
                 None
             }
             Event::MappingEnd | Event::SequenceEnd => match stack.pop() {
-                Some(Open::Map(node, anchor, _) | Open::Seq(node, anchor)) => {
+                Some(Open::Map(node, anchor, _, _, size) | Open::Seq(node, anchor, size)) => {
                     if anchor > 0 {
-                        anchors.insert(anchor, node.clone());
+                        anchors.insert(anchor, (node.clone(), size));
                     }
-                    Some(node)
+                    Some((node, size))
                 }
                 None => None,
             },
             Event::Scalar(value, style, anchor, _) => {
                 let node = Node::new(resolve(&value, style), origin);
                 if anchor > 0 {
-                    anchors.insert(anchor, node.clone());
+                    anchors.insert(anchor, (node.clone(), 1));
                 }
-                Some(node)
+                Some((node, 1))
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(node) => Some(node.clone()),
+                Some((node, size)) => {
+                    // Charged before the copy: the budget bounds the memory, not the damage.
+                    values = values.saturating_add(*size);
+                    if values > MAX_VALUES {
+                        return Err(too_many_values(origin));
+                    }
+                    Some((node.clone(), *size))
+                }
                 None => {
                     return Err(Problem::new(
                         origin,
@@ -74,7 +136,10 @@ pub(crate) fn parse(text: &str, source: &Arc<str>, layer: Layer) -> Result<Node,
             },
             _ => None,
         };
-        let Some(node) = done else { continue };
+        let Some((node, size)) = done else { continue };
+        if let Some(parent) = stack.last_mut() {
+            parent.add(size);
+        }
         match stack.last_mut() {
             None => {
                 if root.is_some() {
@@ -85,12 +150,12 @@ pub(crate) fn parse(text: &str, source: &Arc<str>, layer: Layer) -> Result<Node,
                 }
                 root = Some(node);
             }
-            Some(Open::Seq(seq, _)) => {
+            Some(Open::Seq(seq, _, _)) => {
                 if let Kind::Seq(items) = &mut seq.kind {
                     items.push(node);
                 }
             }
-            Some(Open::Map(map, _, pending)) => match pending.take() {
+            Some(Open::Map(map, _, pending, keys, _)) => match pending.take() {
                 None => {
                     let Kind::Str(key) = scalar_text(&node) else {
                         return Err(Problem::new(
@@ -98,7 +163,7 @@ pub(crate) fn parse(text: &str, source: &Arc<str>, layer: Layer) -> Result<Node,
                             "invalid YAML: a key must be a plain value, not a list or mapping",
                         ));
                     };
-                    if map.entry(&key).is_some() {
+                    if !keys.insert(key.clone()) {
                         return Err(Problem::new(
                             node.origin,
                             format!("invalid YAML: duplicate key {key:?}"),
@@ -129,6 +194,15 @@ pub(crate) fn parse(text: &str, source: &Arc<str>, layer: Layer) -> Result<Node,
             "invalid YAML: expected a mapping (`key: value` lines) at the top level",
         )),
     }
+}
+
+fn too_many_values(origin: Origin) -> Problem {
+    Problem::new(
+        origin,
+        format!(
+            "invalid YAML: the document expands to more than {MAX_VALUES} values (anchors and aliases copy what they name); write the values out or use fewer aliases"
+        ),
+    )
 }
 
 fn scalar_text(node: &Node) -> Kind {
@@ -222,6 +296,38 @@ mod tests {
     fn anchors_and_aliases_copy_values() {
         let node = yaml("base: &b {x: 1}\nother: *b\n").unwrap();
         assert!(node.entry("other").unwrap().value.entry("x").is_some());
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_before_they_grow() {
+        // Nine levels of ten aliases each: 10^9 values if expanded.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = yaml(&text).unwrap_err();
+        assert!(err.message.contains("more than 250000 values"), "{err}");
+        assert_eq!(err.origin.line, 6, "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_and_wide_maps() {
+        let deep = "[".repeat(200);
+        let err = yaml(&format!("a: {deep}")).unwrap_err();
+        assert!(err.message.contains("nested more than 128 levels"), "{err}");
+        // A wide map is read in linear time, duplicates still found.
+        let mut wide: String = (0..60_000).map(|i| format!("k{i}: 1\n")).collect();
+        assert!(yaml(&wide).is_ok());
+        wide.push_str("k7: 2\n");
+        assert!(
+            yaml(&wide)
+                .unwrap_err()
+                .message
+                .contains("duplicate key \"k7\"")
+        );
     }
 
     #[test]

@@ -134,7 +134,7 @@ fn lock_held_by_another_process_is_active() {
         .stdin(std::process::Stdio::piped())
         .spawn();
     let Ok(mut child) = child else {
-        eprintln!("skipped: flock(1) is not installed");
+        steadfast_testkit::skip("flock(1) is not installed (apt-get install util-linux)");
         return;
     };
     // Wait until the child holds it (bounded; no sleeping: poll the real state).
@@ -167,4 +167,55 @@ fn open_rejects_missing_and_files() {
     let m = RunManifest::new(run.id(), "p", Timestamp::now());
     run.write_manifest(&m).unwrap();
     assert_eq!(opened.read_manifest().unwrap().state, RunState::Running);
+}
+
+#[test]
+fn create_locked_is_never_visible_unlocked_and_leftovers_are_found() {
+    let root = tempfile::tempdir().unwrap();
+    let (run, lock) = RunDir::create_locked(root.path(), "epic").unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Active);
+    assert_eq!(lock.path(), run.active_lock_path());
+    // A second handle cannot take it: the lock moved with the directory.
+    assert!(matches!(run.lock(), Err(Error::RunActive { .. })));
+    let listed = RunDir::list(root.path()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].dir.id(), run.id());
+    // No temporary directory is left behind.
+    assert!(RunDir::list_creating(root.path()).unwrap().is_empty());
+    lock.release().unwrap();
+    assert_eq!(run.lock_state().unwrap(), LockState::Unlocked);
+
+    // A crash between mkdir and rename leaves a hidden directory: never a run, but found.
+    let leftover = root.path().join(".creating-epic-20250929T100000Z-abcdef");
+    fs::create_dir(&leftover).unwrap();
+    fs::create_dir(root.path().join(".creating-not a run")).unwrap();
+    assert_eq!(RunDir::list(root.path()).unwrap().len(), 1);
+    assert_eq!(RunDir::list_creating(root.path()).unwrap(), vec![leftover]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_lock_file_that_is_a_link_or_fifo_is_refused_not_written_through() {
+    let root = tempfile::tempdir().unwrap();
+    let outside = root.path().join("outside.txt");
+    fs::create_dir(root.path().join("runs")).unwrap();
+    steadfast_core::atomic_write(&outside, "precious").unwrap();
+    let run = RunDir::create(root.path().join("runs"), "epic").unwrap();
+    std::os::unix::fs::symlink(&outside, run.active_lock_path()).unwrap();
+    let err = run.lock().unwrap_err();
+    assert!(matches!(err, Error::NotRegularFile { found: "a symbolic link", .. }), "{err}");
+    assert!(run.lock_state().is_err());
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "precious");
+
+    let run = RunDir::create(root.path().join("runs"), "epic").unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(run.active_lock_path())
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        steadfast_testkit::skip("mkfifo is not available");
+        return;
+    }
+    // Opening a FIFO would wait for a writer; the lock refuses it at once instead.
+    assert!(matches!(run.lock(), Err(Error::NotRegularFile { .. })));
+    assert!(matches!(run.lock_state(), Err(Error::NotRegularFile { .. })));
 }

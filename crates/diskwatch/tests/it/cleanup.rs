@@ -11,8 +11,7 @@ const T0: u64 = 1_759_140_000;
 fn make_runs(root: &Path, n: u64) -> Vec<RunDir> {
     (0..n)
         .map(|h| {
-            let run =
-                RunDir::create_at(root, "epic", Timestamp::from_unix_secs(T0 + h * 3600)).unwrap();
+            let run = crate::run_at(root, "epic", Timestamp::from_unix_secs(T0 + h * 3600));
             std::fs::create_dir_all(run.data_dir(Some("bronze"))).unwrap();
             let mut f =
                 std::fs::File::create(run.data_dir(Some("bronze")).join("Patient.ndjson")).unwrap();

@@ -7,4 +7,18 @@
 
 mod cleanup;
 mod monitor;
+mod shared_root;
+mod stress;
 mod tmpfs;
+
+use std::path::Path;
+
+use steadfast_core::{RunDir, RunManifest, Timestamp};
+
+/// A Steadfast run of `pipeline` started at `started`: its directory and its `run.json`.
+pub(crate) fn run_at(root: &Path, pipeline: &str, started: Timestamp) -> RunDir {
+    let run = RunDir::create_at(root, pipeline, started).unwrap();
+    run.write_manifest(&RunManifest::new(run.id(), pipeline, started))
+        .unwrap();
+    run
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use steadfast_core::{HumanDuration, RunDir, Timestamp, read_ndjson};
+use steadfast_core::{HumanDuration, Timestamp, read_ndjson};
 use steadfast_diskwatch::{CleanupPolicy, DiskSpace, Monitor, Statvfs, clean_runs};
 
 fn falling(
@@ -22,12 +22,11 @@ fn falling(
 fn cleanup_deletions_land_in_the_events_file_next_to_crossings() {
     let root = tempfile::tempdir().unwrap();
     for h in 0..3 {
-        RunDir::create_at(
+        crate::run_at(
             root.path(),
             "epic",
             Timestamp::from_unix_secs(1_759_140_000 + h * 3600),
-        )
-        .unwrap();
+        );
     }
     let events = root.path().join("disk-events.ndjson");
     let monitor = Monitor::builder(root.path())

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use steadfast_core::{ByteSize, HumanDuration, RunDir, Timestamp};
 use steadfast_diskwatch::{
-    CleanupPolicy, DiskEvent, Level, Monitor, Preflight, Statvfs, clean_runs,
+    CleanupPolicy, DELETING_PREFIX, DiskEvent, Level, Monitor, Preflight, Statvfs, clean_runs,
 };
 
 /// A tmpfs that unmounts itself.
@@ -65,7 +65,7 @@ fn filling_a_real_filesystem_crosses_each_watermark_and_cleanup_recovers() {
     let mut t = 0;
     for (h, kib) in [3530u64, 205, 205].into_iter().enumerate() {
         let started = Timestamp::from_unix_secs(1_759_140_000 + h as u64 * 3600);
-        let run = RunDir::create_at(&root, "epic", started).unwrap();
+        let run = crate::run_at(&root, "epic", started);
         fill(&run.join("data.bin"), usize::try_from(kib * 1024).unwrap());
         t += 60;
         monitor.tick(Duration::from_secs(t)).unwrap();
@@ -133,12 +133,11 @@ fn a_deletion_that_fails_is_reported_and_the_rest_go_on() {
     std::fs::create_dir(&root).unwrap();
     let runs: Vec<RunDir> = (0..3u64)
         .map(|h| {
-            RunDir::create_at(
+            crate::run_at(
                 &root,
                 "epic",
                 Timestamp::from_unix_secs(1_759_140_000 + h * 3600),
             )
-            .unwrap()
         })
         .collect();
     // A mount point inside the oldest run: removing it fails with EBUSY, even for root.
@@ -156,8 +155,25 @@ fn a_deletion_that_fails_is_reported_and_the_rest_go_on() {
     let report = clean_runs(&root, &p, &Statvfs, SystemTime::now()).unwrap();
     assert_eq!(report.failed.len(), 1, "{report:?}");
     assert_eq!(report.failed[0].0.id, runs[0].id());
+    // It says the run is partly deleted, and where what is left lies: no longer a run.
+    let left = root.join(format!("{DELETING_PREFIX}{}", runs[0].id()));
+    let message = &report.failed[0].1;
+    assert!(
+        message.contains("is partly deleted") && message.contains(&*left.to_string_lossy()),
+        "{message}"
+    );
+    assert!(!runs[0].path().exists() && left.exists());
     assert_eq!(report.deleted.len(), 2);
     assert!(!runs[1].path().exists() && !runs[2].path().exists());
+    // Once the obstacle is gone, a later cleanup finishes the job.
+    let _ = Command::new("umount")
+        .arg("-l")
+        .arg(left.join("busy"))
+        .status();
+    let later = SystemTime::now() + Duration::from_secs(3600);
+    let report = clean_runs(&root, &p, &Statvfs, later).unwrap();
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert!(!left.exists(), "{report:?}");
 }
 
 impl Tmpfs {

@@ -1,20 +1,13 @@
 //! Redis and PostgreSQL checks against the machine's real services, when their URLs are
-//! given in `STEADFAST_TEST_REDIS` / `STEADFAST_TEST_PG` (`.ci/run` exports both).
+//! given in `STEADFAST_TEST_REDIS` / `STEADFAST_TEST_PG` (`.ci/run` exports both; in CI an
+//! unset one fails the test).
 
 use steadfast_core::Status;
 use steadfast_healthcheck::{Check, RedisCheck};
 
-fn var(name: &str) -> Option<String> {
-    std::env::vars_os()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| v.into_string().ok())
-        .filter(|v| !v.is_empty())
-}
-
 #[tokio::test]
 async fn redis_ping() {
-    let Some(url) = var("STEADFAST_TEST_REDIS") else {
-        println!("skipped: STEADFAST_TEST_REDIS is not set (no Redis to test against)");
+    let Some(url) = steadfast_testkit::require_service("STEADFAST_TEST_REDIS", "Redis") else {
         return;
     };
     let out = RedisCheck::new(&url).unwrap().check().await;
@@ -28,8 +21,7 @@ async fn redis_ping() {
 #[tokio::test]
 async fn postgres_select_1() {
     use steadfast_healthcheck::PostgresCheck;
-    let Some(url) = var("STEADFAST_TEST_PG") else {
-        println!("skipped: STEADFAST_TEST_PG is not set (no PostgreSQL to test against)");
+    let Some(url) = steadfast_testkit::require_service("STEADFAST_TEST_PG", "PostgreSQL") else {
         return;
     };
     let out = PostgresCheck::new(&url).unwrap().check().await;

@@ -5,11 +5,16 @@
     reason = "a test fails by panicking; helpers outside #[test] too"
 )]
 
+mod blocked;
 mod checks;
 mod config;
 mod datastores;
+mod declared;
+mod hygiene;
 mod observability;
+mod router;
 mod server;
+mod subscribe;
 
 use std::net::SocketAddr;
 
@@ -87,4 +92,20 @@ pub(crate) async fn fhir_stub(body: &'static str) -> SocketAddr {
 pub(crate) async fn closed_port() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     l.local_addr().unwrap()
+}
+
+/// Makes a FIFO at `path` with the `mkfifo` tool. Without the tool: `false` with a message
+/// locally, a failure when `CI` is set.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test environment, not configuration: CI decides skip or fail"
+)]
+pub(crate) fn mkfifo(path: &std::path::Path) -> bool {
+    match std::process::Command::new("mkfifo").arg(path).status() {
+        Ok(status) if status.success() => true,
+        other => {
+            steadfast_testkit::skip(&format!("mkfifo is not available ({other:?})"));
+            false
+        }
+    }
 }

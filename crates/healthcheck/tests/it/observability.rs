@@ -304,3 +304,47 @@ async fn a_custom_authorizer_decides_who_sees_details() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_result_too_old_turns_its_status_series_fail_at_the_next_scrape() {
+    let prom = prometheus::Registry::new();
+    let calls = Arc::new(AtomicU64::new(0));
+    let check = move || {
+        let n = calls.fetch_add(1, Relaxed);
+        async move {
+            if n > 0 {
+                std::future::pending::<()>().await; // a stuck refresher
+            }
+            CheckOutput::pass()
+        }
+    };
+    let health = Registry::new()
+        .metrics(&prom)
+        .unwrap()
+        .register(
+            Registration::new("db:ping", check)
+                .interval(Duration::from_millis(50))
+                .timeout(Duration::from_secs(3600))
+                .max_stale(Duration::from_millis(200)),
+        )
+        .unwrap()
+        .start();
+    health.first_round(Duration::from_secs(2)).await;
+    let options = ServerOptions {
+        metrics: Some(prom),
+        drain: Duration::ZERO,
+        ..ServerOptions::default()
+    };
+    let server = serve(health, "127.0.0.1:0".parse().unwrap(), options)
+        .await
+        .unwrap();
+    let fail = r#"steadfast_health_check_status{check="db:ping",status="fail"}"#;
+    assert_eq!(
+        sample(&get(server.addr, "/metrics", None).await.2, fail),
+        Some(0.0)
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let body = get(server.addr, "/metrics", None).await.2;
+    assert_eq!(sample(&body, fail), Some(1.0), "{body}");
+    server.shutdown().await;
+}

@@ -143,3 +143,36 @@ async fn metrics_are_served_in_prometheus_text_format() {
     assert!(body.contains("steadfast_demo_total 1"));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn no_header_read_timeout_or_drain_can_overflow_the_clock() {
+    let health = Registry::new()
+        .register(
+            Registration::new("process:alive", || async { CheckOutput::pass() })
+                .groups([Group::Live])
+                .timeout(Duration::MAX)
+                .ttl(Duration::MAX)
+                .max_stale(Duration::MAX),
+        )
+        .unwrap()
+        .register(
+            Registration::new("disk:utilization", || async { CheckOutput::pass() })
+                .interval(Duration::MAX),
+        )
+        .unwrap()
+        .start();
+    health.first_round(Duration::MAX).await;
+    let options = ServerOptions {
+        header_read_timeout: Duration::MAX,
+        drain: Duration::ZERO,
+        ..ServerOptions::default()
+    };
+    let server = serve(health, "127.0.0.1:0".parse().unwrap(), options)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(get(server.addr, "/health/live", None).await.0, 200);
+    }
+    assert_eq!(get(server.addr, "/health", None).await.0, 200);
+    server.shutdown().await;
+}

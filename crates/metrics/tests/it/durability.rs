@@ -132,7 +132,7 @@ fn vanished_directory_fails_the_flush_and_loses_nothing() {
 fn full_disk_fails_the_flush_and_recording_continues() {
     let dev_full = std::path::Path::new("/dev/full");
     if !dev_full.exists() {
-        eprintln!("skipped: /dev/full is not available");
+        steadfast_testkit::skip("/dev/full is not available");
         return;
     }
     let config = MetricsConfig {

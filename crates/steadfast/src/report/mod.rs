@@ -17,6 +17,7 @@
 //! ```
 
 mod compare;
+mod disk;
 mod page;
 mod svg;
 
@@ -69,12 +70,14 @@ impl RunView {
         } else {
             None
         };
+        // Regular files only (a FIFO would hang the page), at most 256 MiB each.
         let json = |path: std::path::PathBuf| -> Result<Option<String>, crate::RunError> {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => Ok(Some(text)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(steadfast_core::Error::io("read", &path, e).into()),
+            if std::fs::symlink_metadata(&path).is_err() {
+                return Ok(None);
             }
+            let bytes =
+                steadfast_core::read_regular(&path, steadfast_core::Links::Follow, 256 << 20)?;
+            Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
         };
         let bad = |path: &Path, e: serde_json::Error| -> crate::RunError {
             steadfast_core::Error::io("parse", path, std::io::Error::other(e.to_string())).into()

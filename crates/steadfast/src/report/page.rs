@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use steadfast_core::Status;
 use steadfast_metrics::Kind;
 
+use super::disk::disk;
 use super::svg::{Span, bars, esc, sparkline, timeline};
 use super::{RunView, STYLE};
 
@@ -198,41 +199,6 @@ fn reliability(out: &mut String, v: &RunView) {
         crate::report::compare::num(total("circuit_opened") + 0.0),
         v.dead_letters
     );
-}
-
-fn disk(out: &mut String, v: &RunView) {
-    out.push_str("<section id=\"disk\">\n<h2>Disk</h2>\n");
-    let free: Vec<(f64, f64)> = v
-        .disk_events
-        .iter()
-        .filter_map(|e| {
-            Some((
-                e["ts"]
-                    .as_str()?
-                    .parse::<steadfast_core::Timestamp>()
-                    .ok()?,
-                e["available_bytes"].as_f64()?,
-            ))
-        })
-        .map(|(t, b)| (t.since(v.manifest.started).as_secs_f64(), b))
-        .collect();
-    if !free.is_empty() {
-        out.push_str(&sparkline("Available bytes at each disk event", &free, &[]));
-    }
-    if v.disk_events.is_empty() {
-        out.push_str("<p>No watermark crossings and no cleanup during the run.</p>\n");
-    } else {
-        out.push_str("<table><thead><tr><th>Event</th></tr></thead><tbody>\n");
-        for e in &v.disk_events {
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td></tr>",
-                esc(&e.to_string())
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
-    out.push_str("</section>\n");
 }
 
 fn profile(out: &mut String, v: &RunView) {

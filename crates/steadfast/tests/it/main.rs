@@ -4,6 +4,8 @@
 
 use serde::de::DeserializeOwned;
 
+mod hostile_config;
+
 #[cfg(all(
     feature = "metrics",
     feature = "retry",
@@ -21,6 +23,15 @@ mod run;
     feature = "perf-profiler"
 ))]
 mod report;
+
+#[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+mod shared_root;
 
 #[cfg(all(
     feature = "prometheus",

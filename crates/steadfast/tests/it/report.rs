@@ -90,7 +90,9 @@ fn view(silver_out: u64, bronze_secs: u64) -> RunView {
         data_quality: None,
         dead_letters: 2,
         disk_events: vec![
-            serde_json::json!({"ts": at(5).to_string(), "event": "<img src=x onerror=alert(1)>", "available_bytes": 1.5e9}),
+            serde_json::json!({"ts": at(5).to_string(), "event": "<img src=x onerror=alert(1)>", "available": 1_500_000_000u64}),
+            serde_json::json!({"ts": at(6).to_string(), "event": "crossed", "path": "/data", "level": "low", "from": "ok", "available": 1_200_000_000u64}),
+            serde_json::json!({"ts": at(7).to_string(), "event": "deleted", "run": "<b>old</b>-20250101T000000Z-abcdef", "bytes": 2048}),
         ],
     }
 }
@@ -117,6 +119,8 @@ fn the_page_of_a_fixed_run_is_stable_escaped_and_valid() {
             "section {id}"
         );
     }
+    // Cleanup's deletions are shown in words, not as "no cleanup".
+    assert!(page.contains("cleanup deleted</td><td>run <code>&lt;b&gt;old&lt;/b&gt;-20250101T000000Z-abcdef</code> (2.0 KiB)"));
     insta::assert_snapshot!(page);
     tidy(&page);
 }
@@ -141,14 +145,15 @@ fn tidy(page: &str) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("page.html");
     steadfast::run::atomic_write(&file, page).unwrap();
-    match Command::new("tidy").args(["-q", "-e"]).arg(&file).output() {
-        Ok(out) => assert!(
-            out.status.success(),
-            "tidy: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(_) => println!("skipped the HTML check: tidy not installed (apt-get install tidy)"),
-    }
+    let Some(tidy) = steadfast_testkit::require_tool("tidy", "apt-get install tidy") else {
+        return;
+    };
+    let out = Command::new(tidy).args(["-q", "-e"]).arg(&file).output().unwrap();
+    assert!(
+        out.status.success(),
+        "tidy: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = Duration::ZERO;
 }

@@ -1,20 +1,20 @@
 //! The parallel scan: plain files are split into chunks at newline boundaries, gzip files
 //! are one chunk each (a deflate stream cannot be entered midway), checksums are one job per
 //! file; workers take jobs from a shared counter, each with its own [`Tally`], merged at the
-//! end. Memory is a read buffer per worker plus the id and reference sets.
+//! end. Memory is a read buffer per worker (at most `max_line_bytes`, see `lines.rs`) plus
+//! the id and reference sets. Standard input is one job, read once.
 
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::input::Source;
 use super::io_error;
-use super::plan::Plan;
-use super::tally::{ChunkStats, Tally, loc};
+use super::lines::{BLOCK, Piece, lines};
+use super::plan::{INVALID_LINES, Plan};
+use super::tally::{ChunkStats, Finding, Tally, loc};
 use crate::Error;
 
-const BLOCK: usize = 1 << 20;
 const MIN_CHUNK: u64 = 4 << 20;
 const MAX_CHUNK: u64 = 64 << 20;
 
@@ -46,7 +46,7 @@ fn plan_jobs(sources: &[Source], threads: usize, checksums: bool) -> (Vec<Job>, 
         }
     }
     for (i, s) in sources.iter().enumerate() {
-        let pieces = if s.gzip {
+        let pieces = if s.gzip || s.stdin {
             1
         } else {
             s.size.div_ceil(target).max(1)
@@ -56,7 +56,7 @@ fn plan_jobs(sources: &[Source], threads: usize, checksums: bool) -> (Vec<Job>, 
             let chunk = u32::try_from(chunk_source.len()).unwrap_or(u32::MAX);
             chunk_source.push(i);
             let start = p * step;
-            let end = if s.gzip {
+            let end = if s.gzip || s.stdin {
                 u64::MAX
             } else {
                 ((p + 1) * step).min(s.size)
@@ -179,7 +179,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn sha256_file(source: &Source) -> Result<String, Error> {
     use sha2::Digest as _;
-    let mut file = File::open(&source.path).map_err(|e| io_error("open", &source.path, e))?;
+    let mut file = source.open()?;
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; BLOCK];
     loop {
@@ -216,30 +216,47 @@ fn scan_chunk(
     stats: &mut ChunkStats,
 ) -> Result<Option<String>, Error> {
     let io_err = |e: io::Error| io_error("read", &src.path, e);
-    let mut file = File::open(&src.path).map_err(|e| io_error("open", &src.path, e))?;
-    if src.gzip {
-        let mut reader =
-            flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(BLOCK, file));
-        return match lines(&mut reader, buf, false, u64::MAX, |line, torn| {
-            on_line(plan, tally, stats, expect, chunk, line, torn);
-        }) {
+    let max = plan.max_line_bytes;
+    let mut each = |piece: Piece<'_>| match piece {
+        Piece::Line(line) => on_line(plan, tally, stats, expect, chunk, line, false),
+        Piece::Torn(line) => on_line(plan, tally, stats, expect, chunk, line, true),
+        Piece::TooLong(len) => too_long(plan, tally, stats, chunk, len),
+    };
+    if src.stdin || src.gzip {
+        let read = if src.stdin {
+            let input = io::stdin().lock();
+            if src.gzip {
+                let mut reader = flate2::bufread::MultiGzDecoder::new(input);
+                lines(&mut reader, buf, false, u64::MAX, max, &mut each)
+            } else {
+                let mut input = input;
+                lines(&mut input, buf, false, u64::MAX, max, &mut each)
+            }
+        } else {
+            let file = io::BufReader::with_capacity(BLOCK, src.open()?);
+            let mut reader = flate2::bufread::MultiGzDecoder::new(file);
+            lines(&mut reader, buf, false, u64::MAX, max, &mut each)
+        };
+        let lines_read = stats.lines;
+        return match read {
             Ok(()) => Ok(None),
             Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::InvalidInput
-                        | io::ErrorKind::InvalidData
-                        | io::ErrorKind::UnexpectedEof
-                ) =>
+                if src.gzip
+                    && matches!(
+                        e.kind(),
+                        io::ErrorKind::InvalidInput
+                            | io::ErrorKind::InvalidData
+                            | io::ErrorKind::UnexpectedEof
+                    ) =>
             {
                 Ok(Some(format!(
-                    "the gzip stream is corrupt after line {}: {e}",
-                    stats.lines
+                    "the gzip stream is corrupt after line {lines_read}: {e}"
                 )))
             }
             Err(e) => Err(io_err(e)),
         };
     }
+    let mut file = src.open()?;
     // A line belongs to the chunk its first byte is in: start one byte early and skip
     // through the first newline, so a chunk starting exactly at a line start keeps it.
     let (from, skip) = if start == 0 {
@@ -249,11 +266,31 @@ fn scan_chunk(
     };
     file.seek(SeekFrom::Start(from)).map_err(io_err)?;
     let limit = end - from;
-    lines(&mut file, buf, skip, limit, |line, torn| {
-        on_line(plan, tally, stats, expect, chunk, line, torn);
-    })
-    .map_err(io_err)?;
+    lines(&mut file, buf, skip, limit, max, each).map_err(io_err)?;
     Ok(None)
+}
+
+/// A line longer than `max_line_bytes`: an invalid line, located, its content never read.
+pub(crate) fn too_long(
+    plan: &Plan,
+    tally: &mut Tally,
+    stats: &mut ChunkStats,
+    chunk: u32,
+    len: u64,
+) {
+    let at = loc(chunk, stats.lines);
+    stats.lines += 1;
+    stats.invalid += 1;
+    let max = plan.max_line_bytes;
+    tally.rules[INVALID_LINES].add(plan.locations, || Finding {
+        loc: at,
+        column: None,
+        message: format!(
+            "line longer than {max} bytes ({len} bytes): skipped to the next line; raise max_line_bytes if records this long are expected"
+        ),
+        value: None,
+        first: None,
+    });
 }
 
 #[inline]
@@ -284,92 +321,5 @@ pub(crate) fn on_line(
             }
         }
         Err(()) => stats.invalid += 1,
-    }
-}
-
-/// Calls `f` for each line starting before `limit` bytes into `reader` (after skipping
-/// through the first newline when `skip`), with whether it is a last line without newline.
-fn lines(
-    reader: &mut impl Read,
-    buf: &mut Vec<u8>,
-    mut skip: bool,
-    limit: u64,
-    mut f: impl FnMut(&[u8], bool),
-) -> io::Result<()> {
-    if buf.len() < BLOCK {
-        buf.resize(BLOCK, 0);
-    }
-    let (mut filled, mut pos, mut offset) = (0usize, 0usize, 0u64);
-    loop {
-        if pos > 0 {
-            buf.copy_within(pos..filled, 0);
-            filled -= pos;
-            offset += pos as u64;
-            pos = 0;
-        }
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0);
-        }
-        let n = match reader.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        filled += n;
-        while let Some(nl) = memchr::memchr(b'\n', &buf[pos..filled]) {
-            if skip {
-                skip = false;
-            } else {
-                if offset + pos as u64 >= limit {
-                    return Ok(());
-                }
-                f(&buf[pos..pos + nl], false);
-            }
-            pos += nl + 1;
-        }
-        if n == 0 {
-            if pos < filled && !skip && offset + (pos as u64) < limit {
-                f(&buf[pos..filled], true);
-            }
-            return Ok(());
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lines;
-
-    fn collect(data: &[u8], skip: bool, limit: u64) -> Vec<(String, bool)> {
-        let mut out = Vec::new();
-        let mut buf = Vec::new();
-        lines(&mut &data[..], &mut buf, skip, limit, |l, torn| {
-            out.push((String::from_utf8_lossy(l).into_owned(), torn));
-        })
-        .unwrap();
-        out
-    }
-
-    #[test]
-    fn chunks_split_at_line_starts() {
-        let data = b"aa\nbb\ncc\ndd";
-        // Every line lands in exactly one chunk, whatever the boundaries.
-        for cut in 1..data.len() {
-            let mut seen = collect(&data[..], false, cut as u64);
-            let rest = &data[cut - 1..];
-            seen.extend(collect(rest, true, u64::MAX));
-            let text: Vec<_> = seen.iter().map(|(l, _)| l.as_str()).collect();
-            assert_eq!(text, ["aa", "bb", "cc", "dd"], "cut at {cut}");
-            assert!(seen.last().unwrap().1, "the last line has no newline");
-        }
-    }
-
-    #[test]
-    fn long_lines_grow_the_buffer() {
-        let long = "x".repeat(3 << 20);
-        let data = format!("{long}\nshort\n");
-        let seen = collect(data.as_bytes(), false, u64::MAX);
-        assert_eq!(seen.len(), 2);
-        assert_eq!(seen[0].0.len(), 3 << 20);
     }
 }

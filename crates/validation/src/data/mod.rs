@@ -44,6 +44,7 @@ mod checks;
 mod engine;
 pub mod generate;
 mod input;
+mod lines;
 mod path;
 mod plan;
 mod render;
@@ -87,6 +88,7 @@ pub(crate) fn io_error(action: &'static str, path: &Path, e: std::io::Error) -> 
 pub struct DataCheck<'r> {
     rules: &'r DataRules,
     show_values: bool,
+    allow_outside: bool,
     threads: usize,
     checked_at: Option<Timestamp>,
 }
@@ -97,6 +99,7 @@ impl<'r> DataCheck<'r> {
         Self {
             rules,
             show_values: false,
+            allow_outside: false,
             threads: rules.threads,
             checked_at: None,
         }
@@ -106,6 +109,33 @@ impl<'r> DataCheck<'r> {
     #[must_use]
     pub fn show_values(mut self, show: bool) -> Self {
         self.show_values = show;
+        self
+    }
+
+    /// Read files outside what was given, on purpose: a manifest `url` that is absolute,
+    /// climbs out with `..` or leads out through a link, and links in a directory input
+    /// that point outside it. Off by default: a manifest comes from a remote server, so
+    /// without this it can only name files in its own directory.
+    ///
+    /// ```
+    /// use steadfast_validation::data::{DataCheck, DataRules};
+    ///
+    /// let outside = tempfile::tempdir()?;
+    /// std::fs::write(outside.path().join("x.ndjson"), "{\"resourceType\":\"Patient\",\"id\":\"1\"}\n")?;
+    /// let dir = tempfile::tempdir()?;
+    /// let url = outside.path().join("x.ndjson");
+    /// let manifest = dir.path().join("manifest.json");
+    /// std::fs::write(&manifest, format!(r#"{{"output":[{{"type":"Patient","url":"{}"}}]}}"#, url.display()))?;
+    /// let rules = DataRules::default();
+    /// let err = DataCheck::new(&rules).run(&[&manifest]).unwrap_err();
+    /// assert!(err.to_string().contains("output[0].url"), "{err}");
+    /// let report = DataCheck::new(&rules).allow_outside(true).run(&[&manifest])?;
+    /// assert_eq!(report.records(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn allow_outside(mut self, allow: bool) -> Self {
+        self.allow_outside = allow;
         self
     }
 
@@ -124,17 +154,24 @@ impl<'r> DataCheck<'r> {
     }
 
     /// Checks `inputs`: `.ndjson`/`.ndjson.gz` files, directories of them (a directory
-    /// holding `manifest.json` is read through its manifest), or bulk export manifests.
+    /// holding `manifest.json` is read through its manifest), bulk export manifests, or
+    /// `-` for standard input (NDJSON, gzip recognised).
+    ///
+    /// Only regular files are read; a manifest's urls and a directory's links must stay
+    /// inside it (see [`allow_outside`](Self::allow_outside)). A dangling link in a
+    /// directory fails the `inputs` rule, and the `records_checked` rule fails when no
+    /// record of a type the rules name was read (any record, when they name none).
     ///
     /// # Errors
     /// [`Error::Input`] for an input that is not usable (naming it and the fix),
-    /// [`Error::Run`] when a file cannot be read. Bad data is never an error: it is in the
-    /// report.
+    /// [`Error::Run`] when a file cannot be read or is not a regular file (a FIFO, a
+    /// device) or is too large to be what it claims (a manifest over 64 MiB, a `.sha256`
+    /// sidecar over 4 KiB). Bad data is never an error: it is in the report.
     pub fn run<P: AsRef<Path>>(&self, inputs: &[P]) -> Result<DataReport, Error> {
         let paths: Vec<PathBuf> = inputs.iter().map(|p| p.as_ref().to_path_buf()).collect();
-        let sources = input::resolve(&paths)?;
-        let plan =
-            plan::Plan::new(self.rules, &sources, self.show_values).map_err(Error::Internal)?;
+        let input::Inputs { sources, problems } = input::resolve(&paths, self.allow_outside)?;
+        let plan = plan::Plan::new(self.rules, &sources, self.show_values, Some(&problems))
+            .map_err(Error::Internal)?;
         let threads = match self.threads {
             0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             n => n,

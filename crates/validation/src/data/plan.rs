@@ -81,17 +81,25 @@ pub(crate) struct Plan {
     pub(crate) locations: usize,
     pub(crate) show_values: bool,
     pub(crate) max_invalid_lines: u64,
+    pub(crate) max_line_bytes: usize,
+    /// The `records_checked` rule (files at rest only): fails when no record was checked.
+    pub(crate) records_rule: Option<usize>,
+    /// The `inputs` rule and its problems (a dangling link), when there are any.
+    pub(crate) inputs_rule: Option<usize>,
+    pub(crate) input_problems: Vec<String>,
 }
 
 /// The rule every plan starts with.
 pub(crate) const INVALID_LINES: usize = 0;
 
 impl Plan {
-    /// Compiles `rules` (already checked by the loader) for `sources`.
+    /// Compiles `rules` (already checked by the loader) for `sources`. `gates` (files at
+    /// rest) adds the `records_checked` rule and, for its problems, the `inputs` rule.
     pub(crate) fn new(
         rules: &DataRules,
         sources: &[Source],
         show_values: bool,
+        gates: Option<&[String]>,
     ) -> Result<Self, String> {
         let mut plan = Self {
             paths: Paths::new(),
@@ -110,7 +118,32 @@ impl Plan {
             locations: rules.locations,
             show_values,
             max_invalid_lines: rules.max_invalid_lines,
+            max_line_bytes: usize::try_from(rules.max_line_bytes.bytes()).unwrap_or(usize::MAX),
+            records_rule: None,
+            inputs_rule: None,
+            input_problems: Vec::new(),
         };
+        if let Some(problems) = gates {
+            plan.records_rule = Some(plan.rule(
+                "records_checked".to_owned(),
+                "records_checked",
+                Severity::Fail,
+                None,
+                ">= 1".to_owned(),
+                None,
+            ));
+            if !problems.is_empty() {
+                plan.inputs_rule = Some(plan.rule(
+                    "inputs".to_owned(),
+                    "inputs",
+                    Severity::Fail,
+                    None,
+                    "every data file readable".to_owned(),
+                    None,
+                ));
+                plan.input_problems = problems.to_vec();
+            }
+        }
         let parse = |text: &str| text.parse::<FieldPath>();
         plan.paths.slot(&parse("resourceType")?);
         plan.paths.slot(&parse("id")?);

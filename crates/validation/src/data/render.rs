@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::report::{DataReport, Location};
-use crate::render::{View, junit, markdown, text};
+use crate::render::{View, esc, junit, markdown, text};
 use crate::{Format, RuleResult};
 
 /// `file:line[:column] field: message [= value]`.
@@ -41,9 +41,9 @@ fn shown(r: &RuleResult) -> String {
 /// Appends each rule's locations to a text report.
 pub(crate) fn text_locations(out: &mut String, results: &[RuleResult]) {
     for r in located(results) {
-        let _ = writeln!(out, "\n{} ({}):", r.name, shown(r));
+        let _ = writeln!(out, "\n{} ({}):", esc(&r.name), shown(r));
         for l in &r.locations {
-            let _ = writeln!(out, "  {}", location_line(l));
+            let _ = writeln!(out, "  {}", esc(&location_line(l)));
         }
     }
 }
@@ -54,11 +54,11 @@ pub(crate) fn markdown_locations(out: &mut String, results: &[RuleResult]) {
         let _ = writeln!(
             out,
             "\n**{}** ({}):\n",
-            r.name.replace('|', "\\|"),
+            esc(&r.name.replace('|', "\\|")),
             shown(r)
         );
         for l in &r.locations {
-            let _ = writeln!(out, "- `{}`", location_line(l).replace('`', "'"));
+            let _ = writeln!(out, "- `{}`", esc(&location_line(l).replace('`', "'")));
         }
     }
 }
@@ -79,13 +79,24 @@ pub(crate) fn markdown_locations(out: &mut String, results: &[RuleResult]) {
 pub fn render_data(report: &DataReport, format: Format, color: bool) -> String {
     let records = report.records();
     let files = report.files.len();
-    let types = report
+    // A hostile file can hold thousands of made-up types: the title names the first few.
+    const TYPES_SHOWN: usize = 12;
+    let mut types = report
         .resource_types
         .iter()
+        .take(TYPES_SHOWN)
         .map(|(t, n)| format!("{t} {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let title = format!("Data quality of {files} file(s), {records} records ({types})");
+    let more = report.resource_types.len().saturating_sub(TYPES_SHOWN);
+    if more > 0 {
+        let _ = write!(types, " and {more} more types");
+    }
+    let title = if types.is_empty() {
+        format!("Data quality of {files} file(s), {records} records")
+    } else {
+        format!("Data quality of {files} file(s), {records} records ({types})")
+    };
     let view = View {
         md_intro: format!("{title}, checked {}.", report.checked_at),
         title,
@@ -104,7 +115,7 @@ pub fn render_data(report: &DataReport, format: Format, color: bool) -> String {
                 let _ = writeln!(
                     out,
                     "  {}{}: {} lines, {} records, {} invalid, {} blank",
-                    f.file,
+                    esc(&f.file),
                     if f.gzip { " (gzip)" } else { "" },
                     f.lines,
                     f.records,

@@ -200,6 +200,19 @@ pub(crate) fn build(
                 });
                 (ok, violations.to_string(), message)
             }
+            "records_checked" => {
+                let judged = super::resolve::records_checked(plan, &outcome.tally);
+                violations = u64::from(!judged.0);
+                judged
+            }
+            "inputs" => {
+                violations = plan.input_problems.len() as u64;
+                (
+                    false,
+                    format!("{violations} unreadable"),
+                    plan.input_problems.join("; "),
+                )
+            }
             "manifest" | "checksum" => {
                 let source = plan
                     .sources

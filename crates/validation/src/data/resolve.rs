@@ -102,3 +102,41 @@ pub(crate) fn source_rule(
         (false, observed, problems.join("; "))
     }
 }
+
+/// Judges `records_checked`: records of the types the rules name (every record, when they
+/// name none) must be more than none, or the check proved nothing.
+pub(crate) fn records_checked(plan: &Plan, tally: &Tally) -> (bool, String, String) {
+    let others: u64 = tally.other_types.values().sum();
+    let checked = if plan.types.is_empty() {
+        others
+    } else {
+        tally.types.iter().sum()
+    };
+    if checked > 0 {
+        return (
+            true,
+            checked.to_string(),
+            format!("{checked} records checked"),
+        );
+    }
+    let message = if others == 0 {
+        "no records: the inputs hold no FHIR resources (empty files, an empty manifest?), so nothing was checked".to_owned()
+    } else {
+        let mut names: Vec<&str> = tally.other_types.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let more = names.len().saturating_sub(5);
+        names.truncate(5);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let wanted: Vec<&str> = plan.types.iter().map(|t| t.name.as_str()).collect();
+        format!(
+            "no records of the types the rules check ({}): {others} records are of other types ({}{tail}); check the inputs or add rules for their types",
+            wanted.join(", "),
+            names.join(", ")
+        )
+    };
+    (false, "0".to_owned(), message)
+}

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use steadfast_core::ByteSize;
 use steadfast_core::config::{Config, ConfigError, Effective, Loader, Problems};
 
 use super::path::FieldPath;
@@ -49,6 +50,11 @@ pub struct DataRules {
     pub checksum_severity: Severity,
     /// Worker threads (0: one per available core).
     pub threads: usize,
+    /// The longest line read (`"64MiB"`, at most 1 GiB). A longer line is an invalid line
+    /// (located, with its length) and the file goes on with the next one; it is skipped
+    /// without being held, so each worker's buffer stays at most this large — for plain
+    /// and gzip files alike, whatever they decompress to.
+    pub max_line_bytes: ByteSize,
     /// Rules per resource type, keyed by `resourceType`.
     pub resources: BTreeMap<String, ResourceRules>,
 }
@@ -63,6 +69,7 @@ impl Default for DataRules {
             verify_checksums: true,
             checksum_severity: Severity::Fail,
             threads: 0,
+            max_line_bytes: Self::DEFAULT_MAX_LINE_BYTES,
             resources: BTreeMap::new(),
         }
     }
@@ -131,6 +138,19 @@ impl DataRules {
     /// Observation (`configs/rules/fhir-bulk.toml`), used when no rules file is given.
     pub const FHIR_BULK: &'static str = include_str!("../../rules/fhir-bulk.toml");
 
+    /// The default [`max_line_bytes`](Self::max_line_bytes): 64 MiB, far above any real
+    /// FHIR resource.
+    ///
+    /// ```
+    /// use steadfast_validation::data::DataRules;
+    /// assert_eq!(DataRules::default().max_line_bytes, DataRules::DEFAULT_MAX_LINE_BYTES);
+    /// assert_eq!(DataRules::DEFAULT_MAX_LINE_BYTES.bytes(), 64 << 20);
+    /// ```
+    pub const DEFAULT_MAX_LINE_BYTES: ByteSize = ByteSize::mib(64);
+
+    /// The most [`max_line_bytes`](Self::max_line_bytes) may be: 1 GiB.
+    pub const MAX_LINE_BYTES_LIMIT: ByteSize = ByteSize::gib(1);
+
     /// Loads a rules file (and any other layers) through `loader`. The file is the section
     /// `[data]` itself, or holds one; `STEADFAST_DATA__<KEY>` variables and `--set` apply.
     ///
@@ -165,6 +185,17 @@ impl Config for DataRules {
                 format!(
                     "{} locations per rule is more than a report can show; use at most 10000",
                     self.locations
+                ),
+            );
+        }
+        let max_line = self.max_line_bytes;
+        if max_line.bytes() == 0 || max_line > Self::MAX_LINE_BYTES_LIMIT {
+            problems.error(
+                "max_line_bytes",
+                format!(
+                    "max_line_bytes {max_line} is out of range; use 1B to {} (default {})",
+                    Self::MAX_LINE_BYTES_LIMIT,
+                    Self::DEFAULT_MAX_LINE_BYTES
                 ),
             );
         }

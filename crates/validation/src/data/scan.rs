@@ -8,6 +8,9 @@
 
 use super::path::{FieldPath, Segment};
 
+#[path = "scan_object.rs"]
+mod object;
+
 /// The JSON type of a captured value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -126,22 +129,48 @@ pub(crate) struct ScanError {
     pub(crate) message: &'static str,
 }
 
+/// The message of a repeated member name; the error is at the name's opening quote.
+pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
+
+impl ScanError {
+    /// The message, naming the key of a duplicate-key error (found again in `line`, so the
+    /// error stays two words wide on the hot path).
+    pub(crate) fn describe(&self, line: &[u8]) -> std::borrow::Cow<'static, str> {
+        if self.message != DUPLICATE_KEY {
+            return self.message.into();
+        }
+        let name = object::key_at(line, self.at);
+        format!("{DUPLICATE_KEY} \"{}\"", String::from_utf8_lossy(&name)).into()
+    }
+}
+
 const MAX_DEPTH: u32 = 128;
 
+/// The state of one scan. `keys` holds the spans (with quotes) of the resource's top-level
+/// member names seen so far, and `bloom` one bit per name's fingerprint, so a repeated name
+/// is found without comparing every pair.
 struct Scanner<'a, 'p> {
     s: &'a [u8],
     i: usize,
     depth: u32,
     paths: &'p Paths,
     slots: &'p mut [Option<Captured>],
+    keys: &'p mut Vec<(u32, u32)>,
+    bloom: u64,
 }
 
 /// Scans `line` (without its newline); on success every slot whose path is present holds its
-/// value.
+/// value. `keys` is scratch space kept between calls.
+///
+/// Beyond RFC 8259, a line is refused when its resource repeats a top-level member name or
+/// a member name on a path the rules read (readers disagree on which value wins), and when
+/// a string holds an unpaired UTF-16 surrogate escape (it is not a character; serde_json
+/// refuses it too).
 pub(crate) fn scan(
     line: &[u8],
     paths: &Paths,
     slots: &mut [Option<Captured>],
+    keys: &mut Vec<(u32, u32)>,
 ) -> Result<(), ScanError> {
     if std::str::from_utf8(line).is_err() {
         let at = std::str::from_utf8(line)
@@ -153,18 +182,21 @@ pub(crate) fn scan(
         });
     }
     slots.iter_mut().for_each(|s| *s = None);
+    keys.clear();
     let mut sc = Scanner {
         s: line,
         i: 0,
         depth: 0,
         paths,
         slots,
+        keys,
+        bloom: 0,
     };
     sc.ws();
     if sc.peek() != Some(b'{') {
         return Err(sc.err("expected a JSON object (one FHIR resource per line)"));
     }
-    sc.value(Some(0))?;
+    sc.resource()?;
     sc.ws();
     if sc.i != sc.s.len() {
         return Err(sc.err("unexpected text after the JSON object"));
@@ -220,7 +252,7 @@ impl Scanner<'_, '_> {
         {
             #[allow(
                 clippy::cast_possible_truncation,
-                reason = "lines are split from files read in blocks; a line over 4 GiB is refused by the reader"
+                reason = "lines are at most max_line_bytes, itself at most 1 GiB"
             )]
             let captured = Captured {
                 start: start as u32,
@@ -278,117 +310,6 @@ impl Scanner<'_, '_> {
             }
         }
         Ok(Kind::Number)
-    }
-
-    /// Skips a string starting at its opening quote; returns whether it had escapes.
-    #[inline]
-    fn string(&mut self) -> Result<bool, ScanError> {
-        self.i += 1;
-        let mut escaped = false;
-        loop {
-            let rest = &self.s[self.i..];
-            let Some(at) = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            else {
-                self.i = self.s.len();
-                return Err(self.err("a string is not closed"));
-            };
-            self.i += at;
-            match self.s[self.i] {
-                b'"' => {
-                    self.i += 1;
-                    return Ok(escaped);
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.i += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.i += 1;
-                        }
-                        Some(b'u') => {
-                            let hex = self.s.get(self.i + 1..self.i + 5);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                                return Err(self.err("expected four hex digits after \\u"));
-                            }
-                            self.i += 5;
-                        }
-                        _ => return Err(self.err("unknown escape in a string")),
-                    }
-                }
-                _ => return Err(self.err("a control character must be escaped in a string")),
-            }
-        }
-    }
-
-    /// Scans an object or array; returns whether it was empty.
-    fn container(&mut self, node: Option<u32>, close: u8) -> Result<bool, ScanError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.err("nested more than 128 levels deep"));
-        }
-        self.i += 1;
-        self.ws();
-        if self.peek() == Some(close) {
-            self.i += 1;
-            self.depth -= 1;
-            return Ok(true);
-        }
-        let node = node.map(|n| &self.paths.nodes[n as usize]);
-        let mut index = 0u32;
-        loop {
-            if close == b'}' {
-                self.ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.err("expected a member name in double quotes"));
-                }
-                let key_start = self.i;
-                let escaped = self.string()?;
-                let child = match node {
-                    Some(n) if !n.keys.is_empty() => {
-                        let raw = &self.s[key_start + 1..self.i - 1];
-                        let decoded;
-                        let key: &[u8] = if escaped {
-                            let text =
-                                std::str::from_utf8(&self.s[key_start..self.i]).unwrap_or("");
-                            decoded = serde_json::from_str::<String>(text).unwrap_or_default();
-                            decoded.as_bytes()
-                        } else {
-                            raw
-                        };
-                        n.keys.iter().find(|(k, _)| **k == *key).map(|&(_, c)| c)
-                    }
-                    _ => None,
-                };
-                self.ws();
-                if self.peek() != Some(b':') {
-                    return Err(self.err("expected ':' after a member name"));
-                }
-                self.i += 1;
-                self.value(child)?;
-            } else {
-                let child = node.and_then(|n| {
-                    n.indexes
-                        .iter()
-                        .find(|&&(at, _)| at == index)
-                        .map(|&(_, c)| c)
-                });
-                self.value(child)?;
-                index = index.saturating_add(1);
-            }
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b) if b == close => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Ok(false);
-                }
-                _ if close == b'}' => return Err(self.err("expected ',' or '}' in an object")),
-                _ => return Err(self.err("expected ',' or ']' in an array")),
-            }
-        }
     }
 }
 

@@ -12,7 +12,7 @@ fn paths(list: &[&str]) -> Paths {
 fn capture(line: &str, list: &[&str]) -> Result<Vec<Option<String>>, ScanError> {
     let p = paths(list);
     let mut slots = vec![None; p.len()];
-    scan(line.as_bytes(), &p, &mut slots)?;
+    scan(line.as_bytes(), &p, &mut slots, &mut Vec::new())?;
     Ok(slots
         .iter()
         .map(|s| s.map(|c| String::from_utf8_lossy(c.raw(line.as_bytes())).into_owned()))
@@ -50,7 +50,7 @@ fn escaped_keys_and_values_decode() {
     let line = r#"{"na\u006de":"a\"b","x":[]}"#;
     let p = paths(&["name", "x"]);
     let mut slots = vec![None; 2];
-    scan(line.as_bytes(), &p, &mut slots).unwrap();
+    scan(line.as_bytes(), &p, &mut slots, &mut Vec::new()).unwrap();
     let name = slots[0].unwrap();
     assert_eq!(name.text(line.as_bytes()).unwrap(), "a\"b");
     assert!(slots[1].unwrap().empty);
@@ -90,7 +90,9 @@ fn malformed_lines_are_located() {
     let bytes = b"{\"a\":\"\xff\"}";
     let p = paths(&[]);
     assert_eq!(
-        scan(bytes, &p, &mut []).unwrap_err().message,
+        scan(bytes, &p, &mut [], &mut Vec::new())
+            .unwrap_err()
+            .message,
         "invalid UTF-8"
     );
 }
@@ -112,6 +114,70 @@ fn agrees_with_serde_json_on_validity() {
     }
 }
 
+#[test]
+fn repeated_member_names_are_refused_at_the_top_and_on_rule_paths() {
+    for (line, at, key) in [
+        (
+            r#"{"gender":"BOGUS","id":"1","gender":"female"}"#,
+            27,
+            "gender",
+        ),
+        (r#"{"id":"1","i\u0064":"2"}"#, 10, "id"),
+        (r#"{"i\u0064":"1","id":"2"}"#, 15, "id"),
+        (
+            r#"{"a":{"b":1},"subject":{"reference":"x","reference":"y"}}"#,
+            40,
+            "reference",
+        ),
+        (
+            r#"{"code":{"coding":[{"system":"a","system":"b"}]}}"#,
+            33,
+            "system",
+        ),
+    ] {
+        let err = capture(line, &["subject.reference", "code.coding[0].system"]).unwrap_err();
+        assert_eq!(
+            (err.at, err.describe(line.as_bytes()).into_owned()),
+            (at, format!("duplicate key \"{key}\"")),
+            "{line}"
+        );
+    }
+    // Repeats off the rule paths and below the top level are left alone, as are the same
+    // names in sibling objects.
+    for line in [
+        r#"{"meta":{"tag":1,"tag":2},"subject":{"display":"a","display":"b"}}"#,
+        r#"{"a":{"x":1},"b":{"x":1},"c":[{"reference":1},{"reference":2}]}"#,
+    ] {
+        capture(line, &["subject.reference"]).unwrap();
+    }
+    // Many top-level names: every pair is still compared when fingerprints collide.
+    let many: Vec<String> = (0..300).map(|i| format!("\"k{i}\":{i}")).collect();
+    capture(&format!("{{{}}}", many.join(",")), &[]).unwrap();
+    let line = format!("{{{},\"k7\":0}}", many.join(","));
+    let err = capture(&line, &[]).unwrap_err();
+    assert_eq!(err.describe(line.as_bytes()), "duplicate key \"k7\"");
+}
+
+#[test]
+fn lone_surrogates_are_refused_like_serde_json() {
+    for (line, ok) in [
+        (r#"{"id":"a\ud800x"}"#, false),
+        (r#"{"id":"a\ud800\u0041"}"#, false),
+        (r#"{"id":"a\udc00"}"#, false),
+        (r#"{"id":"a\ud800"}"#, false),
+        (r#"{"id":"a\ud83d\ude00"}"#, true),
+        (r#"{"i\udfffd":"1"}"#, false),
+        (r#"{"id":"\uD834\uDD1E"}"#, true),
+    ] {
+        let ours = capture(line, &["id"]);
+        let serde = serde_json::from_str::<serde_json::Value>(line).is_ok();
+        assert_eq!((ours.is_ok(), serde), (ok, ok), "{line}: {ours:?}");
+        if let Err(e) = ours {
+            assert!(e.message.contains("lone UTF-16 surrogate"), "{e:?}");
+        }
+    }
+}
+
 proptest::proptest! {
     /// Any single-byte edit of a real resource line is judged as serde_json judges it.
     #[test]
@@ -130,7 +196,7 @@ proptest::proptest! {
         }
         let p = paths(&["code.coding[0].system", "valueQuantity.value"]);
         let mut slots = vec![None; p.len()];
-        let ours = scan(&line, &p, &mut slots).is_ok();
+        let ours = scan(&line, &p, &mut slots, &mut Vec::new()).is_ok();
         let serde = serde_json::from_slice::<serde_json::Value>(&line).is_ok_and(|v| v.is_object());
         proptest::prop_assert_eq!(ours, serde, "{}", String::from_utf8_lossy(&line));
     }

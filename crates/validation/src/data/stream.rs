@@ -1,10 +1,8 @@
 //! Checking records as they pass through a pipeline step, not only files at rest.
 
-use std::path::PathBuf;
-
 use steadfast_core::Timestamp;
 
-use super::engine::{Outcome, on_line};
+use super::engine::{Outcome, on_line, too_long};
 use super::input::Source;
 use super::plan::Plan;
 use super::report::{DataReport, build};
@@ -52,18 +50,9 @@ impl RecordChecker {
     /// # Errors
     /// [`Error::Internal`] if the rules (already checked when loaded) do not compile.
     pub fn new(rules: &DataRules, name: impl Into<String>) -> Result<Self, Error> {
-        let name = name.into();
-        let source = Source {
-            path: PathBuf::from(&name),
-            name,
-            gzip: false,
-            size: 0,
-            manifest_type: None,
-            manifest_count: None,
-            sha256: None,
-        };
-        let plan =
-            Plan::new(rules, std::slice::from_ref(&source), false).map_err(Error::Internal)?;
+        let source = Source::stream(name.into(), false, false);
+        let plan = Plan::new(rules, std::slice::from_ref(&source), false, None)
+            .map_err(Error::Internal)?;
         Ok(Self {
             tally: Tally::new(&plan),
             plan,
@@ -73,10 +62,21 @@ impl RecordChecker {
         })
     }
 
-    /// Checks one NDJSON line (without its newline); returns whether it is a resource.
+    /// Checks one NDJSON line (without its newline); returns whether it is a resource. A
+    /// line longer than `max_line_bytes` is an invalid line, not scanned.
     pub fn check_line(&mut self, line: &[u8]) -> bool {
         let before = self.stats.records;
         self.source.size += line.len() as u64 + 1;
+        if line.len() > self.plan.max_line_bytes {
+            too_long(
+                &self.plan,
+                &mut self.tally,
+                &mut self.stats,
+                0,
+                line.len() as u64,
+            );
+            return false;
+        }
         on_line(
             &self.plan,
             &mut self.tally,

@@ -104,6 +104,8 @@ pub(crate) struct Tally {
     /// Records of types without rules.
     pub(crate) other_types: HashMap<String, u64>,
     pub(crate) slots: Vec<Option<Captured>>,
+    /// The scanner's scratch space for top-level member names.
+    names: Vec<(u32, u32)>,
     pub(crate) key: Vec<u8>,
 }
 
@@ -133,6 +135,7 @@ impl Tally {
             types: vec![0; plan.types.len()],
             other_types: HashMap::new(),
             slots: vec![None; plan.paths.len()],
+            names: Vec::with_capacity(32),
             key: Vec::with_capacity(128),
         }
     }
@@ -152,10 +155,10 @@ impl Tally {
         let message = if torn {
             format!(
                 "torn last line: the file ends mid-record without a newline ({})",
-                err.message
+                err.describe(line)
             )
         } else {
-            err.message.to_owned()
+            err.describe(line).into_owned()
         };
         self.rules[INVALID_LINES].add(plan.locations, || Finding {
             loc: at,
@@ -186,7 +189,7 @@ impl Tally {
         at: Loc,
         torn: bool,
     ) -> Result<&'l [u8], ()> {
-        if let Err(e) = scan(line, &plan.paths, &mut self.slots) {
+        if let Err(e) = scan(line, &plan.paths, &mut self.slots, &mut self.names) {
             self.invalid(plan, at, line, &e, torn);
             return Err(());
         }

@@ -5,9 +5,12 @@
     reason = "a test fails by panicking; helpers outside #[test] too"
 )]
 
+mod complete;
 mod config_errors;
 mod data;
+mod data_hostile;
 mod data_inputs;
+mod data_props;
 mod fixture;
 mod reports;
 mod runs;

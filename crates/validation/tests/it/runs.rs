@@ -93,7 +93,7 @@ max = 0.001
     let got: Vec<(&str, Status, &str)> = report
         .results
         .iter()
-        .skip(2)
+        .skip(3) // run_complete, row_count, extract_time
         .map(|x| (x.name.as_str(), x.status, x.observed.as_str()))
         .collect();
     assert_eq!(
@@ -191,7 +191,7 @@ fn torn_metrics_tail_is_a_warning_not_an_error() {
     f.write_all(b"{\"ts\":\"2025-10-01T00:00:00.000Z\",\"step\":\"bro")
         .unwrap();
     let report = validate_run(r.path(), &thresholds("")).unwrap();
-    let first = &report.results[0];
+    let first = &report.results[1]; // after run_complete
     assert_eq!(
         (first.name.as_str(), first.status),
         ("metrics_intact", Status::Warn)

@@ -1,0 +1,230 @@
+//! [`RequestMetricsLayer`]: a tower layer over any `http::Request<B>` → `http::Response<B>`
+//! service (axum, hyper, tonic) recording [`RequestMetrics`](crate::RequestMetrics)' series
+//! and, optionally, `X-Response-Time` in seconds. The health server uses it too.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use http::{HeaderValue, Request, Response};
+
+use crate::request_metrics::{Series, UNMATCHED_ROUTE, method_index};
+
+/// Records every request's series; made by
+/// [`RequestMetrics::register`](crate::RequestMetrics::register).
+///
+/// The `route` label is the matched route template — axum's `MatchedPath`, so with axum add
+/// it with `Router::layer` (after `nest`/`merge`, so it wraps every route), not around the
+/// whole router, where no route is matched yet — or one of the configured
+/// [`routes`](crate::RequestMetrics::routes); anything else is `unmatched`. Never the raw
+/// path: a client cannot mint series, and no identifier in a path reaches a label.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use steadfast_healthcheck::RequestMetrics;
+///
+/// let prom = prometheus::Registry::new();
+/// let app: Router = Router::new()
+///     .route("/patients/{id}", get(|| async { "{}" }))
+///     .layer(RequestMetrics::default().register(&prom)?);
+/// # let _ = app;
+/// # Ok::<(), steadfast_healthcheck::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RequestMetricsLayer {
+    series: Arc<Series>,
+    response_time: bool,
+    routes: Arc<[Box<str>]>,
+}
+
+impl std::fmt::Debug for RequestMetricsLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestMetricsLayer")
+            .field("response_time", &self.response_time)
+            .field("routes", &self.routes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestMetricsLayer {
+    pub(crate) fn new(series: Arc<Series>, response_time: bool, routes: Arc<[Box<str>]>) -> Self {
+        Self {
+            series,
+            response_time,
+            routes,
+        }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for RequestMetricsLayer {
+    type Service = RequestMetricsService<S>;
+    fn layer(&self, inner: S) -> RequestMetricsService<S> {
+        RequestMetricsService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service [`RequestMetricsLayer`] wraps around another.
+#[derive(Clone, Debug)]
+pub struct RequestMetricsService<S> {
+    inner: S,
+    layer: RequestMetricsLayer,
+}
+
+/// The route label of one request.
+enum Route {
+    Unmatched,
+    Known(usize),
+    #[cfg(feature = "server")]
+    Matched(axum::extract::MatchedPath),
+}
+
+impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for RequestMetricsService<S>
+where
+    S: tower_service::Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = RequestMetricsFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let start = quanta::Instant::now();
+        let route = route_of(&request, &self.layer.routes);
+        let method = method_index(request.method());
+        self.layer.series.in_flight.inc();
+        RequestMetricsFuture {
+            inner: self.inner.call(request),
+            state: Some(Pending {
+                start,
+                route,
+                method,
+                layer: self.layer.clone(),
+            }),
+        }
+    }
+}
+
+fn route_of<B>(request: &Request<B>, routes: &[Box<str>]) -> Route {
+    #[cfg(feature = "server")]
+    if let Some(matched) = request.extensions().get::<axum::extract::MatchedPath>() {
+        return Route::Matched(matched.clone());
+    }
+    let path = request.uri().path();
+    routes
+        .iter()
+        .position(|r| **r == *path)
+        .map_or(Route::Unmatched, Route::Known)
+}
+
+/// What an answer needs recorded; dropped unanswered (the client went away), it still
+/// takes its request out of the in-flight gauge.
+struct Pending {
+    start: quanta::Instant,
+    route: Route,
+    method: u8,
+    layer: RequestMetricsLayer,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.layer.series.in_flight.dec();
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner service's answer, then the series and the header.
+    pub struct RequestMetricsFuture<F> {
+        #[pin]
+        inner: F,
+        state: Option<Pending>,
+    }
+}
+
+impl<F, ResBody, E> Future for RequestMetricsFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        let Some(p) = this.state.take() else {
+            return Poll::Ready(result);
+        };
+        let took = p.start.elapsed();
+        let route = match &p.route {
+            Route::Unmatched => UNMATCHED_ROUTE,
+            Route::Known(i) => p.layer.routes.get(*i).map_or(UNMATCHED_ROUTE, |r| &**r),
+            #[cfg(feature = "server")]
+            Route::Matched(m) => m.as_str(),
+        };
+        let status = result.as_ref().ok().map(|r| r.status().as_u16());
+        p.layer.series.answered(route, p.method, status, took);
+        let mut result = result;
+        if p.layer.response_time
+            && let Ok(response) = result.as_mut()
+        {
+            let (buf, len) = seconds(took);
+            if let Ok(v) = HeaderValue::from_bytes(&buf[..len]) {
+                response.headers_mut().insert(RESPONSE_TIME, v);
+            }
+        }
+        Poll::Ready(result)
+    }
+}
+
+/// `X-Response-Time`.
+pub const RESPONSE_TIME: http::HeaderName = http::HeaderName::from_static("x-response-time");
+
+/// `took` in seconds with six decimals (`0.000029`), written without the formatting
+/// machinery: this runs on every request.
+pub(crate) fn seconds(took: std::time::Duration) -> ([u8; 32], usize) {
+    let mut out = [0u8; 32];
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    let mut x = took.as_secs();
+    loop {
+        digits[n] = b'0' + u8::try_from(x % 10).unwrap_or(0);
+        n += 1;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    let mut len = 0;
+    for d in digits[..n].iter().rev() {
+        out[len] = *d;
+        len += 1;
+    }
+    out[len] = b'.';
+    len += 1;
+    let mut micros = took.subsec_micros();
+    for i in (0..6).rev() {
+        out[len + i] = b'0' + u8::try_from(micros % 10).unwrap_or(0);
+        micros /= 10;
+    }
+    (out, len + 6)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn seconds_are_written_like_format() {
+        for micros in [0u64, 7, 29, 999_999, 1_000_000, 12_345_678, 98_765_432_101] {
+            let d = std::time::Duration::from_micros(micros);
+            let want = format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000);
+            let (buf, len) = super::seconds(d);
+            assert_eq!(std::str::from_utf8(&buf[..len]).unwrap(), want);
+        }
+        let (buf, len) = super::seconds(std::time::Duration::MAX);
+        assert!(std::str::from_utf8(&buf[..len]).unwrap().starts_with("18446744073709551615."));
+    }
+}
