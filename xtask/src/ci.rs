@@ -14,6 +14,7 @@ pub(crate) const LIBRARY_CRATES: &[&str] = &[
     "steadfast-validation",
     "steadfast-perf-profiler",
     "steadfast-healthcheck",
+    "steadfast-http",
     "steadfast",
 ];
 

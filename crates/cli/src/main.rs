@@ -9,6 +9,7 @@ mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use steadfast::run::escape_terminal;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -154,10 +155,16 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", escape_terminal(&format!("{err:#}")));
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// A path for the terminal: control characters in a name (ESC, newline) printed escaped,
+/// never raw, so a hostile file name cannot drive the terminal or forge a line.
+pub(crate) fn shown(path: &std::path::Path) -> String {
+    escape_terminal(&path.display().to_string()).into_owned()
 }
 
 /// `steadfast … | head` closes stdout early; like other Unix tools, end quietly instead of

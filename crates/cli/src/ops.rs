@@ -84,7 +84,7 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
             let used = space.used_ratio() * 100.0;
             println!(
                 "{}: {} available of {} ({used:.1}% used), inodes {:.1}% used",
-                space.path.display(),
+                crate::shown(&space.path),
                 ByteSize::new(space.available).human(),
                 ByteSize::new(space.total).human(),
                 space.inodes_used_ratio() * 100.0
@@ -181,7 +181,7 @@ pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
                     );
                 }
                 steadfast::run::atomic_write(out, snapshot.flamegraph_svg())?;
-                println!("\nflame graph: {}", out.display());
+                println!("\nflame graph: {}", crate::shown(out));
             }
             let bottlenecks = snapshot.bottlenecks(None);
             if !bottlenecks.is_empty() {

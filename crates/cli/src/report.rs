@@ -46,7 +46,7 @@ pub(crate) fn report(args: &ReportArgs) -> u8 {
     let out = args.out.clone().unwrap_or(default_out);
     match steadfast::run::atomic_write(&out, page) {
         Ok(()) => {
-            println!("wrote {}", out.display());
+            println!("wrote {}", crate::shown(&out));
             EXIT_OK
         }
         Err(e) => {

@@ -215,7 +215,7 @@ pub(crate) fn alerts_generate(
     match out {
         Some(path) => match steadfast::run::atomic_write(path, &rules) {
             Ok(()) => {
-                println!("wrote {}", path.display());
+                println!("wrote {}", crate::shown(path));
                 EXIT_OK
             }
             Err(e) => {
@@ -236,7 +236,7 @@ pub(crate) fn config_check(file: &Path, profile: Option<&str>, set: &[String], s
             if show {
                 print!("{}", effective.to_toml());
             } else {
-                println!("{}: ok", file.display());
+                println!("{}: ok", crate::shown(file));
             }
             EXIT_OK
         }

@@ -22,42 +22,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use steadfast_healthcheck::{
     CheckOutput, Group, Health, Registration, Registry, ServerOptions, serve,
 };
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-
-const CONNECTIONS: u64 = 32;
-
-/// A server thread with a one-worker runtime; dropped, it stops.
-struct Served {
-    addr: SocketAddr,
-    _stop: std::sync::mpsc::Sender<()>,
-}
-
-fn on_own_runtime<F, Fut>(start: F) -> Served
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = (SocketAddr, Box<dyn FnOnce() + Send>)>,
-{
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let (addr, keep) = start().await;
-            addr_tx.send(addr).expect("send addr");
-            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
-            drop(keep);
-        });
-    });
-    Served {
-        addr: addr_rx.recv().expect("server started"),
-        _stop: stop_tx,
-    }
-}
+mod support;
+use support::{Served, client, load, on_own_runtime, ratio_rounds};
 
 fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
     let (health_tx, health_rx) = std::sync::mpsc::channel();
@@ -125,58 +91,6 @@ fn bare(live: String, all: String) -> Served {
     })
 }
 
-/// One keep-alive client: sends `n` GETs of `path`, reading each answer whole.
-async fn client(addr: SocketAddr, path: &'static str, n: u64) -> Vec<u8> {
-    let stream = TcpStream::connect(addr).await.expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
-    let mut line = String::new();
-    let mut body = Vec::new();
-    for _ in 0..n {
-        write.write_all(request.as_bytes()).await.expect("write");
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            read.read_line(&mut line).await.expect("read");
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse().expect("length");
-            }
-        }
-        body.resize(length, 0);
-        read.read_exact(&mut body).await.expect("body");
-    }
-    body
-}
-
-/// Runs `total` requests over `CONNECTIONS` connections; the wall time they took.
-fn load(
-    rt: &tokio::runtime::Runtime,
-    addr: SocketAddr,
-    path: &'static str,
-    total: u64,
-) -> Duration {
-    rt.block_on(async {
-        let start = Instant::now();
-        let per = total.div_ceil(CONNECTIONS);
-        let tasks: Vec<_> = (0..CONNECTIONS)
-            .map(|_| tokio::spawn(client(addr, path, per)))
-            .collect();
-        for t in tasks {
-            t.await.expect("client");
-        }
-        start
-            .elapsed()
-            .mul_f64(total as f64 / (per * CONNECTIONS) as f64)
-    })
-}
-
 fn wrk(addr: SocketAddr, path: &str) -> Option<String> {
     let out = Command::new("wrk")
         .args(["-t1", "-c32", "-d3s", &format!("http://{addr}{path}")])
@@ -222,6 +136,20 @@ fn server(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    for (label, path) in [
+        ("steadfast / bare axum, /health/live", "/health/live"),
+        ("steadfast / bare axum, /health", "/health"),
+    ] {
+        ratio_rounds(
+            &client_rt,
+            label,
+            (bare_served.addr, path),
+            (ours_served.addr, path),
+            7,
+            100_000,
+        );
+    }
 
     let elapsed = started.elapsed();
     let ran = runs.load(Relaxed) - runs_before;

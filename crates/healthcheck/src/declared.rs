@@ -71,9 +71,21 @@ impl CheckKind {
             Self::Disk => (&["path"], &["min_free"]),
             Self::Memory => (&[], &["min_available"]),
             Self::Tcp => (&["addr"], &[]),
-            Self::Http => (&["url"], &["expect_status"]),
-            Self::Fhir => (&["url"], &[]),
-            Self::Postgres | Self::Redis => (&["url"], &["password"]),
+            Self::Http => (
+                &["url"],
+                &[
+                    "expect_status",
+                    "ca_file",
+                    "client_cert_file",
+                    "client_key_file",
+                ],
+            ),
+            Self::Fhir => (
+                &["url"],
+                &["token", "ca_file", "client_cert_file", "client_key_file"],
+            ),
+            Self::Postgres => (&["url"], &["password"]),
+            Self::Redis => (&["url"], &["password", "ca_file"]),
             Self::Staleness => (&["runs_root", "pipeline", "max_age"], &[]),
             Self::Runtime => (&[], &["warn_lag", "fail_lag"]),
         }
@@ -84,6 +96,7 @@ impl CheckKind {
         match self {
             Self::Disk if !cfg!(feature = "diskwatch") => Some("diskwatch"),
             Self::Postgres if !cfg!(feature = "postgres") => Some("postgres"),
+            Self::Redis if !cfg!(feature = "redis") => Some("redis"),
             _ => None,
         }
     }
@@ -94,9 +107,10 @@ impl CheckKind {
 /// `fail_open`, `timeout`, `ttl` *or* `interval`, `max_stale` (unset ones take `[health]`'s
 /// `check_*` defaults), `fail_after`/`pass_after` (damping, default 1). The target, by kind:
 /// disk `path` (+ `min_free`, else `[disk]` watermarks), memory `min_available`, tcp
-/// `addr`, http `url` (+ `expect_status`), fhir `url` (the base), postgres and redis `url`
-/// (+ `password`, best as `password_file` or `${VAR}`), staleness `runs_root`, `pipeline`,
-/// `max_age`, runtime `warn_lag`/`fail_lag`. Its `Debug` output never shows a password.
+/// `addr`, http `url` (+ `expect_status`), fhir `url` (the base, + `token`), http and fhir
+/// `ca_file`, `client_cert_file`, `client_key_file`, postgres and redis `url` (+ `password`,
+/// best as `password_file` or `${VAR}`; redis + `ca_file`), staleness `runs_root`, `pipeline`,
+/// `max_age`, runtime `warn_lag`/`fail_lag`. Its `Debug` output never shows a password or token.
 ///
 /// ```
 /// use steadfast_core::config::Loader;
@@ -150,13 +164,27 @@ pub struct CheckSpec {
     /// tcp: `host:port`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addr: Option<String>,
-    /// http, fhir: `http://host:port/path`; postgres: `postgres://user@host:port/db`;
-    /// redis: `redis://host:port`. Credentials inside are redacted wherever shown.
+    /// http, fhir: `https://host[:port]/path` (or `http://`); postgres: `postgres://user@host:port/db`;
+    /// redis: `redis://host:port` or `rediss://` (TLS). Credentials inside are redacted wherever shown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// http: the expected status (default 200).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expect_status: Option<u16>,
+    /// fhir: a bearer token (`token_file = "/run/secrets/…"` or `token = "${EHR_TOKEN}"`);
+    /// redacted wherever the configuration is shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// http, fhir, redis (`rediss://`): a PEM file of further certificate authorities to
+    /// trust besides the system's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// http, fhir: mTLS, the client certificate chain (PEM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cert_file: Option<PathBuf>,
+    /// http, fhir: mTLS, the client's private key (PEM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<PathBuf>,
     /// postgres, redis: the password (`password_file = "/run/secrets/…"` or
     /// `password = "${PGPASSWORD}"`); redacted wherever the configuration is shown.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,6 +227,10 @@ impl Default for CheckSpec {
             url: None,
             expect_status: None,
             password: None,
+            token: None,
+            ca_file: None,
+            client_cert_file: None,
+            client_key_file: None,
             runs_root: None,
             pipeline: None,
             max_age: None,
@@ -217,6 +249,8 @@ impl std::fmt::Debug for CheckSpec {
             .field("addr", &self.addr)
             .field("url", &self.url.as_deref().map(redact_credentials))
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("ca_file", &self.ca_file)
             .finish_non_exhaustive()
     }
 }

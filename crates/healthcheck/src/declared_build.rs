@@ -1,6 +1,7 @@
 //! Turning a checked `[[health.checks]]` entry into a [`Registration`]: the built-in check
 //! of its kind, its target, groups, timing and damping. A host name is resolved at each run
-//! (a DNS change is followed; a DNS outage fails the check, not the start-up).
+//! (a DNS change is followed; a DNS outage fails the check, not the start-up): by
+//! `Resolving` for tcp, by the HTTP client at each connection for http and fhir.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -80,6 +81,20 @@ fn network<C: Check>(
     }
 }
 
+/// A client with the entry's CA and client certificate, when it names any.
+fn http_client(spec: &CheckSpec) -> Result<Option<steadfast_http::HttpClient>, String> {
+    if spec.ca_file.is_none() && spec.client_cert_file.is_none() && spec.client_key_file.is_none() {
+        return Ok(None);
+    }
+    let settings = steadfast_http::HttpSettings {
+        ca_file: spec.ca_file.clone(),
+        client_cert_file: spec.client_cert_file.clone(),
+        client_key_file: spec.client_key_file.clone(),
+        ..steadfast_http::HttpSettings::default()
+    };
+    settings.build().map(Some).map_err(|e| e.to_string())
+}
+
 /// The check an entry declares, without its options. The entry has passed
 /// [`check_all`](crate::declared_check::check_all): a missing target here is a bug, reported
 /// as the entry's problem rather than a panic.
@@ -108,37 +123,46 @@ fn check_of(spec: &CheckSpec, kind: CheckKind, ctx: &Context) -> Result<Registra
             network(name, addr, TcpCheck::new)
         }
         CheckKind::Http => {
-            let url = crate::target::http_url(spec.url.as_deref().ok_or_else(|| need("url"))?)?;
-            let (host, path, expect) = (url.host, url.path, spec.expect_status.unwrap_or(200));
-            network(name, &url.connect, move |addr| {
-                HttpCheck::new(addr, path.clone())
-                    .expect_status(expect)
-                    .host_header(host.clone())
-            })
+            let url = spec.url.as_deref().ok_or_else(|| need("url"))?;
+            let mut check = HttpCheck::new(url)
+                .map_err(|e| e.to_string())?
+                .expect_status(spec.expect_status.unwrap_or(200));
+            if let Some(client) = http_client(spec)? {
+                check = check.client(client);
+            }
+            Registration::new(name, check)
         }
         CheckKind::Fhir => {
-            let url = crate::target::http_url(spec.url.as_deref().ok_or_else(|| need("url"))?)?;
-            let (host, base) = (url.host, url.path);
-            network(name, &url.connect, move |addr| {
-                FhirCheck::new(addr, base.clone()).host_header(host.clone())
-            })
+            let url = spec.url.as_deref().ok_or_else(|| need("url"))?;
+            let mut check = FhirCheck::new(url).map_err(|e| e.to_string())?;
+            if let Some(client) = http_client(spec)? {
+                check = check.client(client);
+            }
+            if let Some(token) = &spec.token {
+                check = check.bearer_token(token.trim());
+            }
+            Registration::new(name, check)
         }
         #[cfg(feature = "postgres")]
         CheckKind::Postgres => {
             let url = spec.url.as_deref().ok_or_else(|| need("url"))?;
             crate::target::datastore_url(kind, url)?;
-            let mut check = crate::PostgresCheck::new(url).map_err(|_| need("url"))?;
+            let mut check = crate::PostgresCheck::new(url).map_err(|e| e.to_string())?;
             if let Some(password) = &spec.password {
                 check = check.password(password);
             }
             Registration::new(name, check)
         }
+        #[cfg(feature = "redis")]
         CheckKind::Redis => {
             let url = spec.url.as_deref().ok_or_else(|| need("url"))?;
             crate::target::datastore_url(kind, url)?;
-            let mut check = crate::RedisCheck::new(url).map_err(|_| need("url"))?;
+            let mut check = crate::RedisCheck::new(url).map_err(|e| e.to_string())?;
             if let Some(password) = &spec.password {
                 check = check.password(password);
+            }
+            if let Some(ca) = &spec.ca_file {
+                check = check.ca_file(ca).map_err(|e| e.to_string())?;
             }
             Registration::new(name, check)
         }
@@ -162,7 +186,7 @@ fn check_of(spec: &CheckSpec, kind: CheckKind, ctx: &Context) -> Result<Registra
         ),
         #[allow(
             unreachable_patterns,
-            reason = "reachable without diskwatch or postgres"
+            reason = "reachable without diskwatch, postgres or redis"
         )]
         other => {
             return Err(format!(

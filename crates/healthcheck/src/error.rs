@@ -32,6 +32,26 @@ pub enum Error {
         /// What is wrong and how to fix it (never a password).
         message: String,
     },
+    /// A check's URL is not one it can use.
+    #[error("{reason}")]
+    InvalidUrl {
+        /// The URL, credentials redacted.
+        url: String,
+        /// What is wrong and how to fix it, the URL (redacted) included.
+        reason: String,
+    },
+    /// A datastore connection string (PostgreSQL, Redis) is not usable; the string is not
+    /// repeated (it may hold a password).
+    #[error("invalid {kind} connection string: {reason}")]
+    InvalidConnectionString {
+        /// `PostgreSQL` or `Redis`.
+        kind: &'static str,
+        /// What is wrong and how to fix it (never the password).
+        reason: String,
+    },
+    /// The HTTP client or a datastore's TLS could not be set up (a CA or key file).
+    #[error(transparent)]
+    Http(#[from] steadfast_http::Error),
     /// The server could not bind its address.
     #[error("cannot listen on {addr}: {source}; pick a free port or address")]
     Bind {

@@ -9,15 +9,16 @@ use std::task::{Context, Poll, ready};
 
 use http::{HeaderValue, Request, Response};
 
-use crate::request_metrics::{Series, UNMATCHED_ROUTE, method_index};
+use crate::request_series::{Series, UNMATCHED_ROUTE, method_index};
 
 /// Records every request's series; made by
 /// [`RequestMetrics::register`](crate::RequestMetrics::register).
 ///
 /// The `route` label is the matched route template — axum's `MatchedPath`, so with axum add
-/// it with `Router::layer` (after `nest`/`merge`, so it wraps every route), not around the
-/// whole router, where no route is matched yet — or one of the configured
-/// [`routes`](crate::RequestMetrics::routes); anything else is `unmatched`. Never the raw
+/// it with `Router::layer` (after `nest`/`merge`, so it wraps every route) — or the first of
+/// the configured [`routes`](crate::RequestMetrics::routes) the path matches (for hyper,
+/// tonic, or a layer around a whole router, which sees no `MatchedPath`: the health server
+/// does this, saving axum's per-route boxing); anything else is `unmatched`. Never the raw
 /// path: a client cannot mint series, and no identifier in a path reaches a label.
 ///
 /// ```
@@ -33,26 +34,33 @@ use crate::request_metrics::{Series, UNMATCHED_ROUTE, method_index};
 /// ```
 #[derive(Clone)]
 pub struct RequestMetricsLayer {
-    series: Arc<Series>,
+    shared: Arc<Shared>,
+}
+
+/// What every request of a layer reads: one reference count per request.
+struct Shared {
+    series: Series,
     response_time: bool,
-    routes: Arc<[Box<str>]>,
+    routes: Box<[Box<str>]>,
 }
 
 impl std::fmt::Debug for RequestMetricsLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestMetricsLayer")
-            .field("response_time", &self.response_time)
-            .field("routes", &self.routes.len())
+            .field("response_time", &self.shared.response_time)
+            .field("routes", &self.shared.routes.len())
             .finish_non_exhaustive()
     }
 }
 
 impl RequestMetricsLayer {
-    pub(crate) fn new(series: Arc<Series>, response_time: bool, routes: Arc<[Box<str>]>) -> Self {
+    pub(crate) fn new(series: Series, response_time: bool, routes: Box<[Box<str>]>) -> Self {
         Self {
-            series,
-            response_time,
-            routes,
+            shared: Arc::new(Shared {
+                series,
+                response_time,
+                routes,
+            }),
         }
     }
 }
@@ -96,16 +104,17 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let start = quanta::Instant::now();
-        let route = route_of(&request, &self.layer.routes);
+        let shared = &self.layer.shared;
+        let route = route_of(&request, &shared.routes);
         let method = method_index(request.method());
-        self.layer.series.in_flight.inc();
+        shared.series.in_flight.inc();
         RequestMetricsFuture {
             inner: self.inner.call(request),
             state: Some(Pending {
                 start,
                 route,
                 method,
-                layer: self.layer.clone(),
+                shared: Arc::clone(shared),
             }),
         }
     }
@@ -119,8 +128,30 @@ fn route_of<B>(request: &Request<B>, routes: &[Box<str>]) -> Route {
     let path = request.uri().path();
     routes
         .iter()
-        .position(|r| **r == *path)
+        .position(|r| matches(r, path))
         .map_or(Route::Unmatched, Route::Known)
+}
+
+/// Whether `path` matches the route `template`: segments equal, `{name}` one non-empty
+/// segment, `{*rest}` whatever remains (axum's syntax).
+fn matches(template: &str, path: &str) -> bool {
+    if template == path {
+        return true;
+    }
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) if ts.starts_with("{*") => return !ps.is_empty(),
+            (Some(ts), Some(ps)) if ts.starts_with('{') && ts.ends_with('}') => {
+                if ps.is_empty() {
+                    return false;
+                }
+            }
+            (Some(ts), Some(ps)) if ts == ps => {}
+            _ => return false,
+        }
+    }
 }
 
 /// What an answer needs recorded; dropped unanswered (the client went away), it still
@@ -129,12 +160,12 @@ struct Pending {
     start: quanta::Instant,
     route: Route,
     method: u8,
-    layer: RequestMetricsLayer,
+    shared: Arc<Shared>,
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        self.layer.series.in_flight.dec();
+        self.shared.series.in_flight.dec();
     }
 }
 
@@ -162,14 +193,14 @@ where
         let took = p.start.elapsed();
         let route = match &p.route {
             Route::Unmatched => UNMATCHED_ROUTE,
-            Route::Known(i) => p.layer.routes.get(*i).map_or(UNMATCHED_ROUTE, |r| &**r),
+            Route::Known(i) => p.shared.routes.get(*i).map_or(UNMATCHED_ROUTE, |r| &**r),
             #[cfg(feature = "server")]
             Route::Matched(m) => m.as_str(),
         };
         let status = result.as_ref().ok().map(|r| r.status().as_u16());
-        p.layer.series.answered(route, p.method, status, took);
+        p.shared.series.answered(route, p.method, status, took);
         let mut result = result;
-        if p.layer.response_time
+        if p.shared.response_time
             && let Ok(response) = result.as_mut()
         {
             let (buf, len) = seconds(took);
@@ -217,6 +248,21 @@ pub(crate) fn seconds(took: std::time::Duration) -> ([u8; 32], usize) {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn templates_match_segments() {
+        use super::matches;
+        assert!(matches("/health", "/health"));
+        assert!(matches("/health/checks/{name}", "/health/checks/db:ping"));
+        assert!(!matches("/health/checks/{name}", "/health/checks/"));
+        assert!(!matches("/health/checks/{name}", "/health/checks/a/b"));
+        assert!(matches("/health/{group}", "/health/batch"));
+        assert!(!matches("/health/{group}", "/health/"));
+        assert!(!matches("/health/{group}", "/health"));
+        assert!(matches("/files/{*rest}", "/files/a/b/c"));
+        assert!(!matches("/files/{*rest}", "/files/"));
+        assert!(!matches("/metrics", "/metricsx"));
+    }
+
+    #[test]
     fn seconds_are_written_like_format() {
         for micros in [0u64, 7, 29, 999_999, 1_000_000, 12_345_678, 98_765_432_101] {
             let d = std::time::Duration::from_micros(micros);
@@ -225,6 +271,10 @@ mod tests {
             assert_eq!(std::str::from_utf8(&buf[..len]).unwrap(), want);
         }
         let (buf, len) = super::seconds(std::time::Duration::MAX);
-        assert!(std::str::from_utf8(&buf[..len]).unwrap().starts_with("18446744073709551615."));
+        assert!(
+            std::str::from_utf8(&buf[..len])
+                .unwrap()
+                .starts_with("18446744073709551615.")
+        );
     }
 }

@@ -44,27 +44,46 @@ mod clock;
 mod codes;
 mod config;
 mod damping;
-mod datastores;
 mod declared;
 mod declared_build;
 mod declared_check;
 mod error;
 mod event;
+mod failure_log;
 mod health;
+mod http_check;
 mod inner;
+#[cfg(feature = "layer")]
+mod layer;
 mod local;
 #[cfg(feature = "prometheus")]
 mod metrics;
 #[cfg(feature = "server")]
 mod observe;
+#[cfg(feature = "postgres")]
+mod pg_tls;
+mod pool_adapters;
+#[cfg(feature = "prometheus")]
+mod pool_metrics;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "prometheus")]
+mod process_memory;
 #[cfg(feature = "server")]
 mod query;
+#[cfg(feature = "redis")]
+mod redis_check;
 mod registration;
 mod registry;
 mod report;
+#[cfg(feature = "layer")]
+mod request_metrics;
+#[cfg(feature = "layer")]
+mod request_series;
 #[cfg(feature = "server")]
 mod router;
 mod runtime;
+pub mod series;
 #[cfg(feature = "server")]
 mod server;
 mod subscribe;
@@ -73,27 +92,40 @@ mod target;
 #[cfg(feature = "server")]
 pub use auth::{Authorizer, BearerToken, ShowDetails};
 pub use blocking::BlockingCheck;
-pub use builtin::{FhirCheck, HttpCheck, TcpCheck};
+pub use builtin::TcpCheck;
 pub use check::{BoxFuture, Check, CheckOutput, External};
 #[cfg(feature = "server")]
 pub use codes::StatusCodes;
 pub use config::{DetailVisibility, HealthConfig};
-#[cfg(feature = "postgres")]
-pub use datastores::PostgresCheck;
-pub use datastores::RedisCheck;
 pub use declared::{CheckKind, CheckSpec};
 pub use error::Error;
 pub use event::StatusChange;
 pub use health::Health;
+pub use http_check::{FhirCheck, HttpCheck};
+#[cfg(feature = "layer")]
+pub use layer::{RESPONSE_TIME, RequestMetricsFuture, RequestMetricsLayer, RequestMetricsService};
 #[cfg(feature = "diskwatch")]
 pub use local::DiskCheck;
 pub use local::{MemoryCheck, StalenessCheck};
+#[cfg(feature = "prometheus")]
+pub use pool_metrics::{AcquireError, DEFAULT_WAIT_BUCKETS, PoolMetrics};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresCheck;
+#[cfg(feature = "prometheus")]
+pub use process_memory::ProcessMemory;
+#[cfg(feature = "redis")]
+pub use redis_check::RedisCheck;
 pub use registration::{Group, Registration};
 pub use registry::Registry;
 pub use report::{CheckReport, HealthReport};
+#[cfg(feature = "layer")]
+pub use request_metrics::{DEFAULT_BUCKETS, RequestMetrics};
+#[cfg(feature = "layer")]
+pub use request_series::UNMATCHED_ROUTE;
 #[cfg(feature = "server")]
 pub use router::RouterOptions;
 pub use runtime::{PoolCheck, PoolStats, PoolStatus, RuntimeStallCheck};
 #[cfg(feature = "server")]
 pub use server::{Server, ServerOptions, serve, shutdown_signal};
+pub use steadfast_http::{HttpClient, HttpSettings};
 pub use subscribe::Subscription;

@@ -2,45 +2,17 @@
 //! template and status, a duration histogram and an in-flight gauge — and how they are
 //! configured. [`RequestMetricsLayer`](crate::RequestMetricsLayer) records into them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
-
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts};
 
 use crate::layer::RequestMetricsLayer;
+use crate::request_series::Series;
 use crate::series;
-
-/// The label of a request no route matched: one series, whatever the path.
-pub const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// The default duration buckets, seconds: 1 ms to 10 s, with a bound at 1 s for the
 /// latency alert.
 pub const DEFAULT_BUCKETS: [f64; 13] = [
     0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-
-/// The method labels: the standard methods, every other one `OTHER`, so a client cannot
-/// mint series.
-pub(crate) const METHODS: [&str; 10] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "OTHER",
-];
-
-/// The index of `method` in [`METHODS`].
-pub(crate) fn method_index(method: &http::Method) -> u8 {
-    match *method {
-        http::Method::GET => 0,
-        http::Method::HEAD => 1,
-        http::Method::POST => 2,
-        http::Method::PUT => 3,
-        http::Method::DELETE => 4,
-        http::Method::PATCH => 5,
-        http::Method::OPTIONS => 6,
-        http::Method::CONNECT => 7,
-        http::Method::TRACE => 8,
-        _ => 9,
-    }
-}
 
 /// How request series are named and labelled; [`register`](Self::register) makes the layer.
 ///
@@ -110,8 +82,10 @@ impl RequestMetrics {
         self
     }
 
-    /// Exact paths that are their own route label where no router names the route (hyper,
-    /// tonic: `/package.Service/Method`). Under axum the matched template is used first.
+    /// Route templates, in axum's syntax (`/patients/{id}`, `/files/{*rest}`, exact paths),
+    /// tried in order where no router names the route: hyper, tonic
+    /// (`/package.Service/Method`), or this layer around a whole axum router. A request's
+    /// `MatchedPath`, when there is one, comes first.
     #[must_use]
     pub fn routes<I, S>(mut self, routes: I) -> Self
     where
@@ -159,68 +133,14 @@ impl RequestMetrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(in_flight.clone()))?;
-        let series = Series {
-            requests,
-            duration,
-            in_flight,
-            resolved: RwLock::default(),
-        };
+        let series = Series::new(requests, duration, in_flight);
         Ok(RequestMetricsLayer::new(
-            Arc::new(series),
+            series,
             self.response_time_header,
-            self.routes.into_iter().map(String::into_boxed_str).collect(),
+            self.routes
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect(),
         ))
-    }
-}
-
-/// The most routes whose series are kept resolved (routes are templates: a real router has
-/// far fewer); beyond it series are still recorded, looked up by label each time.
-const RESOLVED_ROUTES: usize = 1024;
-
-/// Series resolved for one (method, status) of a route.
-type PerRoute = Vec<(u8, u16, IntCounter, Histogram)>;
-
-/// The registered series, and the resolved ones by route: a hash of the route and a short
-/// scan instead of hashing every label set on every request.
-#[derive(Debug)]
-pub(crate) struct Series {
-    requests: IntCounterVec,
-    duration: HistogramVec,
-    pub(crate) in_flight: IntGauge,
-    resolved: RwLock<HashMap<Box<str>, PerRoute>>,
-}
-
-impl Series {
-    /// One answered request; `status` is `None` when the service failed instead of answering.
-    pub(crate) fn answered(&self, route: &str, method: u8, status: Option<u16>, took: Duration) {
-        let seconds = took.as_secs_f64();
-        let code = status.unwrap_or(0);
-        {
-            let resolved = self.resolved.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((_, _, count, time)) = resolved
-                .get(route)
-                .and_then(|r| r.iter().find(|(m, s, _, _)| *m == method && *s == code))
-            {
-                count.inc();
-                time.observe(seconds);
-                return;
-            }
-        }
-        let status_label = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
-        let method_label = METHODS[usize::from(method).min(METHODS.len() - 1)];
-        let count = self
-            .requests
-            .with_label_values(&[method_label, route, status_label.as_str()]);
-        let time = self.duration.with_label_values(&[method_label, route]);
-        count.inc();
-        time.observe(seconds);
-        let mut resolved = self.resolved.write().unwrap_or_else(PoisonError::into_inner);
-        if resolved.len() >= RESOLVED_ROUTES && !resolved.contains_key(route) {
-            return;
-        }
-        let per = resolved.entry(route.into()).or_default();
-        if !per.iter().any(|(m, s, _, _)| *m == method && *s == code) {
-            per.push((method, code, count, time));
-        }
     }
 }

@@ -133,12 +133,43 @@ pub struct PoolStatus {
 pub trait PoolStats: Send + Sync + 'static {
     /// The pool's state now (cheap; no connection is made).
     fn status(&self) -> PoolStatus;
+
+    /// Waits for a connection that timed out, when the pool counts them itself (bb8 does);
+    /// `None` (the default) lets [`PoolMetrics::acquire`](crate::PoolMetrics) count them.
+    fn timeouts(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl<P: PoolStats> PoolStats for Arc<P> {
+    fn status(&self) -> PoolStatus {
+        (**self).status()
+    }
+    fn timeouts(&self) -> Option<u64> {
+        (**self).timeouts()
+    }
+}
+
+impl PoolStatus {
+    /// Connections in use: open and not idle.
+    pub fn in_use(&self) -> u32 {
+        self.size.saturating_sub(self.idle)
+    }
+
+    /// The share of the limit in use, 0 to 1 (0 for a pool without a limit).
+    pub fn in_use_ratio(&self) -> f64 {
+        if self.max == 0 {
+            0.0
+        } else {
+            f64::from(self.in_use()) / f64::from(self.max)
+        }
+    }
 }
 
 /// Pool statistics as check output: in-use share of the limit as the observed value, and
 /// size, idle, waiting and max as details; `warn` when callers wait for a connection.
 pub(crate) fn pool_output(out: CheckOutput, s: PoolStatus) -> CheckOutput {
-    let in_use = s.size.saturating_sub(s.idle);
+    let in_use = s.in_use();
     let out = if out.status == steadfast_core::Status::Pass && s.waiting > 0 {
         CheckOutput::warn("pool exhausted: callers waiting")
     } else {
@@ -151,7 +182,8 @@ pub(crate) fn pool_output(out: CheckOutput, s: PoolStatus) -> CheckOutput {
         .detail("pool_max", f64::from(s.max))
 }
 
-/// A pool on its own: in process, so not external.
+/// A pool on its own: in process, so not external. `warn` from 80 % of the limit in use or
+/// any caller waiting, `fail` from 95 % or 10 callers waiting; each bound configurable.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -160,32 +192,65 @@ pub(crate) fn pool_output(out: CheckOutput, s: PoolStatus) -> CheckOutput {
 ///
 /// struct Busy;
 /// impl PoolStats for Busy {
-///     fn status(&self) -> PoolStatus { PoolStatus { size: 10, idle: 0, waiting: 3, max: 10 } }
+///     fn status(&self) -> PoolStatus { PoolStatus { size: 10, idle: 1, waiting: 3, max: 10 } }
 /// }
 /// let out = PoolCheck::new(Busy).check().await;
-/// assert_eq!(out.status, Status::Warn);
+/// assert_eq!(out.status, Status::Warn); // 90 % in use, 3 waiting
 /// assert_eq!(out.details["pool_waiting"], 3.0);
+/// let strict = PoolCheck::new(Busy).fail_at(0.9).fail_waiters(2);
+/// assert_eq!(strict.check().await.status, Status::Fail);
 /// # });
 /// ```
 #[derive(Clone)]
 pub struct PoolCheck {
     pool: Arc<dyn PoolStats>,
+    warn_at: f64,
+    fail_at: f64,
+    fail_waiters: u32,
 }
 
 impl std::fmt::Debug for PoolCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PoolCheck")
             .field("status", &self.pool.status())
+            .field("warn_at", &self.warn_at)
+            .field("fail_at", &self.fail_at)
+            .field("fail_waiters", &self.fail_waiters)
             .finish()
     }
 }
 
 impl PoolCheck {
-    /// A check of `pool`.
+    /// A check of `pool` with the default bounds: warn at 0.8 in use, fail at 0.95 or 10
+    /// callers waiting.
     pub fn new(pool: impl PoolStats) -> Self {
         Self {
             pool: Arc::new(pool),
+            warn_at: 0.8,
+            fail_at: 0.95,
+            fail_waiters: 10,
         }
+    }
+
+    /// Warn from this share of the limit in use (0 to 1).
+    #[must_use]
+    pub fn warn_at(mut self, ratio: f64) -> Self {
+        self.warn_at = ratio;
+        self
+    }
+
+    /// Fail from this share of the limit in use (0 to 1).
+    #[must_use]
+    pub fn fail_at(mut self, ratio: f64) -> Self {
+        self.fail_at = ratio;
+        self
+    }
+
+    /// Fail from this many callers waiting for a connection (any caller waiting warns).
+    #[must_use]
+    pub fn fail_waiters(mut self, waiters: u32) -> Self {
+        self.fail_waiters = waiters;
+        self
     }
 }
 
@@ -193,12 +258,19 @@ impl Check for PoolCheck {
     fn check(&self) -> BoxFuture<'_, CheckOutput> {
         Box::pin(async move {
             let s = self.pool.status();
-            let used = if s.max == 0 {
-                0.0
+            let used = s.in_use_ratio();
+            let out = if used >= self.fail_at {
+                CheckOutput::fail("pool saturated")
+            } else if s.waiting >= self.fail_waiters.max(1) {
+                CheckOutput::fail("pool exhausted: too many callers waiting")
+            } else if s.waiting > 0 {
+                CheckOutput::warn("pool exhausted: callers waiting")
+            } else if used >= self.warn_at {
+                CheckOutput::warn("pool nearly full")
             } else {
-                f64::from(s.size.saturating_sub(s.idle)) / f64::from(s.max)
+                CheckOutput::pass()
             };
-            pool_output(CheckOutput::pass().observed(used, "ratio"), s)
+            pool_output(out.observed(used, "ratio"), s)
         })
     }
 }

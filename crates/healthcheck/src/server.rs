@@ -19,7 +19,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::observe::NoStore;
-use crate::{Error, Health, RequestMetrics, RouterOptions, ShowDetails, StatusCodes};
+use crate::{
+    Error, Health, RequestMetrics, RequestMetricsService, RouterOptions, ShowDetails, StatusCodes,
+};
 
 /// Options of [`serve`].
 #[derive(Debug, Clone)]
@@ -174,9 +176,25 @@ pub async fn serve(
     let drain = options.drain;
     // The layer an application puts on its own routes: request series by route template
     // and `X-Response-Time`. Without a registry of the caller's, the series go nowhere.
+    // Around the whole router rather than `Router::layer` (axum boxes each layered route
+    // again, a cost the size of this server's own work), so no `MatchedPath`: the routes
+    // are named by their templates here — `Health::router`'s, nested at `/health`
+    // (tests/it/router.rs fails when they drift apart).
+    let mut routes = vec![
+        "/health",
+        "/health/live",
+        "/health/ready",
+        "/health/startup",
+        "/health/checks/{name}",
+        "/health/{group}",
+    ];
+    if options.serve_metrics {
+        routes.push("/metrics");
+    }
     let requests = RequestMetrics::default()
         .listener(options.listener.clone())
         .response_time_header(true)
+        .routes(routes)
         .register(&options.metrics.clone().unwrap_or_default())?;
     // Hyper adds this to the clock on every request: keep it far from overflowing.
     let header_read_timeout = options.header_read_timeout.min(MAX_HEADER_READ_TIMEOUT);
@@ -202,7 +220,7 @@ pub async fn serve(
         );
     }
     let app = NoStore {
-        inner: app.layer(requests),
+        inner: tower_layer::Layer::layer(&requests, app),
     };
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, app, header_read_timeout, rx));
@@ -219,7 +237,7 @@ pub async fn serve(
 /// requests. Each connection is HTTP/1.1 with keep-alive and a header-read timeout.
 async fn accept_loop(
     listener: TcpListener,
-    app: NoStore<Router>,
+    app: NoStore<RequestMetricsService<Router>>,
     header_read_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) {

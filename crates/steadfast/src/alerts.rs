@@ -1,13 +1,16 @@
 //! Prometheus alerting rules from the same thresholds that validate runs, plus the standard
 //! ones every Steadfast deployment wants (disk filling or at flood stage, circuit breaker
 //! open, retries exhausted, a health check failing, a profiler SLO breached, a run failing
-//! validation). `steadfast alerts generate` writes them; `promtool check rules` accepts them
+//! validation) and a service's own (a connection pool saturated, p95 request latency above
+//! 1 s, process memory above 80 % of its limit). `steadfast alerts generate` writes them; `promtool check rules` accepts them
 //! and `configs/alerts/tests` unit-tests each with `promtool test rules`.
 //!
 //! ```
 //! let rules = steadfast::alerts::alert_rules(&steadfast::Settings::default());
 //! assert!(rules.contains("alert: SteadfastRowCountDrop"));
 //! assert!(rules.contains("alert: SteadfastHealthCheckFailing"));
+//! # #[cfg(feature = "healthcheck")]
+//! assert!(rules.contains("alert: SteadfastPoolSaturated"));
 //! ```
 
 use std::fmt::Write as _;
@@ -15,6 +18,11 @@ use std::fmt::Write as _;
 use steadfast_validation::{Aggregate, CheckKind, MetricSelector, RuleSpec, Thresholds};
 
 use crate::Settings;
+
+#[cfg(feature = "healthcheck")]
+mod service;
+#[cfg(feature = "healthcheck")]
+pub use service::{POOL_SATURATION, PROCESS_MEMORY_SHARE, REQUEST_LATENCY_P95_SECONDS};
 
 /// One alerting rule.
 struct Alert {
@@ -234,6 +242,17 @@ fn from_thresholds(prefix: &str, t: &Thresholds, skipped: &mut Vec<String>) -> V
     out
 }
 
+/// A check failing: its status series, named by steadfast-healthcheck's constant when the
+/// crate is in the build.
+fn health_check_failing(p: &str) -> String {
+    #[cfg(feature = "healthcheck")]
+    let status =
+        steadfast_healthcheck::series::name(p, steadfast_healthcheck::series::HEALTH_CHECK_STATUS);
+    #[cfg(not(feature = "healthcheck"))]
+    let status = format!("{p}_health_check_status");
+    format!("{status}{{status=\"fail\"}} == 1")
+}
+
 fn standard(settings: &Settings) -> Vec<Alert> {
     let p = &settings.metrics.prometheus_prefix;
     let a = |name: &str, expr: String, for_, severity, summary: &str| Alert {
@@ -283,7 +302,7 @@ fn standard(settings: &Settings) -> Vec<Alert> {
         ),
         a(
             "SteadfastHealthCheckFailing",
-            format!("{p}_health_check_status{{status=\"fail\"}} == 1"),
+            health_check_failing(p),
             "2m",
             "critical",
             "a health check is failing",
@@ -296,6 +315,8 @@ fn standard(settings: &Settings) -> Vec<Alert> {
             "the last run failed validation",
         ),
     ];
+    #[cfg(feature = "healthcheck")]
+    out.extend(service::alerts(p));
     for slo in &settings.profiler.slos {
         let q = slo.percentile / 100.0;
         if ![0.5, 0.9, 0.95, 0.99].iter().any(|x| (x - q).abs() < 1e-9) {

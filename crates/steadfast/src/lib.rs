@@ -13,6 +13,7 @@
 //! | `validation` | `steadfast-validation` | `validation` |
 //! | `perf_profiler` | `steadfast-perf-profiler` | `perf-profiler` |
 //! | `healthcheck` | `steadfast-healthcheck` | `healthcheck` |
+//! | `http` | `steadfast-http`: the HTTP client (rustls, system roots + a CA file, mTLS) | `http` (with `prometheus`) |
 //!
 //! And what only the facade can do, since it sees every crate: [`Run`] (a pipeline run
 //! wired end to end), `report` (a run's HTML page), `alerts` (Prometheus rules from the
@@ -67,6 +68,11 @@ pub use steadfast_perf_profiler as perf_profiler;
 #[cfg_attr(docsrs, doc(cfg(feature = "healthcheck")))]
 #[doc(inline)]
 pub use steadfast_healthcheck as healthcheck;
+
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[doc(inline)]
+pub use steadfast_http as http;
 
 mod settings;
 pub use settings::Settings;

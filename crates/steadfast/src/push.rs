@@ -2,9 +2,11 @@
 //! `prometheus` and `tokio`): a Pushgateway push, and a node_exporter textfile.
 //!
 //! A batch job often ends before Prometheus scrapes it. [`push_to_gateway`] sends a
-//! registry's exposition to a Pushgateway with `PUT /metrics/job/<job>/<label>/<value>…`,
+//! registry's exposition to a Pushgateway with `PUT /metrics/job/<job>/<label>/<value>…`
+//! over http or https (the workspace's client, `steadfast-http`: system roots, or your own
+//! [`HttpClient`] with a CA file or a client certificate through [`push_with_client`]),
 //! async and without blocking a runtime thread, retried with `steadfast-retry` on connection
-//! errors and 5xx. The grouping key must be stable — pipeline and instance — because the
+//! errors and 5xx (never on an untrusted certificate). The grouping key must be stable — pipeline and instance — because the
 //! Pushgateway never expires a group: a run id in it would leave one group per run behind
 //! forever, so a `run_id` label is refused. [`write_textfile`] writes the same exposition
 //! atomically for node_exporter's textfile collector on hosts that run it.
@@ -19,14 +21,14 @@
 use std::path::Path;
 use std::time::Duration;
 
+use steadfast_http::{HttpClient, HttpSettings, reqwest};
 use steadfast_retry::{Decision, RetryPolicy};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Why a push failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PushError {
-    /// The gateway URL is not `http://host:port[/path]`.
+    /// The gateway URL is not `http[s]://host:port[/path]`.
     #[error("pushgateway URL '{url}' is not usable: {why}")]
     Url {
         /// The URL, credentials redacted.
@@ -42,6 +44,9 @@ pub enum PushError {
     /// The metrics could not be encoded.
     #[error("cannot encode the metrics: {0}")]
     Encode(String),
+    /// The HTTP client could not be built (the system's roots unreadable).
+    #[error("cannot set up the push: {0}")]
+    Client(#[from] steadfast_http::Error),
     /// The push failed after retries (or at once on a 4xx).
     #[error("push to {url} failed: {reason}")]
     Failed {
@@ -55,14 +60,14 @@ pub enum PushError {
 /// A transport failure or an HTTP status other than 2xx.
 #[derive(Debug)]
 enum Attempt {
-    Io(std::io::Error),
+    Http(steadfast_http::Error),
     Status(u16, String),
 }
 
 impl std::fmt::Display for Attempt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Io(e) => write!(f, "{e}"),
+            Self::Http(e) => write!(f, "{e}"),
             Self::Status(code, body) => write!(f, "HTTP {code}: {}", body.trim()),
         }
     }
@@ -118,35 +123,27 @@ pub fn write_textfile(
     })
 }
 
-/// `http://host:port[/prefix]` → (host:port, prefix).
-fn parse(url: &str) -> Result<(String, String), PushError> {
+/// `http[s]://host[:port][/prefix]` → the URL without a trailing `/`.
+fn parse(url: &str) -> Result<reqwest::Url, PushError> {
     let bad = |why| PushError::Url {
         url: steadfast_core::redact_credentials(url).into_owned(),
         why,
     };
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        bad(if url.starts_with("https://") {
-            "https is not supported; push to a gateway on the host or cluster network over http"
-        } else {
-            "expected http://host:port"
-        })
-    })?;
-    let (authority, prefix) = match rest.find('/') {
-        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
-        None => (rest, ""),
-    };
-    if authority.contains('@') {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| bad("expected http://host:port or https://host:port"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad("expected http://host:port or https://host:port"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(bad("credentials in the URL are not supported"));
     }
-    if authority.is_empty() {
+    if parsed.host_str().is_none_or(str::is_empty) {
         return Err(bad("no host"));
     }
-    let authority = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    Ok((authority, prefix.to_owned()))
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad("a query or fragment has no place in a gateway URL"));
+    }
+    Ok(parsed)
 }
 
 /// A path segment: plain when safe, else the Pushgateway's `@base64` form (URL-safe).
@@ -198,34 +195,18 @@ fn group_path(prefix: &str, job: &str, grouping: &[(&str, &str)]) -> Result<Stri
     Ok(path)
 }
 
-async fn put(authority: &str, path: &str, body: &str) -> Result<(), Attempt> {
-    let mut stream = tokio::net::TcpStream::connect(authority)
-        .await
-        .map_err(Attempt::Io)?;
-    let request = format!(
-        "PUT {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(Attempt::Io)?;
-    stream
-        .write_all(body.as_bytes())
-        .await
-        .map_err(Attempt::Io)?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.map_err(Attempt::Io)?;
-    let text = String::from_utf8_lossy(&answer);
-    let status: u16 = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| Attempt::Io(std::io::Error::other("no HTTP status in the answer")))?;
-    if (200..300).contains(&status) {
+async fn put(client: &HttpClient, url: &reqwest::Url, body: &str) -> Result<(), Attempt> {
+    let request = client
+        .request(reqwest::Method::PUT, url.clone())
+        .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .body(body.to_owned());
+    let response = client.send(request).await.map_err(Attempt::Http)?;
+    let status = response.status().as_u16();
+    if response.status().is_success() {
         Ok(())
     } else {
-        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let body = HttpClient::body(response, 4096).await.unwrap_or_default();
+        let body = String::from_utf8_lossy(&body);
         Err(Attempt::Status(status, body.chars().take(200).collect()))
     }
 }
@@ -259,15 +240,47 @@ pub async fn push_with(
     registry: &prometheus::Registry,
     policy: &RetryPolicy,
 ) -> Result<(), PushError> {
-    let (authority, prefix) = parse(url)?;
-    let path = group_path(&prefix, job, grouping)?;
+    let client = HttpSettings::default().build()?;
+    push_with_client(&client, url, job, grouping, registry, policy).await
+}
+
+/// [`push_with`] through your own client: a gateway behind a private CA or asking for a
+/// client certificate.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use steadfast::http::HttpSettings;
+/// use steadfast::retry::RetryPolicy;
+/// let client = HttpSettings::default().ca_file("/etc/ssl/internal-ca.pem").build()?;
+/// let registry = prometheus::Registry::new();
+/// steadfast::push::push_with_client(&client, "https://pushgw.internal:9091", "epic-fhir",
+///     &[("instance", "worker-3")], &registry, &RetryPolicy::exponential().max_retries(4)).await?;
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`push_to_gateway`].
+pub async fn push_with_client(
+    client: &HttpClient,
+    url: &str,
+    job: &str,
+    grouping: &[(&str, &str)],
+    registry: &prometheus::Registry,
+    policy: &RetryPolicy,
+) -> Result<(), PushError> {
+    let base = parse(url)?;
+    let path = group_path(base.path().trim_end_matches('/'), job, grouping)?;
+    let mut target = base.clone();
+    target.set_path(&path);
     let body = exposition(registry)?;
     let classify = |e: &Attempt| match e {
         Attempt::Status(code, _) if *code < 500 => Decision::Stop,
+        // An untrusted certificate or bad settings need a person, not another attempt.
+        Attempt::Http(e) if !e.is_transient() => Decision::Stop,
         _ => Decision::Retry,
     };
     policy
-        .retry_async_if(classify, |_| put(&authority, &path, &body))
+        .retry_async_if(classify, |_| put(client, &target, &body))
         .await
         .map_err(|e| PushError::Failed {
             url: steadfast_core::redact_credentials(url).into_owned(),
@@ -339,19 +352,18 @@ mod tests {
     #[test]
     fn urls_are_checked_and_redacted() {
         assert_eq!(
-            parse("http://127.0.0.1:9091").unwrap(),
-            ("127.0.0.1:9091".to_owned(), String::new())
+            parse("http://127.0.0.1:9091").unwrap().as_str(),
+            "http://127.0.0.1:9091/"
         );
-        assert_eq!(
-            parse("http://gw/prefix/").unwrap(),
-            ("gw:80".to_owned(), "/prefix".to_owned())
-        );
+        assert_eq!(parse("https://gw/prefix/").unwrap().path(), "/prefix/");
         let err = parse("https://user:secret@gw:9091")
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("https is not supported") && !err.contains("secret"),
+            err.contains("credentials") && !err.contains("secret"),
             "{err}"
         );
+        assert!(parse("ftp://gw").is_err());
+        assert!(parse("http://gw/?a=1").is_err());
     }
 }

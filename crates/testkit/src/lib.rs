@@ -15,6 +15,9 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "tls")]
+pub mod tls;
+
 /// Whether the tests run in CI (`CI` set to anything but `false`/`0`/empty, as GitHub,
 /// GitLab and our `.ci/run` set it).
 ///
@@ -37,7 +40,10 @@ pub fn in_ci() -> bool {
 /// # Panics
 /// When [`in_ci`]: a check that cannot run there is a failure, not a skip.
 pub fn skip(why: &str) {
-    assert!(!in_ci(), "{why}; CI must run this test (install it in .ci/run)");
+    assert!(
+        !in_ci(),
+        "{why}; CI must run this test (install it in .ci/run)"
+    );
     eprintln!("skipped: {why}");
 }
 
@@ -83,7 +89,10 @@ pub fn require_any_tool(names: &[&str], install: &str) -> Option<PathBuf> {
         })
     });
     if found.is_none() {
-        skip(&format!("none of {} is installed ({install})", names.join(", ")));
+        skip(&format!(
+            "none of {} is installed ({install})",
+            names.join(", ")
+        ));
     }
     found
 }

@@ -13,7 +13,15 @@ use crate::rules::is_history;
 pub(crate) struct History<'a> {
     run: &'a RunDir,
     manifest: &'a RunManifest,
-    loaded: Option<Vec<MetricTotals>>,
+    loaded: Option<Loaded>,
+}
+
+/// What was read of the history: the runs' totals, and the runs left out because they could
+/// not be read (said in every change rule's message, never dropped silently).
+#[derive(Default)]
+struct Loaded {
+    runs: Vec<MetricTotals>,
+    unreadable: Vec<String>,
 }
 
 impl<'a> History<'a> {
@@ -25,45 +33,77 @@ impl<'a> History<'a> {
         }
     }
 
-    fn runs(&mut self) -> &[MetricTotals] {
-        if self.loaded.is_none() {
-            self.loaded = Some(self.load());
-        }
-        self.loaded.as_deref().unwrap_or_default()
+    fn loaded(&mut self) -> &Loaded {
+        self.loaded
+            .get_or_insert_with(|| Self::load(self.run, self.manifest))
     }
 
-    fn load(&self) -> Vec<MetricTotals> {
-        let Some(root) = self.run.path().parent() else {
-            return Vec::new();
+    fn load(run: &RunDir, current: &RunManifest) -> Loaded {
+        let mut loaded = Loaded::default();
+        let Some(root) = run.path().parent() else {
+            return loaded;
         };
-        let Ok(entries) = RunDir::list(root) else {
-            return Vec::new();
+        let entries = match RunDir::list(root) {
+            Ok(entries) => entries,
+            Err(e) => {
+                loaded.unreadable.push(format!("the runs root ({e})"));
+                return loaded;
+            }
         };
-        entries
-            .into_iter()
-            .filter(|e| {
-                e.pipeline == self.manifest.pipeline
-                    && e.dir.id() != self.run.id()
-                    && e.started <= self.manifest.started
-            })
-            .filter_map(|e| {
-                // Runs that are unreadable, unfinished or without metrics are not history.
-                let manifest = e.dir.read_manifest().ok()?;
-                if !is_history(&manifest) {
-                    return None;
+        let earlier = entries.into_iter().filter(|e| {
+            e.pipeline == current.pipeline && e.dir.id() != run.id() && e.started <= current.started
+        });
+        for e in earlier {
+            if loaded.runs.len() == 64 {
+                break;
+            }
+            // Unfinished runs are not history; unreadable ones are said, not skipped silently.
+            let manifest = match e.dir.read_manifest() {
+                Ok(m) => m,
+                Err(err) => {
+                    loaded.unreadable.push(format!("{} ({err})", e.dir.id()));
+                    continue;
                 }
-                steadfast_metrics::read_run(&e.dir).ok().map(|m| m.totals)
-            })
-            .take(64)
-            .collect()
+            };
+            if !is_history(&manifest) {
+                continue;
+            }
+            match steadfast_metrics::read_run(&e.dir) {
+                Ok(m) => loaded.runs.push(m.totals),
+                Err(err) => loaded.unreadable.push(format!("{} ({err})", e.dir.id())),
+            }
+        }
+        loaded
+    }
+
+    /// A note naming the earlier runs left out because they could not be read.
+    fn unreadable_note(&mut self) -> Option<String> {
+        let unreadable = &self.loaded().unreadable;
+        if unreadable.is_empty() {
+            return None;
+        }
+        let shown: Vec<&str> = unreadable.iter().take(3).map(String::as_str).collect();
+        let more = unreadable.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} earlier run(s) left out as unreadable: {}{more}",
+            unreadable.len(),
+            shown.join(", ")
+        ))
     }
 
     pub(crate) fn change(&mut self, rule: &RuleSpec, current: f64) -> RuleResult {
         let kind = rule.check.as_str();
         let metric = rule.metric.as_deref().unwrap_or_default();
         let selector: Option<MetricSelector> = metric.parse().ok();
+        let note = self.unreadable_note();
         let past: Vec<f64> = self
-            .runs()
+            .loaded()
+            .runs
             .iter()
             .take(rule.history)
             .map(|t| selector.as_ref().and_then(|s| s.evaluate(t)).unwrap_or(0.0))
@@ -80,10 +120,13 @@ impl<'a> History<'a> {
             return RuleResult::judge(&rule.name, kind, rule.severity, true)
                 .observed(Some(current), number(current))
                 .expected(expected)
-                .message(format!(
-                    "{} previous finished run(s), {} needed; not judged yet",
-                    past.len(),
-                    rule.min_history.max(1)
+                .message(with_note(
+                    format!(
+                        "{} previous finished run(s), {} needed; not judged yet",
+                        past.len(),
+                        rule.min_history.max(1)
+                    ),
+                    note.as_deref(),
                 ))
                 .skipped();
         }
@@ -121,6 +164,13 @@ impl<'a> History<'a> {
         RuleResult::judge(&rule.name, kind, rule.severity, ok)
             .observed(Some(current), number(current))
             .expected(expected)
-            .message(parts.join(", "))
+            .message(with_note(parts.join(", "), note.as_deref()))
+    }
+}
+
+fn with_note(message: String, note: Option<&str>) -> String {
+    match note {
+        Some(note) => format!("{message}; {note}"),
+        None => message,
     }
 }

@@ -1,11 +1,12 @@
-//! A minimal HTTP/1.1 GET for the demo (one request per connection), returning the status,
-//! `Retry-After` and body, with errors the retry crate can classify.
+//! The demo's HTTP client: a GET through the workspace's client (`steadfast::http`) driven
+//! from the synchronous pipeline, returning the status, `Retry-After` and body, with errors
+//! the retry crate can classify (transport failures as `io::Error`s of the right kind).
 
 use std::fmt;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use steadfast::http::{HttpClient, HttpSettings, reqwest};
 use steadfast::retry::{Decision, classify_http, classify_io};
 
 /// Why a fetch failed.
@@ -18,7 +19,7 @@ pub(crate) enum FetchError {
         status: u16,
         retry_after: Option<String>,
     },
-    /// The answer was not HTTP or not JSON.
+    /// The answer was not HTTP or not JSON, or the connection cannot be trusted.
     Malformed(String),
 }
 
@@ -44,50 +45,108 @@ impl FetchError {
             Self::Malformed(_) => Decision::Stop,
         }
     }
+
+    /// A client error as the retry crate knows transport failures: refused, timed out,
+    /// reset (a server that closed the connection without answering); certificate and
+    /// settings problems stop.
+    fn from_client(err: steadfast::http::Error) -> Self {
+        use std::io::{Error, ErrorKind};
+        use steadfast::http::Error as E;
+        let io = |kind, text: &str| Self::Io(Error::new(kind, text.to_owned()));
+        match err {
+            E::Refused { .. } => io(ErrorKind::ConnectionRefused, "connection refused"),
+            E::Timeout { .. } => io(ErrorKind::TimedOut, "timed out"),
+            E::Dns { .. } => io(ErrorKind::NotFound, "name not resolved"),
+            E::Request { .. } => io(
+                ErrorKind::ConnectionReset,
+                "the server closed the connection without answering",
+            ),
+            other => Self::Malformed(other.to_string()),
+        }
+    }
 }
 
-/// GETs `path` from `addr` and parses the body as JSON.
-pub(crate) fn get_json(
+/// GETs JSON from the mock server at one address, one request per connection.
+pub(crate) struct Client {
     addr: SocketAddr,
-    path: &str,
-    timeout: Duration,
-) -> Result<(serde_json::Value, usize), FetchError> {
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(FetchError::Io)?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(FetchError::Io)?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/fhir+json\r\nConnection: close\r\n\r\n")
-        .map_err(FetchError::Io)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(FetchError::Io)?;
-    if raw.is_empty() {
-        return Err(FetchError::Io(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "the server closed the connection without answering",
-        )));
+    http: HttpClient,
+    /// Drives the async client from the synchronous pipeline.
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Client {
+    /// A client of `addr` whose connects and requests end after `timeout`.
+    pub(crate) fn new(addr: SocketAddr, timeout: Duration) -> anyhow::Result<Self> {
+        let http = HttpSettings::default()
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .no_proxy()
+            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(Self {
+            addr,
+            http,
+            runtime,
+        })
     }
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| FetchError::Malformed("no end of headers".into()))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let body = &raw[split + 4..];
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| FetchError::Malformed("no status line".into()))?;
-    if status != 200 {
-        let retry_after = head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("retry-after")
-                .then(|| v.trim().to_owned())
-        });
-        return Err(FetchError::Status {
-            status,
-            retry_after,
-        });
+
+    /// GETs `path` and parses the body as JSON; the body's length with it.
+    pub(crate) fn get_json(&self, path: &str) -> Result<(serde_json::Value, usize), FetchError> {
+        let url = format!("http://{}{path}", self.addr);
+        self.runtime.block_on(async {
+            let request = self
+                .http
+                .get(&url)
+                .header("accept", "application/fhir+json");
+            let response = self
+                .http
+                .send(request)
+                .await
+                .map_err(FetchError::from_client)?;
+            let status = response.status().as_u16();
+            if status != 200 {
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                return Err(FetchError::Status {
+                    status,
+                    retry_after,
+                });
+            }
+            let body = HttpClient::body(response, usize::MAX)
+                .await
+                .map_err(FetchError::from_client)?;
+            let value =
+                serde_json::from_slice(&body).map_err(|e| FetchError::Malformed(e.to_string()))?;
+            Ok((value, body.len()))
+        })
     }
-    let value = serde_json::from_slice(body).map_err(|e| FetchError::Malformed(e.to_string()))?;
-    Ok((value, body.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steadfast::http::Error;
+
+    #[test]
+    fn transport_failures_keep_their_retry_decisions() {
+        let url = || "http://127.0.0.1:1/Patient".to_owned();
+        let refused = FetchError::from_client(Error::Refused { url: url() });
+        assert!(
+            matches!(&refused, FetchError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused)
+        );
+        assert_eq!(refused.classify(), Decision::Retry);
+        let timeout = FetchError::from_client(Error::Timeout { url: url() });
+        assert_eq!(timeout.classify(), Decision::Retry);
+        assert_eq!(timeout.to_string(), "connection failed: timed out");
+        let untrusted = FetchError::from_client(Error::CertificateNotTrusted {
+            url: url(),
+            detail: "UnknownIssuer".to_owned(),
+        });
+        assert_eq!(untrusted.classify(), Decision::Stop);
+    }
 }

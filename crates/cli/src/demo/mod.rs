@@ -83,13 +83,13 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         "steadfast demo: {patients} patients from a mock FHIR server at http://{} (with injected faults)",
         server.addr
     );
-    println!("run {}", run.dir().path().display());
+    println!("run {}", crate::shown(run.dir().path()));
     if run.cleaned_runs() > 0 {
         // Only this pipeline's old runs (`[disk.cleanup] scope`); each is a disk event.
         println!(
             "cleanup: deleted {} old demo run(s) under {} (listed in disk-events.ndjson)",
             run.cleaned_runs(),
-            args.runs_root.display()
+            crate::shown(&args.runs_root)
         );
     }
     println!();
@@ -155,7 +155,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         ("thresholds", dir.thresholds_effective_path()),
         ("data", dir.data_dir(None)),
     ] {
-        println!("  {what:<13} {}", path.display());
+        println!("  {what:<13} {}", crate::shown(&path));
     }
     println!(
         "\ndone in {:.1}s; exit code {}",

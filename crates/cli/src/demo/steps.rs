@@ -11,7 +11,7 @@ use steadfast::Run;
 use steadfast::retry::{AdaptiveRateLimiter, ThreadSleeper};
 use steadfast::run::{NdjsonWriter, Timestamp, atomic_write, read_ndjson};
 
-use super::client::{FetchError, get_json};
+use super::client::{Client, FetchError};
 
 const TYPES: [&str; 3] = ["Patient", "Encounter", "Observation"];
 
@@ -33,6 +33,7 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
         tracing::warn!(attempt = event.attempt, delay_ms = u64::try_from(event.delay.as_millis()).unwrap_or(u64::MAX), error = %event.error, "retrying a page");
     });
     let limiter = AdaptiveRateLimiter::new(500.0, 20.0, 2000.0);
+    let client = Client::new(addr, Duration::from_secs(5))?;
     let metrics = run.metrics();
     let fetch = run.profiler().component("bronze.fetch_page");
     let parse = run.profiler().component("bronze.parse");
@@ -62,7 +63,7 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
                 let _span = fetch.span();
                 policy.retry_if(FetchError::classify, |_| {
                     limiter.acquire(&ThreadSleeper);
-                    let r = get_json(addr, &path, Duration::from_secs(5));
+                    let r = client.get_json(&path);
                     match &r {
                         Ok(_) => limiter.on_success(),
                         Err(FetchError::Status { status: 429, .. }) => limiter.on_throttled(),

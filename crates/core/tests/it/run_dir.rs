@@ -203,7 +203,16 @@ fn a_lock_file_that_is_a_link_or_fifo_is_refused_not_written_through() {
     let run = RunDir::create(root.path().join("runs"), "epic").unwrap();
     std::os::unix::fs::symlink(&outside, run.active_lock_path()).unwrap();
     let err = run.lock().unwrap_err();
-    assert!(matches!(err, Error::NotRegularFile { found: "a symbolic link", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::NotRegularFile {
+                found: "a symbolic link",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(run.lock_state().is_err());
     assert_eq!(fs::read_to_string(&outside).unwrap(), "precious");
 
@@ -217,5 +226,8 @@ fn a_lock_file_that_is_a_link_or_fifo_is_refused_not_written_through() {
     }
     // Opening a FIFO would wait for a writer; the lock refuses it at once instead.
     assert!(matches!(run.lock(), Err(Error::NotRegularFile { .. })));
-    assert!(matches!(run.lock_state(), Err(Error::NotRegularFile { .. })));
+    assert!(matches!(
+        run.lock_state(),
+        Err(Error::NotRegularFile { .. })
+    ));
 }

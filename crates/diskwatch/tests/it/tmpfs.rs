@@ -1,6 +1,6 @@
 //! A real size-limited filesystem: a 4 MiB tmpfs mounted by the test (as root, as CI runs)
 //! is filled past each watermark while the monitor samples it with `statvfs`, then cleanup
-//! brings the space back. Skipped, saying so, where mounting is not allowed.
+//! brings the space back. Skipped, saying so, where mounting is not allowed — never in CI.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,7 +47,7 @@ fn fill(path: &Path, bytes: usize) {
 #[test]
 fn filling_a_real_filesystem_crosses_each_watermark_and_cleanup_recovers() {
     let Some(fs) = Tmpfs::mount("4m") else {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root; CI runs as root)");
+        steadfast_testkit::skip("cannot mount a tmpfs here (needs root; CI runs as root)");
         return;
     };
     let root = fs.path.join("runs");
@@ -126,7 +126,7 @@ fn filling_a_real_filesystem_crosses_each_watermark_and_cleanup_recovers() {
 #[test]
 fn a_deletion_that_fails_is_reported_and_the_rest_go_on() {
     let Some(fs) = Tmpfs::mount("2m") else {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root; CI runs as root)");
+        steadfast_testkit::skip("cannot mount a tmpfs here (needs root; CI runs as root)");
         return;
     };
     let root = fs.path.join("runs");
@@ -144,7 +144,7 @@ fn a_deletion_that_fails_is_reported_and_the_rest_go_on() {
     let inner = runs[0].join("busy");
     std::fs::create_dir(&inner).unwrap();
     let Some(_busy) = Tmpfs::mount_at(&inner) else {
-        eprintln!("skipped: cannot mount inside the run");
+        steadfast_testkit::skip("cannot mount inside the run (needs root; CI runs as root)");
         return;
     };
     let p = CleanupPolicy {

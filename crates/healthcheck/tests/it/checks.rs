@@ -25,12 +25,19 @@ async fn a_closed_port_fails_fast_as_connection_refused() {
 #[tokio::test]
 async fn a_fhir_server_reports_its_version() {
     let addr = fhir_stub(r#"{"resourceType":"CapabilityStatement","fhirVersion":"4.0.1"}"#).await;
-    let out = FhirCheck::new(addr, "").check().await;
+    let out = FhirCheck::new(&format!("http://{addr}"))
+        .unwrap()
+        .check()
+        .await;
     assert_eq!(out.status, Status::Pass);
     assert_eq!(out.observed_value, Some(4.01));
     let wrong = fhir_stub(r#"{"resourceType":"Patient"}"#).await;
     assert_eq!(
-        FhirCheck::new(wrong, "").check().await.output,
+        FhirCheck::new(&format!("http://{wrong}/"))
+            .unwrap()
+            .check()
+            .await
+            .output,
         Some("not a CapabilityStatement")
     );
 }
@@ -40,8 +47,11 @@ async fn a_hung_dependency_times_out_and_probes_do_not_wait_for_it() {
     let addr = black_hole().await;
     let health = Registry::new()
         .register(
-            Registration::new("ehr:metadata", HttpCheck::new(addr, "/metadata"))
-                .timeout(Duration::from_millis(200)),
+            Registration::new(
+                "ehr:metadata",
+                HttpCheck::new(&format!("http://{addr}/metadata")).unwrap(),
+            )
+            .timeout(Duration::from_millis(200)),
         )
         .unwrap()
         .start();

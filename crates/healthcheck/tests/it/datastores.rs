@@ -2,11 +2,15 @@
 //! given in `STEADFAST_TEST_REDIS` / `STEADFAST_TEST_PG` (`.ci/run` exports both; in CI an
 //! unset one fails the test).
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
 use steadfast_core::Status;
-use steadfast_healthcheck::{Check, RedisCheck};
+#[cfg(any(feature = "postgres", feature = "redis"))]
+use steadfast_healthcheck::Check;
 
+#[cfg(feature = "redis")]
 #[tokio::test]
 async fn redis_ping() {
+    use steadfast_healthcheck::RedisCheck;
     let Some(url) = steadfast_testkit::require_service("STEADFAST_TEST_REDIS", "Redis") else {
         return;
     };

@@ -35,7 +35,7 @@ url = "http://x/fhir"
 [[health.checks]]
 name = "ehr:metadata"
 kind = "fhir"
-url = "https://ehr.example/fhir"
+url = "ftp://ehr.example/fhir"
 groups = ["live", "redy"]
 
 [[health.checks]]
@@ -63,7 +63,7 @@ url = "postgres://etl:s3cret@[::1"
     insta::assert_snapshot!(err, @r#"
     s.toml:7:1: unknown key 'adr' in [health.checks[0]]; did you mean 'addr'?
     s.toml:11:8: invalid value 'fhri' for 'kind' in [health.checks[1]]: expected one of disk, memory, tcp, http, fhir, postgres, redis, staleness, runtime; did you mean 'fhir'?
-    s.toml:17:7: 'https://ehr.example/fhir': https is not supported yet (issue 20 item 1); use an http:// URL on a trusted network, or a tcp check
+    s.toml:17:7: 'ftp://ehr.example/fhir' is not an http:// or https:// URL, like "https://ehr.example/fhir"
     s.toml:18:11: a fhir check touches an external system and cannot be in the live group: a restart cannot fix a dependency; use "ready"
     s.toml:18:19: unknown group 'redy'; did you mean 'ready'? (a group of your own needs a name that is not a near miss of live, ready or startup)
     s.toml:21:8: check 'ehr:metadata' is declared twice; names identify checks in reports, rename one
@@ -72,10 +72,10 @@ url = "postgres://etl:s3cret@[::1"
     s.toml:24:11: 2h is out of range for timeout: expected at most 1h
     s.toml:26:12: set either ttl (refreshed when probed) or interval (refreshed on a timer), not both
     s.toml:27:14: 0 is out of range for fail_after: expected 1 to 100, like 3
-    s.toml:32:7: not a Redis URL: the Redis URL names no host, like "redis://127.0.0.1:6379"
+    s.toml:32:7: invalid Redis connection string: not a URL (empty host), like "rediss://cache.internal:6380"
     s.toml:33:13: 1s is out of range for max_stale: expected longer than the refresh period (5s), or leave it unset for 3 × that
     s.toml:36:8: 'db primary' is not a check name: at most 128 characters, no spaces, '/' or control characters (it is a path segment of …/checks/{name})
-    s.toml:38:7: not a PostgreSQL connection string: expected postgres://user@host:5432/db or host=… user=… dbname=…
+    s.toml:38:7: invalid PostgreSQL connection string: expected postgres://user@host:5432/db or host=… user=… dbname=…
     "#);
 }
 
@@ -237,11 +237,17 @@ fn the_commented_example_in_configs_is_valid() {
     let example: String = shipped[start..]
         .lines()
         .map(|l| l.strip_prefix("# ").unwrap_or(l))
+        // Secret and certificate files exist on the operator's machine only; they are read
+        // when the checks are declared.
         .map(|l| {
             if l.starts_with("password_file") {
                 "password = \"${PGPASSWORD:-x}\"".to_owned()
+            } else if l.starts_with("token_file") {
+                "token = \"x\"".to_owned()
+            } else if l.starts_with("ca_file") {
+                String::new()
             } else {
-                l.to_owned()
+                l.replace("sslrootcert=/etc/ssl/db-ca.pem", "sslrootcert=system")
             }
         })
         .map(|l| l + "\n")

@@ -44,9 +44,12 @@ async fn a_timed_out_check_is_aborted_with_its_socket() {
     let (addr, open, peak) = counting_black_hole().await;
     let health = Registry::new()
         .register(
-            Registration::new("ehr:metadata", HttpCheck::new(addr, "/metadata"))
-                .timeout(Duration::from_millis(200))
-                .ttl(Duration::from_millis(100)),
+            Registration::new(
+                "ehr:metadata",
+                HttpCheck::new(&format!("http://{addr}/metadata")).unwrap(),
+            )
+            .timeout(Duration::from_millis(200))
+            .ttl(Duration::from_millis(100)),
         )
         .unwrap()
         .start();

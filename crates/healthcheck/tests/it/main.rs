@@ -11,10 +11,16 @@ mod config;
 mod datastores;
 mod declared;
 mod hygiene;
+mod layer;
 mod observability;
+mod pool;
 mod router;
 mod server;
 mod subscribe;
+mod tls;
+mod tls_datastores;
+#[cfg(any(feature = "postgres", feature = "redis"))]
+mod tls_servers;
 
 use std::net::SocketAddr;
 

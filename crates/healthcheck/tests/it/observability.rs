@@ -189,8 +189,8 @@ struct Busy;
 impl PoolStats for Busy {
     fn status(&self) -> PoolStatus {
         PoolStatus {
-            size: 10,
-            idle: 0,
+            size: 9,
+            idle: 1,
             waiting: 2,
             max: 10,
         }
@@ -249,7 +249,7 @@ async fn pool_details_reach_authorised_callers_only_and_the_internal_listener() 
     );
 
     let (_, _, body) = get(private.addr, "/health", None).await;
-    assert!(body.contains("\"pool_in_use\": 10.0"), "{body}");
+    assert!(body.contains("\"pool_in_use\": 8.0"), "{body}");
     let (status, _, metrics) = get(private.addr, "/metrics", None).await;
     assert_eq!(status, 200);
     assert!(

@@ -28,7 +28,8 @@ enum Edit {
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 1usize..40).prop_map(|(at, n)| Edit::Delete(at, n)),
-        (any::<usize>(), 0..HOSTILE.len(), 1usize..300).prop_map(|(at, c, n)| Edit::Insert(at, HOSTILE[c], n)),
+        (any::<usize>(), 0..HOSTILE.len(), 1usize..300)
+            .prop_map(|(at, c, n)| Edit::Insert(at, HOSTILE[c], n)),
         any::<usize>().prop_map(Edit::Truncate),
         (any::<usize>(), 1usize..2000).prop_map(|(at, n)| Edit::RepeatLine(at, n)),
     ]

@@ -165,3 +165,49 @@ fn run_finish_pushes_and_a_dead_gateway_never_fails_the_run() {
         report.exported
     );
 }
+
+/// https: a gateway behind a CA generated here is reached with that CA, and without it the
+/// push stops at once (no retries) saying the certificate is not trusted.
+#[test]
+fn https_pushes_trust_the_given_ca_only() {
+    use steadfast::http::HttpSettings;
+    use steadfast::retry::RetryPolicy;
+    use steadfast_testkit::tls::{TestCa, serve_https};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ca = TestCa::new();
+    let dir = tempfile::tempdir().unwrap();
+    let files = ca.write(dir.path());
+    rt.block_on(async {
+        let addr = serve_https(ca.server_config(), 200, "text/plain", String::new()).await;
+        let url = format!("https://localhost:{}", addr.port());
+        let policy = RetryPolicy::exponential().max_retries(4);
+        let trusting = HttpSettings::default()
+            .ca_file(&files.ca)
+            .no_proxy()
+            .build()
+            .unwrap();
+        steadfast::push::push_with_client(&trusting, &url, "epic-fhir", &[], &registry(1), &policy)
+            .await
+            .unwrap();
+        let untrusting = HttpSettings::default().no_proxy().build().unwrap();
+        let started = Instant::now();
+        let err = steadfast::push::push_with_client(
+            &untrusting,
+            &url,
+            "epic-fhir",
+            &[],
+            &registry(1),
+            &policy,
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("certificate not trusted"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "retried an untrusted certificate"
+        );
+    });
+}

@@ -148,7 +148,11 @@ fn tidy(page: &str) {
     let Some(tidy) = steadfast_testkit::require_tool("tidy", "apt-get install tidy") else {
         return;
     };
-    let out = Command::new(tidy).args(["-q", "-e"]).arg(&file).output().unwrap();
+    let out = Command::new(tidy)
+        .args(["-q", "-e"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "tidy: {}{}",

@@ -159,6 +159,31 @@ max_stddevs = 3
     let report = validate_run(dropped.path(), &thresholds(rule)).unwrap();
     assert_eq!(report.results.last().unwrap().status, Status::Fail);
 
+    // An earlier run whose metrics are damaged is said, not silently left out.
+    let damaged = run(
+        root.path(),
+        "epic",
+        7,
+        &[step("bronze", Some(1), &[("Patient", 100)])],
+    );
+    let metrics = damaged.path().join("metrics.ndjson");
+    let mut text = std::fs::read_to_string(&metrics).unwrap();
+    text.insert_str(0, "garbage\n");
+    steadfast_core::atomic_write(&metrics, text).unwrap();
+    let later = run(
+        root.path(),
+        "epic",
+        8,
+        &[step("bronze", Some(1), &[("Patient", 100)])],
+    );
+    let report = validate_run(later.path(), &thresholds(rule)).unwrap();
+    let message = &report.results.last().unwrap().message;
+    assert!(
+        message.contains("1 earlier run(s) left out as unreadable: epic-")
+            && message.contains("metrics.ndjson:1:1"),
+        "{message}"
+    );
+
     // Too little history: judged as skipped, passing.
     let fresh = tempfile::tempdir().unwrap();
     let first = run(

@@ -1,0 +1,137 @@
+//! What the HTTP benches share: a server on its own one-worker runtime, and a keep-alive
+//! load generator (32 connections, each sending a request and reading the answer in a loop).
+
+#![allow(dead_code, reason = "each bench uses part of it")]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+pub(crate) const CONNECTIONS: u64 = 32;
+
+/// A server thread with a one-worker runtime; dropped, it stops.
+pub(crate) struct Served {
+    pub(crate) addr: SocketAddr,
+    _stop: std::sync::mpsc::Sender<()>,
+}
+
+pub(crate) fn on_own_runtime<F, Fut>(start: F) -> Served
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = (SocketAddr, Box<dyn FnOnce() + Send>)>,
+{
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let (addr, keep) = start().await;
+            addr_tx.send(addr).expect("send addr");
+            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+            drop(keep);
+        });
+    });
+    Served {
+        addr: addr_rx.recv().expect("server started"),
+        _stop: stop_tx,
+    }
+}
+
+/// One keep-alive client: sends `n` GETs of `path`, reading each answer whole.
+pub(crate) async fn client(addr: SocketAddr, path: &'static str, n: u64) -> Vec<u8> {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
+    let mut line = String::new();
+    let mut body = Vec::new();
+    for _ in 0..n {
+        write.write_all(request.as_bytes()).await.expect("write");
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            read.read_line(&mut line).await.expect("read");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().expect("length");
+            }
+        }
+        body.resize(length, 0);
+        read.read_exact(&mut body).await.expect("body");
+    }
+    body
+}
+
+/// Runs `total` requests over `CONNECTIONS` connections; the wall time they took.
+pub(crate) fn load(
+    rt: &tokio::runtime::Runtime,
+    addr: SocketAddr,
+    path: &'static str,
+    total: u64,
+) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        let per = total.div_ceil(CONNECTIONS);
+        let tasks: Vec<_> = (0..CONNECTIONS)
+            .map(|_| tokio::spawn(client(addr, path, per)))
+            .collect();
+        for t in tasks {
+            t.await.expect("client");
+        }
+        start
+            .elapsed()
+            .mul_f64(total as f64 / (per * CONNECTIONS) as f64)
+    })
+}
+
+/// Throughput of `b` relative to `a` (1.0 = as fast), measured in `rounds` interleaved rounds
+/// of `requests` each (which goes first alternates, so drift on a shared machine hits both),
+/// printed as the median with the spread (lowest, highest), and returned as the median.
+pub(crate) fn ratio_rounds(
+    rt: &tokio::runtime::Runtime,
+    label: &str,
+    a: (SocketAddr, &'static str),
+    b: (SocketAddr, &'static str),
+    rounds: usize,
+    requests: u64,
+) -> f64 {
+    let mut ratios = Vec::with_capacity(rounds);
+    let mut per_a = Vec::with_capacity(rounds);
+    let mut per_b = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let (ta, tb) = if round % 2 == 0 {
+            let ta = load(rt, a.0, a.1, requests);
+            (ta, load(rt, b.0, b.1, requests))
+        } else {
+            let tb = load(rt, b.0, b.1, requests);
+            (load(rt, a.0, a.1, requests), tb)
+        };
+        per_a.push(requests as f64 / ta.as_secs_f64());
+        per_b.push(requests as f64 / tb.as_secs_f64());
+        ratios.push(ta.as_secs_f64() / tb.as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ma, mb, mr) = (median(&mut per_a), median(&mut per_b), median(&mut ratios));
+    eprintln!(
+        "{label}: {rounds} interleaved rounds of {requests} requests: {:.1} k vs {:.1} k req/s (medians), ratio {mr:.3} (spread {:.3}–{:.3})",
+        ma / 1000.0,
+        mb / 1000.0,
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
+    mr
+}
