@@ -59,7 +59,7 @@ pub use percent::SizeOrPercent;
 pub use redact::{REDACTED, redact_credentials};
 pub use run_dir::{RunDir, RunEntry, files, validate_pipeline_name};
 pub use safe_fs::{
-    Links, check_write_target, describe_file_type, open_regular, read_regular,
+    Links, check_write_target, describe_file_type, open_append, open_regular, read_regular,
     read_regular_to_string, unique_name,
 };
 pub use size::ByteSize;

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::safe_fs::Links;
 use crate::time::Timestamp;
 
 /// Whether a run is held by a live process.
@@ -112,40 +113,7 @@ fn open_lock_file(lock_path: &Path, create: bool) -> Result<File> {
     if create {
         options.write(true).create(true).truncate(false);
     }
-    #[cfg(unix)]
-    {
-        use rustix::fs::OFlags;
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(
-            (OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC)
-                .bits()
-                .cast_signed(),
-        );
-    }
-    let file = match options.open(lock_path) {
-        Ok(file) => file,
-        Err(e) => {
-            if let Ok(meta) = std::fs::symlink_metadata(lock_path)
-                && !meta.is_file()
-            {
-                return Err(Error::NotRegularFile {
-                    path: lock_path.to_path_buf(),
-                    found: crate::safe_fs::describe_file_type(meta.file_type()),
-                });
-            }
-            return Err(Error::io("open the lock file", lock_path, e));
-        }
-    };
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::io("inspect the lock file", lock_path, e))?;
-    if !meta.is_file() {
-        return Err(Error::NotRegularFile {
-            path: lock_path.to_path_buf(),
-            found: crate::safe_fs::describe_file_type(meta.file_type()),
-        });
-    }
-    Ok(file)
+    crate::safe_fs::open_checked(lock_path, &mut options, Links::Refuse, "open the lock file")
 }
 
 /// Reads the lock state of `lock_path` without taking the lock for longer than a probe.

@@ -1,7 +1,7 @@
 //! Append-only NDJSON files that survive crashes: a batched writer that repairs a torn tail,
 //! and readers that skip and report a torn last line instead of failing the whole file.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -74,15 +74,12 @@ impl NdjsonWriter {
     /// Opens `path` for appending, creating it if missing and repairing a torn tail.
     ///
     /// # Errors
+    /// [`Error::NotRegularFile`] when `path` is a symbolic link, FIFO or device;
     /// [`Error::Io`] naming `path` when it cannot be opened, read or truncated.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|e| Error::io("open for appending", &path, e))?;
+        // Never through a link planted in the run directory, never into a FIFO.
+        let mut file = crate::safe_fs::open_append(&path)?;
         let repaired =
             repair_tail(&mut file).map_err(|e| Error::io("repair the tail of", &path, e))?;
         Ok(Self {
@@ -314,7 +311,10 @@ mod tests {
             w.sync().unwrap();
         }
         // Simulate a crash in the middle of the next write.
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(b"{\"n\":10").unwrap();
         drop(f);
 

@@ -83,6 +83,28 @@ pub fn open_regular(path: impl AsRef<Path>, links: Links) -> Result<File> {
     let path = path.as_ref();
     let mut options = OpenOptions::new();
     options.read(true);
+    let file = open_checked(path, &mut options, links, "open")?;
+    #[cfg(unix)]
+    {
+        // Reads from a regular file ignore O_NONBLOCK on Linux; clear it all the same so the
+        // descriptor behaves as an ordinary one everywhere else.
+        let flags =
+            rustix::fs::fcntl_getfl(&file).map_err(|e| Error::io("inspect", path, e.into()))?;
+        rustix::fs::fcntl_setfl(&file, flags - rustix::fs::OFlags::NONBLOCK)
+            .map_err(|e| Error::io("open", path, e.into()))?;
+    }
+    Ok(file)
+}
+
+/// Opens `path` with `options` plus `O_NONBLOCK` (a FIFO never blocks the open) and, with
+/// [`Links::Refuse`], `O_NOFOLLOW`; then refuses anything that is not a regular file. The
+/// one place the workspace opens a file it did not create itself.
+pub(crate) fn open_checked(
+    path: &Path,
+    options: &mut OpenOptions,
+    links: Links,
+    op: &'static str,
+) -> Result<File> {
     #[cfg(unix)]
     {
         use rustix::fs::OFlags;
@@ -96,29 +118,49 @@ pub fn open_regular(path: impl AsRef<Path>, links: Links) -> Result<File> {
     let file = match options.open(path) {
         Ok(file) => file,
         Err(e) => {
-            // O_NOFOLLOW on a link fails with ELOOP; say what it is instead.
+            // O_NOFOLLOW on a link fails with ELOOP; say what is there instead.
             if links == Links::Refuse
-                && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+                && let Ok(meta) = std::fs::symlink_metadata(path)
+                && !meta.is_file()
             {
-                return Err(not_regular(path, "a symbolic link"));
+                return Err(not_regular(path, describe_file_type(meta.file_type())));
             }
-            return Err(Error::io("open", path, e));
+            return Err(Error::io(op, path, e));
         }
     };
     let meta = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
     if !meta.is_file() {
         return Err(not_regular(path, describe_file_type(meta.file_type())));
     }
-    #[cfg(unix)]
-    {
-        // Reads from a regular file ignore O_NONBLOCK on Linux; clear it all the same so the
-        // descriptor behaves as an ordinary one everywhere else.
-        let flags =
-            rustix::fs::fcntl_getfl(&file).map_err(|e| Error::io("inspect", path, e.into()))?;
-        rustix::fs::fcntl_setfl(&file, flags - rustix::fs::OFlags::NONBLOCK)
-            .map_err(|e| Error::io("open", path, e.into()))?;
-    }
     Ok(file)
+}
+
+/// Opens `path` for appending (and reading), creating it if missing, only if it is (or
+/// becomes) a regular file: never through a symbolic link, never a FIFO or device — the
+/// append-only files of a run (`metrics.ndjson`, `deadletter.ndjson`, `disk-events.ndjson`).
+///
+/// ```
+/// use std::io::Write as _;
+///
+/// let dir = tempfile::tempdir()?;
+/// let mut file = steadfast_core::open_append(dir.path().join("events.ndjson"))?;
+/// file.write_all(b"{}\n")?;
+/// assert!(steadfast_core::open_append(dir.path()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::NotRegularFile`] naming what is there instead; [`Error::Io`] when it cannot be
+/// opened.
+pub fn open_append(path: impl AsRef<Path>) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).append(true).create(true);
+    open_checked(
+        path.as_ref(),
+        &mut options,
+        Links::Refuse,
+        "open for appending",
+    )
 }
 
 /// Reads a whole regular file of at most `limit` bytes (see [`open_regular`]).
@@ -270,6 +312,22 @@ mod tests {
         let err = open_regular(&link, Links::Refuse).unwrap_err();
         assert!(err.to_string().contains("a symbolic link"), "{err}");
         assert!(check_write_target(&link).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn appends_never_go_through_a_link_or_into_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("precious");
+        crate::atomic_write(&target, "keep").unwrap();
+        let link = dir.path().join("metrics.ndjson");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = open_append(&link).unwrap_err();
+        assert!(err.to_string().contains("a symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        let fifo = dir.path().join("events.ndjson");
+        mkfifo(&fifo);
+        assert!(open_append(&fifo).unwrap_err().to_string().contains("FIFO"));
     }
 
     #[test]

@@ -128,24 +128,71 @@ fn vanished_directory_fails_the_flush_and_loses_nothing() {
     assert_eq!(read_file(&path).unwrap().total("bronze", "records"), 6.0);
 }
 
+/// A 64 KiB tmpfs mounted for one test (as root, as CI runs), unmounted when dropped.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount() -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "steadfast-test"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_device_is_never_a_metrics_file() {
+    // Writes go to regular files only: /dev/full (or a FIFO, or a link) is refused at once.
+    let Err(err) = Recorder::with_config(Some("/dev/full".into()), &MetricsConfig::default())
+    else {
+        panic!("a device is refused");
+    };
+    let cause = std::error::Error::source(&err)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        cause.contains("a character device, expected a regular file"),
+        "{cause}"
+    );
+}
+
 #[test]
 fn full_disk_fails_the_flush_and_recording_continues() {
-    let dev_full = std::path::Path::new("/dev/full");
-    if !dev_full.exists() {
-        steadfast_testkit::skip("/dev/full is not available");
+    let Some(fs) = Tmpfs::mount() else {
+        steadfast_testkit::skip("cannot mount a tmpfs here (needs root; CI runs as root)");
         return;
-    }
+    };
+    // Fill the file system, so the next write fails with ENOSPC as on a full disk.
+    let filler = fs.0.path().join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut f, &chunk).is_ok() {}
+    drop(f);
+    let path = fs.0.path().join("metrics.ndjson");
     let config = MetricsConfig {
         flush_interval: HumanDuration::from_secs(3600),
         ..MetricsConfig::default()
     };
-    let rec = Recorder::with_config(Some(dev_full.into()), &config).unwrap();
+    let rec = Recorder::with_config(Some(path.clone()), &config).unwrap();
     rec.counter("bronze", "records").add(3);
     let err = rec.flush().unwrap_err();
     let cause = std::error::Error::source(&err)
         .map(ToString::to_string)
         .unwrap_or_default();
-    assert!(cause.contains("/dev/full"), "{cause}");
+    assert!(cause.contains("metrics.ndjson"), "{cause}");
     rec.counter("bronze", "records").add(4);
     assert_eq!(rec.snapshot().total("bronze", "records"), 7.0);
     assert!(
