@@ -33,6 +33,9 @@ pub mod files {
     /// lock held ([`RunDir::create_locked`](super::RunDir::create_locked)); one left behind
     /// by a crash is removed by cleanup.
     pub const CREATING_PREFIX: &str = ".creating-";
+    /// The prefix a run directory is renamed to while cleanup deletes it (under its lock);
+    /// one left behind by a deletion that failed half-way is retried by a later cleanup.
+    pub const DELETING_PREFIX: &str = ".deleting-";
 }
 
 /// A run directory: `<root>/<pipeline>-<YYYYMMDDTHHMMSSZ>-<6 hex>/`.

@@ -115,3 +115,42 @@ pub fn require_service(var: &str, what: &str) -> Option<String> {
     }
     value
 }
+
+/// Asserts that `promtool check metrics` finds nothing to say about `exposition` (a
+/// Prometheus text exposition): exit 0 and no lint findings.
+///
+/// ```no_run
+/// # let promtool = std::path::Path::new("/usr/bin/promtool");
+/// steadfast_testkit::assert_promtool_clean(promtool, "# HELP up Up.\n# TYPE up gauge\nup 1\n");
+/// ```
+///
+/// # Panics
+/// When promtool cannot be run or reports a finding.
+pub fn assert_promtool_clean(promtool: &std::path::Path, exposition: &str) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut check = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", promtool.display()));
+    if let Some(mut stdin) = check.stdin.take() {
+        stdin
+            .write_all(exposition.as_bytes())
+            .unwrap_or_else(|e| panic!("cannot feed promtool: {e}"));
+    }
+    let out = check
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("promtool did not finish: {e}"));
+    let findings = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && findings.trim().is_empty(),
+        "promtool: {findings}"
+    );
+}

@@ -134,29 +134,7 @@ fn the_demo_exposition_is_promtool_clean_and_a_real_prometheus_scrapes_it() {
     let body = http_get(addr, "/metrics").expect("/metrics answers");
     assert!(body.contains("steadfast_records_total"), "{body}");
 
-    let mut check = Command::new(&promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    check
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let checked = check.wait_with_output().unwrap();
-    let findings = format!(
-        "{}{}",
-        String::from_utf8_lossy(&checked.stdout),
-        String::from_utf8_lossy(&checked.stderr)
-    );
-    assert!(
-        checked.status.success() && findings.trim().is_empty(),
-        "promtool: {findings}"
-    );
+    steadfast_testkit::assert_promtool_clean(&promtool, &body);
 
     // A real Prometheus, scraping every second into temporary storage.
     let dir = tempfile::tempdir().unwrap();

@@ -15,9 +15,8 @@ use super::policy::CleanupPolicy;
 use super::report::{CleanupReport, RunDecision, SkipReason};
 use crate::error::Error;
 
-/// The prefix a run's directory is renamed to while cleanup deletes it; one left behind
-/// (a deletion that failed half-way) is retried by the next cleanup.
-pub const DELETING_PREFIX: &str = ".deleting-";
+/// The prefix a run is renamed to while it is deleted: core owns every name in a runs root.
+pub use steadfast_core::files::DELETING_PREFIX;
 
 /// Leftovers younger than this are never touched, whatever `min_age` says: a run being
 /// created (`mkdir`, then lock) or deleted right now looks exactly like one.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use steadfast_core::{ByteSize, HumanDuration, RunDir, RunManifest, RunState, Timestamp};
+use steadfast_core::{ByteSize, HumanDuration, RunDir, RunManifest, RunState, Timestamp, files};
 use steadfast_diskwatch::{CleanupPolicy, CleanupReport, Statvfs, clean_runs};
 
 const THREADS: usize = 5;
@@ -27,8 +27,8 @@ fn forced() -> CleanupPolicy {
 fn only_a(report: &CleanupReport) {
     for d in &report.deleted {
         let id =
-            d.id.trim_start_matches(".creating-")
-                .trim_start_matches(".deleting-");
+            d.id.trim_start_matches(files::CREATING_PREFIX)
+                .trim_start_matches(files::DELETING_PREFIX);
         assert!(id.starts_with("a-"), "deleted {} outside pipeline a", d.id);
     }
     assert!(report.failed.is_empty(), "{report:?}");

@@ -4,9 +4,7 @@
 //! `X-Response-Time` in seconds; `?exclude=` under the application's prefix; and an
 //! exposition `promtool check metrics` accepts.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -122,27 +120,5 @@ async fn the_example_app_labels_templates_times_answers_and_excludes() {
     else {
         return;
     };
-    let mut check = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    check
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(metrics.as_bytes())
-        .unwrap();
-    let out = check.wait_with_output().unwrap();
-    let findings = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && findings.trim().is_empty(),
-        "promtool: {findings}"
-    );
+    steadfast_testkit::assert_promtool_clean(&promtool, &metrics);
 }

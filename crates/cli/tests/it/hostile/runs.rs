@@ -333,19 +333,10 @@ fn disk_clean_says_a_half_deleted_run_is_partly_deleted_and_exits_1() {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root; CI runs as root)");
+        steadfast_testkit::skip("cannot mount a tmpfs here (needs root; CI runs as root)");
         return;
     }
-    let out = bounded(&[
-        "disk",
-        "clean",
-        s(&runs),
-        "--keep",
-        "0",
-        "--older-than",
-        "0s",
-    ]);
-    let left = runs.join(format!(".deleting-{}", run.id()));
+    let (out, left) = clean_everything(&runs, &run);
     let _ = Command::new("umount")
         .arg("-l")
         .arg(left.join("busy"))
@@ -354,6 +345,25 @@ fn disk_clean_says_a_half_deleted_run_is_partly_deleted_and_exits_1() {
     assert_error(&out, 1, "1 run(s) could not be deleted");
     // What is left is plainly not a run any more; a later cleanup retries it.
     assert!(!run.path().exists() && left.exists());
+}
+
+/// `disk clean` of every run under `runs`, and where `run` is left if its deletion fails.
+fn clean_everything(runs: &Path, run: &RunDir) -> (Output, PathBuf) {
+    let out = bounded(&[
+        "disk",
+        "clean",
+        s(runs),
+        "--keep",
+        "0",
+        "--older-than",
+        "0s",
+    ]);
+    let left = runs.join(format!(
+        "{}{}",
+        steadfast::run::files::DELETING_PREFIX,
+        run.id()
+    ));
+    (out, left)
 }
 
 /// An immutable file (`chattr +i`, root on ext4 and the like) inside a run.
@@ -372,19 +382,12 @@ fn disk_clean_says_an_immutable_file_left_the_run_partly_deleted() {
             .is_ok_and(|s| s.success())
     };
     if !chattr("+i", &run.join("data.txt")) {
-        eprintln!("skipped: chattr +i is not available here (needs root and ext4, xfs or btrfs)");
+        steadfast_testkit::skip(
+            "chattr +i is not available here (needs root and ext4, xfs or btrfs)",
+        );
         return;
     }
-    let out = bounded(&[
-        "disk",
-        "clean",
-        s(&runs),
-        "--keep",
-        "0",
-        "--older-than",
-        "0s",
-    ]);
-    let left = runs.join(format!(".deleting-{}", run.id()));
+    let (out, left) = clean_everything(&runs, &run);
     for path in [left.join("data.txt"), run.join("data.txt")] {
         chattr("-i", &path);
     }
