@@ -15,6 +15,8 @@ pub(crate) const LIBRARY_CRATES: &[&str] = &[
     "steadfast-perf-profiler",
     "steadfast-healthcheck",
     "steadfast-http",
+    "steadfast-report",
+    "steadfast-prometheus",
     "steadfast",
 ];
 

@@ -8,8 +8,13 @@
 
 mod bench;
 mod ci;
+mod cycles;
+mod doc_checks;
+mod docs;
+mod lex;
 mod release;
 mod shell;
+mod string_errors;
 mod tidy;
 
 use std::path::PathBuf;
@@ -20,6 +25,7 @@ usage: cargo xtask <task>
 tasks:
   ci                                  everything CI checks, stopping at the first failure
   tidy                                only the in-process tidy checks
+  docs                                regenerate docs/configuration.md's key reference
   bench [cargo bench args…]           run the criterion benches and print a median summary
   release [--dry-run] [--no-verify] <version>
                                       bump the workspace version, check CHANGELOG, package
@@ -30,6 +36,7 @@ fn main() -> std::process::ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run(),
         Some("tidy") => tidy::run(&root()),
+        Some("docs") => docs::run(&root()),
         Some("bench") => bench::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
         Some("-h" | "--help" | "help") => {

@@ -62,6 +62,9 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
 
     check_architecture(root, &mut problems);
     check_configs(root, &files, &mut problems);
+    crate::doc_checks::check(root, &mut problems);
+    crate::cycles::check(root, &mut problems);
+    crate::string_errors::check(root, &mut problems);
 
     if problems.is_empty() {
         println!("tidy: {} files checked, all tidy", files.len());

@@ -133,8 +133,10 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     let prom = prometheus::Registry::new();
-    let registry = registry.metrics(&prom)?;
+    let prefix = settings.value().metrics.prefix()?;
+    let registry = registry.metrics(&prom, &prefix)?;
     options.metrics = Some(prom);
+    options.prefix = prefix;
     let outcome = runtime.block_on(async {
         // Handlers first: a SIGTERM right after start-up must drain, not kill.
         let stop = steadfast::healthcheck::shutdown_signal();
@@ -187,12 +189,13 @@ impl DemoServer {
         addr: SocketAddr,
         runs_root: PathBuf,
         metrics: prometheus::Registry,
+        prefix: steadfast::run::Prefix,
     ) -> anyhow::Result<Self> {
         let running = Arc::new(AtomicBool::new(true));
         let flag = Arc::clone(&running);
         let defaults = steadfast::diskwatch::DiskConfig::default();
         let registry = default_checks(configured(&HealthConfig::default(), &defaults), runs_root)?
-            .metrics(&metrics)?
+            .metrics(&metrics, &prefix)?
             .register(
                 Registration::new("run:inProgress", move || {
                     let busy = flag.load(Relaxed);
@@ -222,6 +225,7 @@ impl DemoServer {
                     let health = registry.start();
                     let options = ServerOptions {
                         metrics: Some(metrics),
+                        prefix,
                         drain: Duration::ZERO,
                         ..ServerOptions::default()
                     };

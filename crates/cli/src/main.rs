@@ -2,6 +2,7 @@
 
 mod demo;
 mod health;
+mod logging;
 mod ops;
 mod progress;
 mod report;
@@ -148,7 +149,7 @@ fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
     let format = cli.log_format.parse().unwrap_or_default();
-    if let Err(e) = steadfast::logging::init(format, cli.verbose) {
+    if let Err(e) = logging::init(format, cli.verbose) {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_USAGE);
     }

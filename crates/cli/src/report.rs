@@ -36,7 +36,7 @@ pub(crate) fn report(args: &ReportArgs) -> u8 {
         }
         (_, Some(dir)) => {
             let Ok(v) = load(dir) else { return EXIT_USAGE };
-            (render(&v), dir.join("report.html"))
+            (render(&v), dir.join(steadfast::run::files::REPORT_PAGE))
         }
         _ => {
             eprintln!("error: give a run directory, or --compare RUN_A RUN_B");

@@ -211,7 +211,18 @@ pub(crate) fn alerts_generate(
             }
         }
     }
-    let rules = steadfast::alerts::alert_rules(&settings);
+    let prefix = match settings.metrics.prefix() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: invalid configuration\n{e}");
+            return EXIT_USAGE;
+        }
+    };
+    let inputs = steadfast::prometheus::AlertInputs::new(&settings.validation)
+        .prefix(prefix)
+        .disk_horizon(settings.disk.horizon.get())
+        .slos(&settings.profiler.slos);
+    let rules = steadfast::prometheus::alert_rules(&inputs);
     match out {
         Some(path) => match steadfast::run::atomic_write(path, &rules) {
             Ok(()) => {

@@ -52,6 +52,40 @@ impl HumanDuration {
     pub const fn get(self) -> Duration {
         self.0
     }
+
+    /// The duration rounded for people, at most two units: `850ms`, `12.3s`, `4m 05s`,
+    /// `2h 03m`, `3d 04h` — the one compact form every message, report and page uses
+    /// ([`Display`](std::fmt::Display) writes the exact, parseable form instead).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_core::HumanDuration;
+    ///
+    /// let approx = |ms| HumanDuration::from_millis(ms).approx();
+    /// assert_eq!(approx(850), "850ms");
+    /// assert_eq!(approx(12_340), "12.3s");
+    /// assert_eq!(approx(245_000), "4m 05s");
+    /// assert_eq!(approx(7_380_000), "2h 03m");
+    /// assert_eq!(approx(273_600_000), "3d 04h");
+    /// assert_eq!(HumanDuration::new(Duration::from_micros(29)).approx(), "0.029ms");
+    /// ```
+    pub fn approx(self) -> String {
+        let d = self.0;
+        let (ms, secs) = (d.as_millis(), d.as_secs());
+        if ms == 0 && !d.is_zero() {
+            format!("{:.3}ms", d.as_secs_f64() * 1000.0)
+        } else if ms < 1000 {
+            format!("{ms}ms")
+        } else if secs < 60 {
+            format!("{:.1}s", d.as_secs_f64())
+        } else if secs < 3600 {
+            format!("{}m {:02}s", secs / 60, secs % 60)
+        } else if secs < 86_400 {
+            format!("{}h {:02}m", secs / 3600, (secs / 60) % 60)
+        } else {
+            format!("{}d {:02}h", secs / 86_400, (secs / 3600) % 24)
+        }
+    }
 }
 
 impl From<Duration> for HumanDuration {

@@ -26,6 +26,14 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A Prometheus series prefix that Prometheus would refuse.
+    #[error("invalid series prefix {prefix:?}: {reason}; use [a-zA-Z_][a-zA-Z0-9_]*")]
+    InvalidPrefix {
+        /// The prefix given.
+        prefix: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The runs root exists but is not a directory.
     #[error(
         "runs root {path} is a file, expected a directory; pass a directory path or remove the file"

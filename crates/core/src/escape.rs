@@ -1,6 +1,7 @@
-//! Escaping names and other strings from outside before they reach a terminal, so a file
-//! called `x\e]0;pwned\a.ndjson` or `a\nFAIL b` cannot move the cursor, retitle the window or
-//! forge a report line.
+//! Escaping names and other strings from outside, one helper per target: a terminal (so a
+//! file called `x\e]0;pwned\a.ndjson` or `a\nFAIL b` cannot move the cursor, retitle the
+//! window or forge a report line) and markup — HTML, SVG and XML (run pages, flame graphs,
+//! JUnit reports) — so a name cannot open a tag or end an attribute.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -45,6 +46,41 @@ pub fn escape_terminal(s: &str) -> Cow<'_, str> {
             c if needs_escape(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` safe inside HTML, SVG or XML text and quoted attribute values: `& < > " '` as
+/// entities, and the control characters XML 1.0 forbids (all but tab, newline and carriage
+/// return) dropped. Borrowed when there is nothing to change.
+///
+/// ```
+/// use steadfast_core::escape_markup;
+///
+/// assert_eq!(escape_markup("Patient"), "Patient");
+/// assert_eq!(escape_markup(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+/// assert_eq!(escape_markup("a\u{1b}b\tc"), "ab\tc");
+/// ```
+pub fn escape_markup(s: &str) -> Cow<'_, str> {
+    let special = |c: char| {
+        matches!(c, '&' | '<' | '>' | '"' | '\'')
+            || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    };
+    let Some(first) = s.find(special) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if special(c) => {}
             c => out.push(c),
         }
     }

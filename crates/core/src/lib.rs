@@ -40,10 +40,12 @@ mod lock;
 mod manifest;
 mod ndjson;
 mod percent;
+mod rand;
 mod redact;
 mod run_dir;
 mod run_dir_create;
 mod safe_fs;
+pub mod series;
 mod size;
 mod status;
 mod time;
@@ -51,17 +53,19 @@ mod time;
 pub use atomic::{atomic_write, atomic_write_with, sync_dir};
 pub use duration::HumanDuration;
 pub use error::{Error, Result};
-pub use escape::escape_terminal;
+pub use escape::{escape_markup, escape_terminal};
 pub use lock::{ActiveLock, LockState};
 pub use manifest::{MANIFEST_FORMAT_VERSION, RunManifest, RunState, StepRecord};
 pub use ndjson::{BadLine, NdjsonRead, NdjsonWriter, TornLine, read_ndjson, read_ndjson_lenient};
 pub use percent::SizeOrPercent;
+pub use rand::SplitMix64;
 pub use redact::{REDACTED, redact_credentials};
 pub use run_dir::{RunDir, RunEntry, files, validate_pipeline_name};
 pub use safe_fs::{
     Links, check_write_target, describe_file_type, open_append, open_regular, read_regular,
     read_regular_to_string, unique_name,
 };
+pub use series::Prefix;
 pub use size::ByteSize;
 pub use status::{ParseStatusError, Status};
 pub use time::{ParseTimestampError, Timestamp};

@@ -27,6 +27,12 @@ pub mod files {
     pub const VALIDATION_DIR: &str = "validation";
     /// The thresholds a validation used, inside [`VALIDATION_DIR`].
     pub const THRESHOLDS_EFFECTIVE: &str = "thresholds.effective.toml";
+    /// The validation report (JSON), inside [`VALIDATION_DIR`].
+    pub const VALIDATION_REPORT: &str = "report.json";
+    /// The data-quality report of checks run during the run, inside [`VALIDATION_DIR`].
+    pub const DATA_QUALITY: &str = "data-quality.json";
+    /// The run's page (steadfast-report).
+    pub const REPORT_PAGE: &str = "report.html";
     /// The pipeline's own data (`bronze/`, `silver/`, `gold/`).
     pub const DATA_DIR: &str = "data";
     /// The prefix of a run directory's temporary name while it is being created with its

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
+use steadfast_core::config::keys::{Documented, KeySpec, ValueType, serde_variants, table};
 
-use crate::cleanup::CleanupPolicy;
+use crate::cleanup::{CleanupPolicy, CleanupScope};
+use crate::config_keys as keys;
 use crate::watermark::Watermarks;
 
 /// `[disk]`: monitoring interval, prediction, watermarks and cleanup.
@@ -49,7 +51,54 @@ impl Default for DiskConfig {
 /// Loaded as `[disk]` through `steadfast_core::config::Loader`, with its ranges checked.
 impl steadfast_core::config::Config for DiskConfig {
     fn check(&self, problems: &mut steadfast_core::config::Problems) {
-        problems.nonzero_duration("interval", self.interval.get());
-        problems.nonzero_duration("prediction_window", self.prediction_window.get());
+        problems.check_range(&keys::INTERVAL, self.interval);
+        problems.check_range(&keys::PREDICTION_WINDOW, self.prediction_window);
+    }
+}
+
+// The documented keys: the ranged ones from `config_keys.rs`, which `check` reads too.
+impl Documented for DiskConfig {
+    const KEYS: &'static [KeySpec] = &[
+        keys::INTERVAL,
+        KeySpec::new("horizon", ValueType::Duration),
+        keys::PREDICTION_WINDOW,
+        KeySpec::new("watermarks", ValueType::Table(table::<Watermarks>)),
+        KeySpec::new("cleanup", ValueType::Table(table::<CleanupPolicy>)),
+    ];
+}
+
+impl Documented for Watermarks {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("low", ValueType::SizeOrPercent),
+        KeySpec::new("high", ValueType::SizeOrPercent),
+        KeySpec::new("flood", ValueType::SizeOrPercent),
+        KeySpec::new("inodes_low", ValueType::SizeOrPercent),
+        KeySpec::new("inodes_high", ValueType::SizeOrPercent),
+        KeySpec::new("inodes_flood", ValueType::SizeOrPercent),
+        KeySpec::new("hysteresis_percent", ValueType::Number),
+    ];
+}
+
+impl Documented for CleanupPolicy {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("keep_newest", ValueType::Integer),
+        KeySpec::new("min_age", ValueType::Duration),
+        KeySpec::new("target_free", ValueType::Size),
+        KeySpec::new("min_reclaim", ValueType::Size),
+        KeySpec::new("dry_run", ValueType::Bool),
+        KeySpec::new("scope", ValueType::Choice(serde_variants::<CleanupScope>)),
+    ];
+}
+
+#[cfg(test)]
+mod documented_tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_spec() {
+        assert_eq!(
+            table::<DiskConfig>().coverage_problems(),
+            Vec::<String>::new()
+        );
     }
 }

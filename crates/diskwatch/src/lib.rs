@@ -29,14 +29,17 @@
 
 mod cleanup;
 mod config;
+mod config_keys;
 mod error;
 mod events;
+mod events_read;
 #[cfg(feature = "prometheus")]
 mod metrics;
 mod monitor;
 mod mounts;
 mod predict;
 mod preflight;
+pub mod series;
 mod space;
 mod watermark;
 
@@ -47,6 +50,7 @@ pub use cleanup::{
 pub use config::DiskConfig;
 pub use error::Error;
 pub use events::DiskEvent;
+pub use events_read::{BadEventLine, DiskEventsRead, read_events};
 #[cfg(feature = "prometheus")]
 pub use metrics::{CleanupMetrics, DiskMetrics};
 #[cfg(feature = "tokio")]

@@ -3,19 +3,21 @@
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
-use prometheus::{IntCounter, IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{GaugeVec, IntCounter, IntGauge, Opts, Registry};
+use steadfast_core::Prefix;
 
 use crate::cleanup::CleanupReport;
 use crate::monitor::Monitor;
+use crate::series;
 
-/// `steadfast_disk_*` series of one monitored path, labelled `path`.
+/// `<prefix>_disk_*` series of one monitored path, labelled `path` (names in [`series`]).
 ///
 /// | series | type |
 /// |---|---|
 /// | `steadfast_disk_total_bytes`, `_free_bytes`, `_available_bytes` | gauge |
-/// | `steadfast_disk_inodes_total`, `_inodes_free` | gauge |
+/// | `steadfast_disk_inodes`, `_inodes_free` | gauge |
 /// | `steadfast_disk_level` (0 ok, 1 low, 2 high, 3 flood) | gauge |
-/// | `steadfast_disk_predicted_seconds_to_full` (only while filling) | gauge |
+/// | `steadfast_disk_predicted_seconds_to_full` (`+Inf` unless filling) | gauge |
 ///
 /// ```
 /// use steadfast_diskwatch::{DiskMetrics, DiskSpace, Monitor};
@@ -25,7 +27,7 @@ use crate::monitor::Monitor;
 ///     .build()?;
 /// monitor.tick(std::time::Duration::ZERO)?;
 /// let registry = prometheus::Registry::new();
-/// DiskMetrics::register(&registry, &monitor)?;
+/// monitor.register_prometheus(&registry, &steadfast_core::Prefix::default())?;
 /// let text = prometheus::TextEncoder::new().encode_to_string(&registry.gather())?;
 /// assert!(text.contains(r#"steadfast_disk_available_bytes{path="/data"} 100"#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -33,44 +35,67 @@ use crate::monitor::Monitor;
 pub struct DiskMetrics {
     monitor: Monitor,
     gauges: Vec<IntGauge>,
-    ttf: IntGaugeVec,
+    ttf: GaugeVec,
     path: String,
 }
 
 const SERIES: [(&str, &str); 6] = [
     (
-        "total_bytes",
+        series::DISK_TOTAL_BYTES,
         "Bytes in the filesystem of a monitored path.",
     ),
-    ("free_bytes", "Bytes free, root's reserve included."),
-    ("available_bytes", "Bytes available to the pipeline's user."),
-    ("inodes_total", "Inodes in the filesystem."),
-    ("inodes_free", "Inodes free."),
     (
-        "level",
+        series::DISK_FREE_BYTES,
+        "Bytes free, root's reserve included.",
+    ),
+    (
+        series::DISK_AVAILABLE_BYTES,
+        "Bytes available to the pipeline's user.",
+    ),
+    (series::DISK_INODES, "Inodes in the filesystem."),
+    (series::DISK_INODES_FREE, "Inodes free."),
+    (
+        series::DISK_LEVEL,
         "Watermark level: 0 ok, 1 low, 2 high, 3 flood stage.",
     ),
 ];
 
-impl DiskMetrics {
-    /// Registers the gauges of `monitor` into `registry`.
+impl Monitor {
+    /// Registers this monitor's gauges into `registry` under `prefix` — the registration
+    /// every crate offers (`register_prometheus(&Registry, &Prefix)`).
     ///
     /// # Errors
     /// [`prometheus::Error`] if they are already registered for this path.
-    pub fn register(registry: &Registry, monitor: &Monitor) -> prometheus::Result<()> {
+    pub fn register_prometheus(
+        &self,
+        registry: &Registry,
+        prefix: &Prefix,
+    ) -> prometheus::Result<()> {
+        DiskMetrics::register(registry, prefix, self)
+    }
+}
+
+impl DiskMetrics {
+    /// Registers the gauges of `monitor` into `registry` under `prefix`.
+    ///
+    /// # Errors
+    /// [`prometheus::Error`] if they are already registered for this path.
+    pub fn register(
+        registry: &Registry,
+        prefix: &Prefix,
+        monitor: &Monitor,
+    ) -> prometheus::Result<()> {
         let path = monitor.path().display().to_string();
         let gauges = SERIES
             .iter()
             .map(|(name, help)| {
-                IntGauge::with_opts(
-                    Opts::new(format!("steadfast_disk_{name}"), *help).const_label("path", &path),
-                )
+                IntGauge::with_opts(Opts::new(prefix.name(name), *help).const_label("path", &path))
             })
             .collect::<prometheus::Result<Vec<_>>>()?;
-        let ttf = IntGaugeVec::new(
+        let ttf = GaugeVec::new(
             Opts::new(
-                "steadfast_disk_predicted_seconds_to_full",
-                "Seconds until the disk is full at the recent rate.",
+                prefix.name(series::DISK_PREDICTED_SECONDS_TO_FULL),
+                "Seconds until the disk is full at the recent rate; +Inf while it is not filling.",
             ),
             &["path"],
         )?;
@@ -110,20 +135,23 @@ impl Collector for DiskMetrics {
                 out.extend(g.collect());
             }
         }
-        self.ttf.reset();
-        if let Some(t) = self.monitor.time_to_full() {
-            self.ttf
-                .with_label_values(&[self.path.as_str()])
-                .set(clamp(t.as_secs()));
-            out.extend(self.ttf.collect());
-        }
+        // Always there (an alert's comparison needs the series to exist): +Inf while the
+        // disk is not filling, so `< horizon` holds only for a real prediction.
+        let seconds = self
+            .monitor
+            .time_to_full()
+            .map_or(f64::INFINITY, |t| t.as_secs_f64().floor());
+        self.ttf
+            .with_label_values(&[self.path.as_str()])
+            .set(seconds);
+        out.extend(self.ttf.collect());
         out
     }
 }
 
-/// Cleanup counters: `steadfast_disk_cleanup_deleted_runs_total`,
-/// `steadfast_disk_cleanup_freed_bytes_total`, `steadfast_disk_cleanup_failures_total`.
-#[derive(Clone)]
+/// Cleanup counters: `<prefix>_disk_cleanup_deleted_runs_total`,
+/// `<prefix>_disk_cleanup_freed_bytes_total`, `<prefix>_disk_cleanup_failures_total`.
+#[derive(Clone, Debug)]
 pub struct CleanupMetrics {
     deleted: IntCounter,
     freed: IntCounter,
@@ -131,22 +159,22 @@ pub struct CleanupMetrics {
 }
 
 impl CleanupMetrics {
-    /// Registers the counters into `registry`.
+    /// Registers the counters into `registry` under `prefix`.
     ///
     /// # Errors
     /// [`prometheus::Error`] if they are already registered.
-    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+    pub fn register(registry: &Registry, prefix: &Prefix) -> prometheus::Result<Self> {
         let me = Self {
             deleted: IntCounter::new(
-                "steadfast_disk_cleanup_deleted_runs_total",
+                prefix.name(series::DISK_CLEANUP_DELETED_RUNS_TOTAL),
                 "Runs deleted by cleanup.",
             )?,
             freed: IntCounter::new(
-                "steadfast_disk_cleanup_freed_bytes_total",
+                prefix.name(series::DISK_CLEANUP_FREED_BYTES_TOTAL),
                 "Bytes freed by cleanup.",
             )?,
             failures: IntCounter::new(
-                "steadfast_disk_cleanup_failures_total",
+                prefix.name(series::DISK_CLEANUP_FAILURES_TOTAL),
                 "Run deletions that failed.",
             )?,
         };

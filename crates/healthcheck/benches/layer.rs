@@ -37,7 +37,7 @@ fn served(measured: bool) -> Served {
             let prom = prometheus::Registry::new();
             let layer = RequestMetrics::default()
                 .response_time_header(true)
-                .register(&prom)
+                .register(&prom, &steadfast_core::Prefix::default())
                 .expect("register");
             router().layer(layer)
         } else {
@@ -80,7 +80,10 @@ fn layer(c: &mut Criterion) {
         router().layer(
             RequestMetrics::default()
                 .response_time_header(header)
-                .register(&prometheus::Registry::new())
+                .register(
+                    &prometheus::Registry::new(),
+                    &steadfast_core::Prefix::default(),
+                )
                 .expect("register"),
         )
     };

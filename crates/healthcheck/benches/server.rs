@@ -52,7 +52,10 @@ fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
                 .expect("register");
         }
         let prom = prometheus::Registry::new();
-        let health = registry.metrics(&prom).expect("metrics").start();
+        let health = registry
+            .metrics(&prom, &steadfast_core::Prefix::default())
+            .expect("metrics")
+            .start();
         health.first_round(Duration::from_secs(2)).await;
         health_tx.send(health.clone()).expect("send health");
         let options = ServerOptions {

@@ -8,14 +8,15 @@ use steadfast_healthcheck::{CheckOutput, Error, Group, Registration, Registry, R
 pub(crate) fn app(prom: prometheus::Registry) -> Result<Router, Error> {
     let alive = Registration::new("process:alive", || async { CheckOutput::pass() });
     let db = Registration::new("db:ping", || async { CheckOutput::pass() });
+    let prefix = steadfast_core::Prefix::default(); // [metrics] prometheus_prefix
     let health = Registry::new()
-        .metrics(&prom)?
+        .metrics(&prom, &prefix)?
         .register(alive.groups([Group::Live]))?;
     let health = health.register(db)?.start();
     let layer = RequestMetrics::default()
         .listener("api")
         .response_time_header(true);
-    let layer = layer.register(&prom)?;
+    let layer = layer.register(&prom, &prefix)?;
     let scrape = move || async move {
         let text = prometheus::TextEncoder::new().encode_to_string(&prom.gather());
         text.unwrap_or_default()

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
+use steadfast_core::config::keys::{Documented, KeySpec, ValueType, serde_variants, table};
 use steadfast_core::config::{Config, Problems};
 
-use crate::CheckSpec;
+use crate::config_keys as keys;
+use crate::{CheckKind, CheckSpec};
 
 /// Who may see observed values and reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -116,37 +117,14 @@ impl std::fmt::Debug for HealthConfig {
     }
 }
 
-const HOUR: Duration = Duration::from_secs(3600);
-const DAY: Duration = Duration::from_secs(24 * 3600);
-
-/// Reports `value` at `key` when it is longer than `max`.
-fn at_most(problems: &mut Problems, key: &str, value: HumanDuration, max: Duration) {
-    if value.get() > max {
-        problems.error(
-            key,
-            format!(
-                "{value} is out of range for {key}: expected at most {}, like `5s`",
-                HumanDuration::from(max)
-            ),
-        );
-    }
-}
-
 impl Config for HealthConfig {
     fn check(&self, problems: &mut Problems) {
-        problems.nonzero_duration("check_timeout", self.check_timeout.get());
-        problems.nonzero_duration("header_read_timeout", self.header_read_timeout.get());
-        at_most(problems, "drain", self.drain, HOUR);
-        at_most(problems, "check_timeout", self.check_timeout, HOUR);
-        at_most(problems, "check_ttl", self.check_ttl, DAY);
-        at_most(
-            problems,
-            "header_read_timeout",
-            self.header_read_timeout,
-            HOUR,
-        );
+        problems.check_range(&keys::DRAIN, self.drain);
+        problems.check_range(&keys::CHECK_TIMEOUT, self.check_timeout);
+        problems.check_range(&keys::CHECK_TTL, self.check_ttl);
+        problems.check_range(&keys::HEADER_READ_TIMEOUT, self.header_read_timeout);
         if let Some(max_stale) = self.check_max_stale {
-            at_most(problems, "check_max_stale", max_stale, 30 * DAY);
+            problems.check_range(&keys::CHECK_MAX_STALE, max_stale);
             if max_stale <= self.check_ttl {
                 problems.error(
                     "check_max_stale",
@@ -157,15 +135,7 @@ impl Config for HealthConfig {
                 );
             }
         }
-        if !(1..=1024).contains(&self.max_concurrent_checks) {
-            problems.error(
-                "max_concurrent_checks",
-                format!(
-                    "{} is out of range for max_concurrent_checks: expected 1 to 1024, like 16",
-                    self.max_concurrent_checks
-                ),
-            );
-        }
+        problems.check_range(&keys::MAX_CONCURRENT_CHECKS, self.max_concurrent_checks);
         if self.internal_addr.is_some_and(|a| a == self.addr) {
             problems.error(
                 "internal_addr",
@@ -206,7 +176,8 @@ impl Config for HealthConfig {
 
 #[cfg(feature = "server")]
 impl HealthConfig {
-    /// The server options this section describes (the metrics registry is the caller's).
+    /// The server options this section describes (the metrics registry and the series
+    /// prefix, `[metrics]`'s, are the caller's).
     pub fn server_options(&self) -> crate::ServerOptions {
         let status_codes = self.warn_status_by_group.iter().fold(
             crate::StatusCodes::default().warn(self.warn_status),
@@ -223,6 +194,7 @@ impl HealthConfig {
             },
             drain: self.drain.get(),
             metrics: None,
+            prefix: steadfast_core::Prefix::default(),
             serve_metrics: self.internal_addr.is_none(),
             listener: "main".to_owned(),
             header_read_timeout: self.header_read_timeout.get(),
@@ -242,5 +214,72 @@ impl HealthConfig {
                 ..self.server_options()
             },
         ))
+    }
+}
+
+// The documented keys: the ranged ones from `config_keys.rs`, which `check` reads too.
+impl Documented for HealthConfig {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("addr", ValueType::Address),
+        KeySpec::new(
+            "show_details",
+            ValueType::Choice(serde_variants::<DetailVisibility>),
+        ),
+        KeySpec::new("token", ValueType::Text),
+        keys::DRAIN,
+        keys::CHECK_TIMEOUT,
+        keys::CHECK_TTL,
+        keys::CHECK_MAX_STALE,
+        keys::MAX_CONCURRENT_CHECKS,
+        keys::HEADER_READ_TIMEOUT,
+        KeySpec::new("internal_addr", ValueType::Address),
+        KeySpec::new("warn_status", ValueType::Integer),
+        KeySpec::new("warn_status_by_group", ValueType::Map(&ValueType::Integer)),
+        KeySpec::new("checks", ValueType::Entries(table::<CheckSpec>)),
+    ];
+}
+
+impl Documented for CheckSpec {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("name", ValueType::Text),
+        KeySpec::new("kind", ValueType::Choice(serde_variants::<CheckKind>)),
+        KeySpec::new("groups", ValueType::List(&ValueType::Text)),
+        KeySpec::new("critical", ValueType::Bool),
+        KeySpec::new("fail_open", ValueType::Bool),
+        keys::check::TIMEOUT,
+        keys::check::TTL,
+        keys::check::INTERVAL,
+        keys::check::MAX_STALE,
+        keys::check::FAIL_AFTER,
+        keys::check::PASS_AFTER,
+        KeySpec::new("path", ValueType::Path),
+        KeySpec::new("min_free", ValueType::Size),
+        KeySpec::new("min_available", ValueType::Size),
+        KeySpec::new("addr", ValueType::Address),
+        KeySpec::new("url", ValueType::Url),
+        keys::check::EXPECT_STATUS,
+        KeySpec::new("token", ValueType::Text),
+        KeySpec::new("ca_file", ValueType::Path),
+        KeySpec::new("client_cert_file", ValueType::Path),
+        KeySpec::new("client_key_file", ValueType::Path),
+        KeySpec::new("password", ValueType::Text),
+        KeySpec::new("runs_root", ValueType::Path),
+        KeySpec::new("pipeline", ValueType::Text),
+        keys::check::MAX_AGE,
+        keys::check::WARN_LAG,
+        keys::check::FAIL_LAG,
+    ];
+}
+
+#[cfg(test)]
+mod documented_tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_spec() {
+        assert_eq!(
+            table::<HealthConfig>().coverage_problems(),
+            Vec::<String>::new()
+        );
     }
 }

@@ -4,10 +4,8 @@
 use steadfast_core::HumanDuration;
 use steadfast_core::config::suggest;
 
+use crate::config_keys::check as keys;
 use crate::declared::{CheckKind, CheckSpec};
-
-const HOUR: u64 = 3600;
-const DAY: u64 = 24 * HOUR;
 
 impl CheckSpec {
     /// Which target keys are set.
@@ -108,25 +106,17 @@ impl CheckSpec {
 
     fn check_timing(&self, default_ttl: HumanDuration, problems: &mut Found) {
         let ranges = [
-            ("timeout", self.timeout, HOUR),
-            ("ttl", self.ttl, DAY),
-            ("interval", self.interval, DAY),
-            ("max_stale", self.max_stale, 30 * DAY),
-            ("max_age", self.max_age, 365 * DAY),
-            ("warn_lag", self.warn_lag, HOUR),
-            ("fail_lag", self.fail_lag, HOUR),
+            (&keys::TIMEOUT, self.timeout),
+            (&keys::TTL, self.ttl),
+            (&keys::INTERVAL, self.interval),
+            (&keys::MAX_STALE, self.max_stale),
+            (&keys::MAX_AGE, self.max_age),
+            (&keys::WARN_LAG, self.warn_lag),
+            (&keys::FAIL_LAG, self.fail_lag),
         ];
-        for (key, value, max) in ranges {
-            let Some(value) = value else { continue };
-            problems.nonzero_duration(key, value.get());
-            if value.get() > std::time::Duration::from_secs(max) {
-                problems.error(
-                    key,
-                    format!(
-                        "{value} is out of range for {key}: expected at most {}",
-                        HumanDuration::from_secs(max)
-                    ),
-                );
+        for (spec, value) in ranges {
+            if let Some(message) = value.and_then(|v| spec.out_of_range(v)) {
+                problems.error(spec.key, message);
             }
         }
         if self.ttl.is_some() && self.interval.is_some() {
@@ -154,15 +144,12 @@ impl CheckSpec {
                 format!("warn_lag ({warn}) must be shorter than fail_lag ({fail})"),
             );
         }
-        for (key, n) in [
-            ("fail_after", self.fail_after),
-            ("pass_after", self.pass_after),
+        for (spec, n) in [
+            (&keys::FAIL_AFTER, self.fail_after),
+            (&keys::PASS_AFTER, self.pass_after),
         ] {
-            if !(1..=100).contains(&n) {
-                problems.error(
-                    key,
-                    format!("{n} is out of range for {key}: expected 1 to 100, like 3"),
-                );
+            if let Some(message) = spec.out_of_range(n) {
+                problems.error(spec.key, message);
             }
         }
     }
@@ -187,11 +174,11 @@ impl CheckSpec {
             problems.error(key, message);
         }
         if let Some(status) = self.expect_status
-            && !(100..=599).contains(&status)
+            && let Some(expected) = keys::EXPECT_STATUS.expected(status)
         {
             problems.error(
                 "expect_status",
-                format!("{status} is not an HTTP status: expected 100 to 599, like 200"),
+                format!("{status} is not an HTTP status: expected {expected}"),
             );
         }
     }
@@ -260,17 +247,6 @@ pub(crate) struct Found(Vec<(String, String)>);
 impl Found {
     fn error(&mut self, key: &str, message: impl Into<String>) {
         self.0.push((key.to_owned(), message.into()));
-    }
-
-    fn nonzero_duration(&mut self, key: &str, value: std::time::Duration) {
-        if value.is_zero() {
-            self.error(
-                key,
-                format!(
-                    "0s is out of range for {key}: expected a duration greater than 0, like `30s`"
-                ),
-            );
-        }
     }
 }
 

@@ -28,7 +28,7 @@ use crate::request_series::{Series, UNMATCHED_ROUTE, method_index};
 /// let prom = prometheus::Registry::new();
 /// let app: Router = Router::new()
 ///     .route("/patients/{id}", get(|| async { "{}" }))
-///     .layer(RequestMetrics::default().register(&prom)?);
+///     .layer(RequestMetrics::default().register(&prom, &steadfast_core::Prefix::default())?);
 /// # let _ = app;
 /// # Ok::<(), steadfast_healthcheck::Error>(())
 /// ```

@@ -43,6 +43,7 @@ mod clock;
 #[cfg(feature = "server")]
 mod codes;
 mod config;
+mod config_keys;
 mod damping;
 mod declared;
 mod declared_build;

@@ -8,7 +8,9 @@ use std::time::Duration;
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
 use steadfast_core::Status;
 
-use crate::series::{self, DEFAULT_PREFIX};
+use steadfast_core::Prefix;
+
+use crate::series;
 
 /// Check series, registered by [`Registry::metrics`](crate::Registry::metrics).
 #[derive(Debug, Clone)]
@@ -22,17 +24,20 @@ pub(crate) struct CheckMetrics {
 const STATUSES: [Status; 3] = [Status::Pass, Status::Warn, Status::Fail];
 
 impl CheckMetrics {
-    pub(crate) fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
+    pub(crate) fn register(
+        registry: &Registry,
+        prefix: &Prefix,
+    ) -> Result<Self, prometheus::Error> {
         let status = IntGaugeVec::new(
             Opts::new(
-                series::name(DEFAULT_PREFIX, series::HEALTH_CHECK_STATUS),
+                prefix.name(series::HEALTH_CHECK_STATUS),
                 "1 for each check's current (damped) status, 0 for its other statuses",
             ),
             &["check", "status"],
         )?;
         let duration = HistogramVec::new(
             HistogramOpts::new(
-                series::name(DEFAULT_PREFIX, series::HEALTH_CHECK_DURATION_SECONDS),
+                prefix.name(series::HEALTH_CHECK_DURATION_SECONDS),
                 "How long each check run took (timeouts count their full timeout)",
             )
             .buckets(vec![
@@ -42,17 +47,14 @@ impl CheckMetrics {
         )?;
         let runs = IntCounterVec::new(
             Opts::new(
-                series::name(DEFAULT_PREFIX, series::HEALTH_CHECK_RUNS_TOTAL),
+                prefix.name(series::HEALTH_CHECK_RUNS_TOTAL),
                 "Check runs by how they ended: completed, timeout or panic",
             ),
             &["check", "outcome"],
         )?;
         let last_run = prometheus::GaugeVec::new(
             Opts::new(
-                series::name(
-                    DEFAULT_PREFIX,
-                    series::HEALTH_CHECK_LAST_RUN_TIMESTAMP_SECONDS,
-                ),
+                prefix.name(series::HEALTH_CHECK_LAST_RUN_TIMESTAMP_SECONDS),
                 "Unix time when each check last finished",
             ),
             &["check"],
@@ -62,7 +64,7 @@ impl CheckMetrics {
         registry.register(Box::new(runs.clone()))?;
         registry.register(Box::new(last_run.clone()))?;
         // The process's memory and its limit ride along: the memory alert divides them.
-        crate::process_memory::ProcessMemory::register_into(registry, DEFAULT_PREFIX)?;
+        crate::process_memory::ProcessMemory::register_into(registry, prefix)?;
         Ok(Self {
             status,
             duration,

@@ -49,7 +49,7 @@ impl AcquireError for std::io::Error {
 ///     fn status(&self) -> PoolStatus { PoolStatus { size: 4, idle: 1, waiting: 0, max: 10 } }
 /// }
 /// let prom = prometheus::Registry::new();
-/// let metrics = PoolMetrics::new("db", MyPool).register(&prom, "steadfast")?;
+/// let metrics = PoolMetrics::new("db", MyPool).register(&prom, &steadfast_core::Prefix::default())?;
 /// // let conn = metrics.acquire(pool.get()).await?;
 /// let conn = metrics.acquire(async { Ok::<_, std::io::Error>("connection") }).await?;
 /// # let _ = conn;
@@ -104,34 +104,34 @@ impl PoolMetrics {
     pub fn register(
         mut self,
         registry: &prometheus::Registry,
-        prefix: &str,
+        prefix: &steadfast_core::Prefix,
     ) -> Result<Self, Error> {
         let pool = |o: Opts| o.const_label("pool", &self.name);
         let connections = IntGaugeVec::new(
             pool(Opts::new(
-                series::name(prefix, series::POOL_CONNECTIONS),
+                prefix.name(series::POOL_CONNECTIONS),
                 "Connections of a pool by state (idle, in_use); they sum to its size",
             )),
             &["state"],
         )?;
         let max = IntGauge::with_opts(pool(Opts::new(
-            series::name(prefix, series::POOL_MAX_CONNECTIONS),
+            prefix.name(series::POOL_MAX_CONNECTIONS),
             "The most connections a pool opens",
         )))?;
         let waiters = IntGauge::with_opts(pool(Opts::new(
-            series::name(prefix, series::POOL_WAITERS),
+            prefix.name(series::POOL_WAITERS),
             "Callers waiting for a connection of a pool",
         )))?;
         let wait = Histogram::with_opts(
             HistogramOpts::new(
-                series::name(prefix, series::POOL_WAIT_DURATION_SECONDS),
+                prefix.name(series::POOL_WAIT_DURATION_SECONDS),
                 "How long callers waited for a connection of a pool",
             )
             .const_label("pool", &self.name)
             .buckets(self.buckets.clone()),
         )?;
         let timeouts = IntCounter::with_opts(pool(Opts::new(
-            series::name(prefix, series::POOL_TIMEOUTS_TOTAL),
+            prefix.name(series::POOL_TIMEOUTS_TOTAL),
             "Waits for a connection of a pool that timed out",
         )))?;
         let registered = Arc::new(Registered {

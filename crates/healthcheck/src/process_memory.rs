@@ -18,7 +18,7 @@ use crate::series;
 ///
 /// ```
 /// let prom = prometheus::Registry::new();
-/// steadfast_healthcheck::ProcessMemory::register(&prom, "steadfast")?;
+/// steadfast_healthcheck::ProcessMemory::register(&prom, &steadfast_core::Prefix::default())?;
 /// let text = prometheus::TextEncoder::new().encode_to_string(&prom.gather()).unwrap();
 /// # #[cfg(target_os = "linux")]
 /// assert!(text.contains("steadfast_process_memory_limit_bytes "));
@@ -35,20 +35,23 @@ impl ProcessMemory {
     ///
     /// # Errors
     /// [`Error::Metrics`](crate::Error::Metrics) when they are already there.
-    pub fn register(registry: &prometheus::Registry, prefix: &str) -> Result<(), crate::Error> {
+    pub fn register(
+        registry: &prometheus::Registry,
+        prefix: &steadfast_core::Prefix,
+    ) -> Result<(), crate::Error> {
         Ok(Self::register_into(registry, prefix)?)
     }
 
     pub(crate) fn register_into(
         registry: &prometheus::Registry,
-        prefix: &str,
+        prefix: &steadfast_core::Prefix,
     ) -> Result<(), prometheus::Error> {
         let resident = IntGauge::with_opts(Opts::new(
-            series::name(prefix, series::PROCESS_RESIDENT_MEMORY_BYTES),
+            prefix.name(series::PROCESS_RESIDENT_MEMORY_BYTES),
             "Resident set size of the process, bytes",
         ))?;
         let limit = IntGauge::with_opts(Opts::new(
-            series::name(prefix, series::PROCESS_MEMORY_LIMIT_BYTES),
+            prefix.name(series::PROCESS_MEMORY_LIMIT_BYTES),
             "Memory the process may use: its cgroup's limit, else the machine's memory, bytes",
         ))?;
         registry.register(Box::new(Self { resident, limit }))?;

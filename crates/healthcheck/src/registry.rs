@@ -157,16 +157,16 @@ impl Registry {
         self
     }
 
-    /// Exports every check's status, run time and outcomes into `registry`
-    /// (`steadfast_health_check_*`), updated when a check finishes — a scrape never runs a
-    /// check.
+    /// Exports every check's status, run time and outcomes into `registry` under `prefix`
+    /// (`<prefix>_health_check_*`, and the process's memory and its limit), updated when a
+    /// check finishes — a scrape never runs a check.
     ///
     /// ```
     /// use steadfast_healthcheck::Registry;
     ///
-    /// let prom = prometheus::Registry::new();
-    /// let registry = Registry::new().metrics(&prom)?;
-    /// assert!(Registry::new().metrics(&prom).is_err()); // once per prometheus registry
+    /// let (prom, prefix) = (prometheus::Registry::new(), steadfast_core::Prefix::default());
+    /// let registry = Registry::new().metrics(&prom, &prefix)?;
+    /// assert!(Registry::new().metrics(&prom, &prefix).is_err()); // once per prometheus registry
     /// # let _ = registry;
     /// # Ok::<(), steadfast_healthcheck::Error>(())
     /// ```
@@ -174,8 +174,12 @@ impl Registry {
     /// # Errors
     /// [`Error::Metrics`] when the series are already registered there.
     #[cfg(feature = "prometheus")]
-    pub fn metrics(mut self, registry: &prometheus::Registry) -> Result<Self, Error> {
-        self.metrics = Some(crate::metrics::CheckMetrics::register(registry)?);
+    pub fn metrics(
+        mut self,
+        registry: &prometheus::Registry,
+        prefix: &steadfast_core::Prefix,
+    ) -> Result<Self, Error> {
+        self.metrics = Some(crate::metrics::CheckMetrics::register(registry, prefix)?);
         Ok(self)
     }
 

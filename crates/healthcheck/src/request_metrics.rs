@@ -20,18 +20,17 @@ pub const DEFAULT_BUCKETS: [f64; 13] = [
 /// use steadfast_healthcheck::RequestMetrics;
 ///
 /// let prom = prometheus::Registry::new();
+/// let prefix = steadfast_core::Prefix::default(); // [metrics] prometheus_prefix
 /// let layer = RequestMetrics::default()
-///     .prefix("steadfast")
 ///     .listener("api")
 ///     .response_time_header(true)
-///     .register(&prom)?;
+///     .register(&prom, &prefix)?;
 /// // axum: Router::new().route("/patients/{id}", get(handler)).layer(layer)
 /// # let _ = layer;
 /// # Ok::<(), steadfast_healthcheck::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct RequestMetrics {
-    prefix: String,
     listener: String,
     buckets: Vec<f64>,
     response_time_header: bool,
@@ -39,11 +38,10 @@ pub struct RequestMetrics {
 }
 
 impl Default for RequestMetrics {
-    /// Prefix `steadfast`, listener `main`, [`DEFAULT_BUCKETS`], no `X-Response-Time`
+    /// Listener `main`, [`DEFAULT_BUCKETS`], no `X-Response-Time`
     /// header, no known routes (axum's matched route only).
     fn default() -> Self {
         Self {
-            prefix: series::DEFAULT_PREFIX.to_owned(),
             listener: "main".to_owned(),
             buckets: DEFAULT_BUCKETS.to_vec(),
             response_time_header: false,
@@ -53,13 +51,6 @@ impl Default for RequestMetrics {
 }
 
 impl RequestMetrics {
-    /// The series prefix (`[metrics] prometheus_prefix`).
-    #[must_use]
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
     /// The `listener` label, so two listeners (or the health server and your API) can
     /// share one Prometheus registry.
     #[must_use]
@@ -96,7 +87,8 @@ impl RequestMetrics {
         self
     }
 
-    /// Registers the series into `registry` and returns the layer that records them.
+    /// Registers the series into `registry` under `prefix` (`[metrics] prometheus_prefix`)
+    /// and returns the layer that records them.
     ///
     /// # Errors
     /// [`Error::Metrics`](crate::Error::Metrics) when series of the same name and listener
@@ -104,11 +96,11 @@ impl RequestMetrics {
     pub fn register(
         self,
         registry: &prometheus::Registry,
+        prefix: &steadfast_core::Prefix,
     ) -> Result<RequestMetricsLayer, crate::Error> {
-        let p = &self.prefix;
         let requests = IntCounterVec::new(
             Opts::new(
-                series::name(p, series::HTTP_REQUESTS_TOTAL),
+                prefix.name(series::HTTP_REQUESTS_TOTAL),
                 "HTTP requests answered, by method, route template and status",
             )
             .const_label("listener", &self.listener),
@@ -116,7 +108,7 @@ impl RequestMetrics {
         )?;
         let duration = HistogramVec::new(
             HistogramOpts::new(
-                series::name(p, series::HTTP_REQUEST_DURATION_SECONDS),
+                prefix.name(series::HTTP_REQUEST_DURATION_SECONDS),
                 "Time from a request's arrival to its answer's head, by method and route template",
             )
             .const_label("listener", &self.listener)
@@ -125,7 +117,7 @@ impl RequestMetrics {
         )?;
         let in_flight = IntGauge::with_opts(
             Opts::new(
-                series::name(p, series::HTTP_REQUESTS_IN_FLIGHT),
+                prefix.name(series::HTTP_REQUESTS_IN_FLIGHT),
                 "HTTP requests being answered now",
             )
             .const_label("listener", &self.listener),

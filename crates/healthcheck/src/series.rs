@@ -1,14 +1,13 @@
 //! The names of every Prometheus series this crate exports, in one place: a renamed series
 //! breaks the build of whatever reads it (the alert rules of `steadfast alerts generate`),
-//! never an alert. Names are written without the prefix; [`name`] joins the configured one.
+//! never an alert. Names are written without the prefix;
+//! [`Prefix::name`](steadfast_core::Prefix::name) joins the configured one.
 //!
 //! ```
 //! use steadfast_healthcheck::series;
-//! assert_eq!(series::name("steadfast", series::HTTP_REQUESTS_TOTAL), "steadfast_http_requests_total");
+//! let p = steadfast_core::Prefix::default();
+//! assert_eq!(p.name(series::HTTP_REQUESTS_TOTAL), "steadfast_http_requests_total");
 //! ```
-
-/// The prefix every series carries unless configured otherwise (`[metrics] prometheus_prefix`).
-pub const DEFAULT_PREFIX: &str = "steadfast";
 
 /// Counter: requests answered, by `method`, `route` (the matched template or `unmatched`),
 /// `status` (the HTTP code, or `error`) and `listener`.
@@ -42,8 +41,3 @@ pub const POOL_TIMEOUTS_TOTAL: &str = "pool_timeouts_total";
 pub const PROCESS_RESIDENT_MEMORY_BYTES: &str = "process_resident_memory_bytes";
 /// Gauge: the memory the process may use: its cgroup's limit, else the machine's memory, bytes.
 pub const PROCESS_MEMORY_LIMIT_BYTES: &str = "process_memory_limit_bytes";
-
-/// `<prefix>_<series>`, the full name of `series` under `prefix`.
-pub fn name(prefix: &str, series: &str) -> String {
-    format!("{prefix}_{series}")
-}

@@ -33,8 +33,10 @@ pub struct ServerOptions {
     /// After shutdown begins, readiness answers 503 this long before the listener closes.
     pub drain: Duration,
     /// Prometheus registry served at `/metrics` (text format); the server's request
-    /// series (`steadfast_http_*{listener=…}`) are registered into it.
+    /// series (`<prefix>_http_*{listener=…}`) are registered into it.
     pub metrics: Option<prometheus::Registry>,
+    /// The series prefix of the request series (`[metrics] prometheus_prefix`).
+    pub prefix: steadfast_core::Prefix,
     /// Serve `/metrics` on this listener (turn off on a public listener when a second,
     /// internal one serves it).
     pub serve_metrics: bool,
@@ -54,6 +56,7 @@ impl Default for ServerOptions {
             status_codes: StatusCodes::default(),
             drain: Duration::from_secs(5),
             metrics: None,
+            prefix: steadfast_core::Prefix::default(),
             serve_metrics: true,
             listener: "main".to_owned(),
             header_read_timeout: Duration::from_secs(5),
@@ -195,7 +198,10 @@ pub async fn serve(
         .listener(options.listener.clone())
         .response_time_header(true)
         .routes(routes)
-        .register(&options.metrics.clone().unwrap_or_default())?;
+        .register(
+            &options.metrics.clone().unwrap_or_default(),
+            &options.prefix,
+        )?;
     // Hyper adds this to the clock on every request: keep it far from overflowing.
     let header_read_timeout = options.header_read_timeout.min(MAX_HEADER_READ_TIMEOUT);
     // The same router a user nests in their own application.

@@ -2,9 +2,10 @@
 //! accumulate their own records (the seed's `record_metrics_batch`).
 
 use crate::error::Error;
+use crate::key::check_counter;
 use crate::key::{Kind, SeriesKey};
 use crate::local::with_local;
-use crate::recorder::{Recorder, check_counter};
+use crate::recorder::Recorder;
 use crate::registry::Resolved;
 
 /// One sample of a batch.
@@ -200,7 +201,7 @@ impl Recorder {
                 .filter(|(i, _)| !rejected.contains(i))
             {
                 let (kind, v) = split(s.value);
-                crate::raw::record(shared, &SeriesKey::new(s.step, s.name, s.labels), kind, v);
+                shared.record_raw(&SeriesKey::new(s.step, s.name, s.labels), kind, v);
             }
         }
         outcome

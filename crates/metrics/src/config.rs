@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
+use steadfast_core::config::keys::{Documented, KeySpec, ValueType, serde_variants};
+
+use crate::config_keys as keys;
 
 /// What raw mode does when its queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -79,19 +82,40 @@ impl Default for MetricsConfig {
 
 impl MetricsConfig {
     /// The recorder can hold at most this many series.
-    pub const MAX_SERIES_LIMIT: usize = 262_144;
+    pub const MAX_SERIES_LIMIT: usize = keys::MAX_SERIES_LIMIT;
+
+    /// `prometheus_prefix`, checked: what every crate's `register_prometheus` and the alert
+    /// rules put in front of their series names.
+    ///
+    /// ```
+    /// let config = steadfast_metrics::MetricsConfig::default();
+    /// assert_eq!(config.prefix()?.name("disk_level"), "steadfast_disk_level");
+    /// # Ok::<(), steadfast_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`steadfast_core::Error::InvalidPrefix`] (a loaded configuration has been checked).
+    pub fn prefix(&self) -> Result<steadfast_core::Prefix, steadfast_core::Error> {
+        steadfast_core::Prefix::new(self.prometheus_prefix.as_str())
+    }
 }
 
 /// Loaded as `[metrics]` through `steadfast_core::config::Loader`, with its ranges checked.
 impl steadfast_core::config::Config for MetricsConfig {
     fn check(&self, problems: &mut steadfast_core::config::Problems) {
-        problems.nonzero_duration("flush_interval", self.flush_interval.get());
+        problems.check_range(&keys::FLUSH_INTERVAL, self.flush_interval);
         if let Some(url) = &self.pushgateway
-            && !url.starts_with("http://")
+            && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             problems.error(
                 "pushgateway",
-                "expected http://host:port (the Pushgateway is pushed to over plain HTTP on the host or cluster network)",
+                "expected http://host:port or https://host:port",
+            );
+        }
+        if let Some(why) = steadfast_core::series::problem(&self.prometheus_prefix) {
+            problems.error(
+                "prometheus_prefix",
+                format!("{why}; a series prefix is [a-zA-Z_][a-zA-Z0-9_]*"),
             );
         }
         if let Some(path) = &self.textfile
@@ -102,20 +126,41 @@ impl steadfast_core::config::Config for MetricsConfig {
                 "node_exporter's textfile collector reads only files ending in .prom",
             );
         }
-        if self.max_series == 0 || self.max_series > 262_144 {
-            problems.error(
-                "max_series",
-                format!(
-                    "{} is out of range for max_series: expected 1 to 262144",
-                    self.max_series
-                ),
-            );
-        }
-        if self.max_series_per_metric == 0 {
-            problems.error(
-                "max_series_per_metric",
-                "0 is out of range for max_series_per_metric: expected at least 1",
-            );
-        }
+        problems.check_range(&keys::MAX_SERIES, self.max_series);
+        problems.check_range(&keys::MAX_SERIES_PER_METRIC, self.max_series_per_metric);
+    }
+}
+
+// The documented keys: the ranged ones from `config_keys.rs`, which `check` reads too.
+impl Documented for MetricsConfig {
+    const KEYS: &'static [KeySpec] = &[
+        keys::FLUSH_INTERVAL,
+        keys::MAX_SERIES,
+        keys::MAX_SERIES_PER_METRIC,
+        KeySpec::new("raw", ValueType::Bool),
+        KeySpec::new("raw_queue_capacity", ValueType::Integer),
+        KeySpec::new("on_full", ValueType::Choice(serde_variants::<OnFull>)),
+        KeySpec::new("prometheus_prefix", ValueType::Text),
+        KeySpec::new(
+            "buckets",
+            ValueType::Map(&ValueType::List(&ValueType::Number)),
+        ),
+        KeySpec::new("pushgateway", ValueType::Url),
+        KeySpec::new("textfile", ValueType::Path),
+    ];
+}
+
+#[cfg(test)]
+mod documented_tests {
+    use steadfast_core::config::keys::table;
+
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_spec() {
+        assert_eq!(
+            table::<MetricsConfig>().coverage_problems(),
+            Vec::<String>::new()
+        );
     }
 }

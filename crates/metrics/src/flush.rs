@@ -2,61 +2,19 @@
 //! batch and fsync — and only then remember them as written, so a failed write (vanished
 //! directory, full disk) loses nothing: the next flush writes the larger delta.
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use steadfast_core::{NdjsonWriter, Timestamp};
+use steadfast_core::Timestamp;
 
+use crate::background::Background;
 use crate::error::Error;
 use crate::key::{Kind, SeriesKey};
 use crate::record::MetricRecord;
-use crate::recorder::Shared;
-use crate::shard::{HistSnapshot, MAX_BUCKETS, Shard};
-
-/// What one shard held at the last successful flush.
-struct Seen {
-    shard: Arc<Shard>,
-    counters: Vec<f64>,
-    hists: Vec<HistSnapshot>,
-}
-
-pub(crate) struct FlushState {
-    path: Option<PathBuf>,
-    writer: Option<NdjsonWriter>,
-    seen: Vec<Seen>,
-    gauge_versions: Vec<u64>,
-}
-
-impl FlushState {
-    pub(crate) fn open(path: Option<PathBuf>) -> Result<Self, Error> {
-        let writer = match &path {
-            Some(p) => Some(open_writer(p)?),
-            None => None,
-        };
-        Ok(Self {
-            path,
-            writer,
-            seen: Vec::new(),
-            gauge_versions: Vec::new(),
-        })
-    }
-}
-
-fn open_writer(path: &PathBuf) -> Result<NdjsonWriter, Error> {
-    let w = NdjsonWriter::open(path).map_err(|source| Error::Persist {
-        path: path.clone(),
-        source,
-    })?;
-    if let Some(torn) = w.repaired_tail() {
-        #[cfg(feature = "tracing")]
-        tracing::warn!(path = %path.display(), line = torn.line, bytes = torn.bytes, "cut a torn last line left by a crash");
-        #[cfg(not(feature = "tracing"))]
-        let _ = torn;
-    }
-    Ok(w)
-}
+use crate::shard::{HistSnapshot, MAX_BUCKETS};
+use crate::shared::Shared;
+use crate::sink::{Seen, write};
 
 fn grow<T: Default + Clone>(v: &mut Vec<T>, len: usize) {
     if v.len() < len {
@@ -218,34 +176,50 @@ fn histogram_record(
     r
 }
 
-fn write(st: &mut FlushState, records: &[MetricRecord]) -> Result<(), Error> {
-    let Some(path) = st.path.clone() else {
+/// Starts `shared`'s background flusher: a flush every `interval`, until the recorder
+/// is gone or closed.
+pub(crate) fn start_background(shared: &Arc<Shared>, interval: Duration) {
+    let weak = Arc::downgrade(shared);
+    let background = Background::start(interval, move || {
+        let Some(shared) = weak.upgrade() else {
+            return false;
+        };
+        match flush(&shared) {
+            Ok(()) => true,
+            Err(Error::Closed) => false,
+            Err(e) => {
+                #[cfg(feature = "tracing")]
+                tracing::warn!(error = %e, "metrics flush failed; recording continues in memory and the next flush retries");
+                #[cfg(not(feature = "tracing"))]
+                let _ = e;
+                true
+            }
+        }
+    });
+    *shared
+        .background
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(background);
+}
+
+/// Stops the background flusher, flushes a last time, and marks the recorder closed.
+pub(crate) fn close(shared: &Shared) -> Result<(), Error> {
+    let background = shared
+        .background
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(background) = background {
+        background.stop();
+    }
+    if shared.closed.load(Ordering::Acquire) {
         return Ok(());
-    };
-    let persist = |source| Error::Persist {
-        path: path.clone(),
-        source,
-    };
-    // An open handle to a file whose directory was removed still accepts writes that no
-    // one will ever read: check the path is still there.
-    if st.writer.is_some()
-        && let Err(e) = std::fs::metadata(&path)
-    {
-        st.writer = None;
-        return Err(persist(steadfast_core::Error::io("find", &path, e)));
     }
-    let writer = match st.writer.as_mut() {
-        Some(w) => w,
-        // A previous failure dropped the writer; reopening repairs a torn tail.
-        None => st.writer.insert(open_writer(&path)?),
-    };
-    let result = records
-        .iter()
-        .try_for_each(|r| writer.append(r))
-        .and_then(|()| writer.sync());
-    if let Err(e) = result {
-        st.writer = None;
-        return Err(persist(e));
+    // Closed only once everything is on disk: after a failed final flush (a full disk),
+    // `close` or `flush` can be called again and nothing recorded is lost.
+    let result = flush(shared);
+    if result.is_ok() {
+        shared.closed.store(true, Ordering::Release);
     }
-    Ok(())
+    result
 }

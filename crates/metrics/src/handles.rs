@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::key::check_counter;
 use crate::key::{Kind, SeriesKey};
 use crate::local::with_local;
-use crate::recorder::{Shared, check_counter};
+use crate::recorder::Recorder;
 use crate::registry::Resolved;
 use crate::shard::Shard;
+use crate::shared::Shared;
 
 /// A series resolved once, recorded many times.
 /// `n` as `f64`: through `i64` when it fits (one signed convert instruction on x86-64; the
@@ -42,12 +44,73 @@ impl Handle {
             Some(shard) => shard.counter_add(self.resolved.slot, v),
             None => self.counter_add_slow(v),
         }
-        crate::raw::record(&self.shared, &self.key, Kind::Counter, v);
+        self.shared.record_raw(&self.key, Kind::Counter, v);
     }
 
     #[cold]
     fn counter_add_slow(&self, v: f64) {
         with_local(&self.shared, |l| l.shard.counter_add(self.resolved.slot, v));
+    }
+}
+
+impl Recorder {
+    fn handle(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        kind: Kind,
+    ) -> Result<Handle, Error> {
+        let resolved = with_local(&self.shared, |l| {
+            l.resolve(&self.shared, step, name, labels, kind)
+                .map(|(r, _)| r.clone())
+        })?;
+        let key = SeriesKey::new(step, name, labels);
+        Ok(Handle {
+            shared: self.shared.clone(),
+            resolved,
+            key,
+        })
+    }
+
+    /// A pre-resolved counter for hot loops: `add` is a thread-local lookup and a store.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] or [`Error::KindMismatch`].
+    pub fn counter_handle(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Counter, Error> {
+        self.handle(step, name, labels, Kind::Counter).map(Counter)
+    }
+
+    /// A pre-resolved gauge.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] or [`Error::KindMismatch`].
+    pub fn gauge_handle(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Gauge, Error> {
+        self.handle(step, name, labels, Kind::Gauge).map(Gauge)
+    }
+
+    /// A pre-resolved histogram.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] or [`Error::KindMismatch`].
+    pub fn histogram_handle(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Histogram, Error> {
+        self.handle(step, name, labels, Kind::Histogram)
+            .map(Histogram)
     }
 }
 
@@ -86,7 +149,7 @@ impl Gauge {
     pub fn set(&self, v: f64) {
         if let Some(g) = &self.0.resolved.gauge {
             g.set(v);
-            crate::raw::record(&self.0.shared, &self.0.key, Kind::Gauge, v);
+            self.0.shared.record_raw(&self.0.key, Kind::Gauge, v);
         }
     }
 
@@ -94,7 +157,7 @@ impl Gauge {
     pub fn add(&self, d: f64) {
         if let Some(g) = &self.0.resolved.gauge {
             g.add(d);
-            crate::raw::record(&self.0.shared, &self.0.key, Kind::Gauge, g.get());
+            self.0.shared.record_raw(&self.0.key, Kind::Gauge, g.get());
         }
     }
 }
@@ -114,7 +177,7 @@ impl Histogram {
                 Some(shard) => observe(shard),
                 None => with_local(&h.shared, |l| observe(&l.shard)),
             }
-            crate::raw::record(&h.shared, &h.key, Kind::Histogram, v);
+            h.shared.record_raw(&h.key, Kind::Histogram, v);
         }
     }
 

@@ -1,4 +1,5 @@
-//! Series keys (step + name + labels), and name validation and sanitisation.
+//! Series keys (step + name + labels), name validation and sanitisation, and the check
+//! of a counter's increment.
 
 use std::fmt;
 
@@ -96,6 +97,24 @@ pub fn sanitize(name: &str) -> String {
         out.insert(0, '_');
     }
     out
+}
+
+/// A counter only goes up: its increment must be finite and ≥ 0.
+#[inline]
+pub(crate) fn check_counter(name: &str, v: f64) -> Result<(), Error> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(invalid_value(name, v))
+    }
+}
+
+#[cold]
+fn invalid_value(name: &str, v: f64) -> Error {
+    Error::InvalidValue {
+        name: name.to_owned(),
+        value: v,
+    }
 }
 
 #[cfg(test)]

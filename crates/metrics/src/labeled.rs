@@ -6,9 +6,30 @@
 //! fixed-capacity array was a store per call — and a ninth label is a compile error.
 
 use crate::error::Error;
+use crate::key::check_counter;
 use crate::key::{Kind, SeriesKey};
 use crate::local::{with_existing, with_local};
-use crate::recorder::{Recorder, check_counter};
+use crate::recorder::Recorder;
+
+impl Recorder {
+    /// A counter of `step`/`name`; add labels, then `add`.
+    #[inline]
+    pub fn counter<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
+        Labeled::new(self, step, name, Kind::Counter)
+    }
+
+    /// A gauge of `step`/`name`; add labels, then `set`.
+    #[inline]
+    pub fn gauge<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
+        Labeled::new(self, step, name, Kind::Gauge)
+    }
+
+    /// A histogram of `step`/`name`; add labels, then `observe`.
+    #[inline]
+    pub fn histogram<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
+        Labeled::new(self, step, name, Kind::Histogram)
+    }
+}
 
 /// A metric being addressed: add up to 8 labels with [`label`](Labeled::label), then
 /// record. From [`Recorder::counter`], [`Recorder::gauge`] and [`Recorder::histogram`].
@@ -178,7 +199,7 @@ impl Head<'_> {
     #[inline(never)]
     fn queue_raw(&self, labels: &[(&str, &str)], v: f64) {
         let key = SeriesKey::new(self.step, self.name, labels);
-        crate::raw::record(&self.rec.shared, &key, self.kind, v);
+        self.rec.shared.record_raw(&key, self.kind, v);
     }
 
     /// First use on this thread, gauges, and every error.

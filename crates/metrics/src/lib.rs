@@ -39,6 +39,7 @@ mod background;
 mod batch;
 mod cache;
 mod config;
+mod config_keys;
 mod error;
 mod flush;
 mod handles;
@@ -51,7 +52,10 @@ mod raw;
 mod record;
 mod recorder;
 mod registry;
+pub mod series;
 mod shard;
+mod shared;
+mod sink;
 mod stats;
 mod totals;
 

@@ -9,10 +9,32 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use crate::cache::{SeriesCache, hash};
 use crate::error::Error;
-use crate::key::Kind;
-use crate::recorder::Shared;
+use crate::key::{Kind, SeriesKey};
 use crate::registry::Resolved;
 use crate::shard::Shard;
+
+/// What the per-thread side needs from the recorder that owns it.
+pub(crate) trait Owner: Send + Sync + 'static {
+    /// The recorder's id, unique in the process.
+    fn id(&self) -> u64;
+    /// The recorder's shard per thread slot.
+    fn threads(&self) -> &ThreadShards;
+    /// The recorder's state for threads without a slot.
+    fn fallback(&self) -> &Fallback;
+    /// A new shard, registered with the recorder for the flusher.
+    fn new_shard(&self) -> Arc<Shard>;
+    /// The series for these parts, from the recorder's registry (added if new).
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], [`Error::KindMismatch`], or a limit reached.
+    fn resolve_slow(
+        &self,
+        step: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        kind: Kind,
+    ) -> Result<(SeriesKey, Resolved), Error>;
+}
 
 /// Threads that can record at once through their own cells. Beyond this (or while a thread
 /// is being torn down), recording goes through one shared shard under a lock: slower,
@@ -107,7 +129,8 @@ impl ThreadShards {
 
 pub(crate) struct Local {
     id: u64,
-    shared: Weak<Shared>,
+    /// The owning recorder, only to tell whether it still exists.
+    owner: Weak<dyn Owner>,
     pub(crate) shard: Arc<Shard>,
     cache: SeriesCache,
 }
@@ -137,7 +160,7 @@ impl Local {
     #[inline]
     pub(crate) fn resolve(
         &mut self,
-        shared: &Shared,
+        shared: &Arc<impl Owner>,
         step: &str,
         name: &str,
         labels: &[(&str, &str)],
@@ -199,16 +222,16 @@ pub(crate) fn with_existing<R>(id: u64, f: impl FnOnce(&Local) -> R) -> Option<R
 /// Runs `f` with this thread's state for `shared`, creating it on first use. A thread
 /// without a slot (all taken, or being torn down) uses the recorder's shared fallback
 /// state under its lock.
-pub(crate) fn with_local<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut Local) -> R) -> R {
+pub(crate) fn with_local<O: Owner, R>(shared: &Arc<O>, f: impl FnOnce(&mut Local) -> R) -> R {
     let mut f = Some(f);
     let done = STATE.try_with(|cell| {
         let mut st = cell.try_borrow_mut().ok()?;
         let st = &mut *st;
-        let i = match st.locals.iter().position(|l| l.id == shared.id) {
+        let i = match st.locals.iter().position(|l| l.id == shared.id()) {
             Some(i) => i,
             None => {
                 let slot = st.slot()?;
-                st.locals.retain(|l| l.shared.strong_count() > 0);
+                st.locals.retain(|l| l.owner.strong_count() > 0);
                 st.locals.push(new_local(shared, Some(slot)));
                 st.locals.len() - 1
             }
@@ -221,7 +244,7 @@ pub(crate) fn with_local<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut Local) -> 
         (Ok(Some(r)), _) => r,
         (_, Some(f)) => {
             let mut fallback = shared
-                .fallback
+                .fallback()
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             let local = fallback.get_or_insert_with(|| new_local(shared, None));
@@ -233,23 +256,16 @@ pub(crate) fn with_local<R>(shared: &Arc<Shared>, f: impl FnOnce(&mut Local) -> 
 }
 
 /// A thread's state for `shared`: the slot's shard, or (no slot) a fresh fallback shard.
-fn new_local(shared: &Arc<Shared>, slot: Option<usize>) -> Local {
-    let create = || {
-        let shard = Arc::new(Shard::new(shared.max_series));
-        shared
-            .shards
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(shard.clone());
-        shard
-    };
-    let shard = match slot.and_then(|s| shared.threads.by_slot.get(s)) {
+fn new_local<O: Owner>(shared: &Arc<O>, slot: Option<usize>) -> Local {
+    let create = || shared.new_shard();
+    let shard = match slot.and_then(|s| shared.threads().by_slot.get(s)) {
         Some(cell) => cell.get_or_init(create).clone(),
         None => create(),
     };
+    let owner: Weak<O> = Arc::downgrade(shared);
     Local {
-        id: shared.id,
-        shared: Arc::downgrade(shared),
+        id: shared.id(),
+        owner,
         shard,
         cache: SeriesCache::default(),
     }

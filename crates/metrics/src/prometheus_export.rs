@@ -10,37 +10,48 @@ use prometheus::proto::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
 };
 
+use steadfast_core::Prefix;
+
 use crate::key::{Kind, sanitize};
-use crate::recorder::{Recorder, Shared};
+use crate::recorder::Recorder;
+use crate::series;
+use crate::shared::Shared;
 
 struct Exporter {
     shared: Arc<Shared>,
+    prefix: Prefix,
     descs: Vec<Desc>,
     renamed: Mutex<HashSet<String>>,
 }
 
 const SELF_METRICS: [(&str, &str); 8] = [
-    ("records_written_total", "Lines written to metrics.ndjson."),
-    ("flushes_total", "Successful flushes."),
     (
-        "flush_errors_total",
+        series::METRICS_RECORDS_WRITTEN_TOTAL,
+        "Lines written to metrics.ndjson.",
+    ),
+    (series::METRICS_FLUSHES_TOTAL, "Successful flushes."),
+    (
+        series::METRICS_FLUSH_ERRORS_TOTAL,
         "Failed flushes (retried by the next).",
     ),
-    ("dropped_total", "Raw events dropped on a full queue."),
     (
-        "rejected_total",
+        series::METRICS_DROPPED_TOTAL,
+        "Raw events dropped on a full queue.",
+    ),
+    (
+        series::METRICS_REJECTED_TOTAL,
         "Recordings refused (invalid name or value).",
     ),
     (
-        "overflowed_total",
+        series::METRICS_OVERFLOWED_TOTAL,
         "Recordings folded into an overflow series by the cardinality guard.",
     ),
     (
-        "last_flush_seconds",
+        series::METRICS_LAST_FLUSH_SECONDS,
         "Duration of the last flush, write and fsync included.",
     ),
     (
-        "thread_shards",
+        series::METRICS_THREAD_SHARDS,
         "Per-thread blocks of cells held (one per recording thread slot).",
     ),
 ];
@@ -48,13 +59,13 @@ const SELF_METRICS: [(&str, &str); 8] = [
 impl Recorder {
     /// Exposes every series through `registry`: counters as `<prefix>_<name>_total`,
     /// gauges and histograms as `<prefix>_<name>`, with `step` and the series' labels; plus
-    /// the recorder's own `<prefix>_metrics_*` series. Names are sanitised to Prometheus's
-    /// alphabet; a changed name is warned about once.
+    /// the recorder's own `<prefix>_metrics_*` series ([`series`](crate::series)). Names are
+    /// sanitised to Prometheus's alphabet; a changed name is warned about once.
     ///
     /// ```
     /// let rec = steadfast_metrics::Recorder::in_memory();
     /// let registry = prometheus::Registry::new();
-    /// rec.register_prometheus(&registry)?;
+    /// rec.register_prometheus(&registry, &steadfast_core::Prefix::default())?;
     /// rec.counter("bronze", "records").label("resource_type", "Patient").add(1200);
     /// let text = prometheus::TextEncoder::new().encode_to_string(&registry.gather())?;
     /// assert!(text.contains(r#"steadfast_records_total{step="bronze",resource_type="Patient"} 1200"#));
@@ -63,21 +74,18 @@ impl Recorder {
     ///
     /// # Errors
     /// [`prometheus::Error`] if this recorder's series are already registered there.
-    pub fn register_prometheus(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
-        let prefix = &self.shared.prefix;
+    pub fn register_prometheus(
+        &self,
+        registry: &prometheus::Registry,
+        prefix: &Prefix,
+    ) -> prometheus::Result<()> {
         let descs = SELF_METRICS
             .iter()
-            .map(|(n, h)| {
-                Desc::new(
-                    format!("{prefix}_metrics_{n}"),
-                    (*h).to_owned(),
-                    vec![],
-                    Default::default(),
-                )
-            })
+            .map(|(n, h)| Desc::new(prefix.name(n), (*h).to_owned(), vec![], Default::default()))
             .collect::<prometheus::Result<Vec<_>>>()?;
         registry.register(Box::new(Exporter {
             shared: self.shared.clone(),
+            prefix: prefix.clone(),
             descs,
             renamed: Mutex::default(),
         }))
@@ -127,7 +135,7 @@ impl Exporter {
             #[cfg(feature = "tracing")]
             tracing::warn!(metric, exposed_as = %clean, "metric name changed for Prometheus");
         }
-        let prefix = &self.shared.prefix;
+        let prefix = self.prefix.as_str();
         let base = if clean.starts_with(&format!("{prefix}_")) {
             clean
         } else {

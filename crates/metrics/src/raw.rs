@@ -2,7 +2,7 @@
 //! line. When the queue is full the configured policy applies: wait for the flusher
 //! (backpressure, the default) or drop the event and count it.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -10,7 +10,6 @@ use steadfast_core::Timestamp;
 
 use crate::config::OnFull;
 use crate::key::{Kind, SeriesKey};
-use crate::recorder::Shared;
 
 pub(crate) struct RawEvent {
     pub(crate) ts: Timestamp,
@@ -43,48 +42,34 @@ impl RawQueue {
         taken
     }
 
+    /// Queues `event`. When the queue is full, either drops it (policy `Drop`, or the
+    /// recorder is `closed`) and returns `false`, or calls `wake` (the flusher) and waits
+    /// for space.
+    pub(crate) fn push(&self, event: RawEvent, closed: &AtomicBool, wake: impl Fn()) -> bool {
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        while events.len() >= self.capacity {
+            if self.on_full == OnFull::Drop || closed.load(Ordering::Acquire) {
+                return false;
+            }
+            drop(events);
+            wake();
+            events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+            if events.len() >= self.capacity {
+                events = self
+                    .space
+                    .wait_timeout(events, Duration::from_millis(50))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+        }
+        events.push(event);
+        true
+    }
+
     /// Puts back events a failed flush could not write, ahead of newer ones.
     pub(crate) fn restore(&self, mut events: Vec<RawEvent>) {
         let mut q = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         events.append(&mut q);
         *q = events;
     }
-}
-
-/// Queues one raw event if raw mode is on.
-#[inline]
-pub(crate) fn record(shared: &Shared, key: &SeriesKey, kind: Kind, value: f64) {
-    if let Some(q) = &shared.raw {
-        queue(shared, q, key, kind, value);
-    }
-}
-
-/// Raw mode's side of [`record`], kept out of the hot path.
-#[cold]
-#[inline(never)]
-fn queue(shared: &Shared, q: &RawQueue, key: &SeriesKey, kind: Kind, value: f64) {
-    let event = RawEvent {
-        ts: Timestamp::now(),
-        key: key.clone(),
-        kind,
-        value,
-    };
-    let mut events = q.events.lock().unwrap_or_else(PoisonError::into_inner);
-    while events.len() >= q.capacity {
-        if q.on_full == OnFull::Drop || shared.closed.load(Ordering::Acquire) {
-            shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        drop(events);
-        crate::background::wake(shared);
-        events = q.events.lock().unwrap_or_else(PoisonError::into_inner);
-        if events.len() >= q.capacity {
-            events = q
-                .space
-                .wait_timeout(events, Duration::from_millis(50))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-    }
-    events.push(event);
 }

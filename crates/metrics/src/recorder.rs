@@ -1,86 +1,25 @@
-//! `Recorder`: the cheap, cloneable front of the crate — counters, gauges, histograms,
-//! pre-resolved handles and batches — and the shared state behind it.
+//! `Recorder`: the cheap, cloneable front of the crate — opening, flushing and closing.
+//! Its recording methods sit beside what they hand out: counters, gauges and histograms
+//! in `labeled.rs`, pre-resolved handles in `handles.rs`, batches in `batch.rs`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use steadfast_core::RunDir;
 
-use crate::background::Background;
 use crate::config::MetricsConfig;
 use crate::error::Error;
-use crate::flush::FlushState;
-use crate::handles::{Counter, Gauge, Handle, Histogram};
-use crate::key::{Kind, SeriesKey};
-use crate::labeled::Labeled;
-use crate::local::{Fallback, ThreadShards, with_local};
+use crate::local::ThreadShards;
 use crate::raw::RawQueue;
-use crate::registry::{Registry, Resolved};
-use crate::shard::Shard;
+use crate::registry::Registry;
+use crate::shared::Shared;
+use crate::sink::FlushState;
 use crate::stats::Stats;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-pub(crate) struct Shared {
-    pub(crate) id: u64,
-    pub(crate) max_series: usize,
-    pub(crate) registry: RwLock<Registry>,
-    /// Every shard, for the flusher: one per thread slot that has recorded, and the fallback.
-    pub(crate) shards: Mutex<Vec<Arc<Shard>>>,
-    pub(crate) threads: ThreadShards,
-    pub(crate) fallback: Fallback,
-    pub(crate) flush: Mutex<FlushState>,
-    pub(crate) stats: Stats,
-    pub(crate) raw: Option<RawQueue>,
-    pub(crate) closed: AtomicBool,
-    pub(crate) background: Mutex<Option<Background>>,
-    #[cfg_attr(
-        not(feature = "prometheus"),
-        allow(dead_code, reason = "read by the Prometheus exporter only")
-    )]
-    pub(crate) prefix: String,
-}
-
-impl Shared {
-    pub(crate) fn stats_snapshot(&self) -> crate::stats::RecorderStats {
-        let overflowed = self
-            .registry
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .overflowed;
-        let shards = self
-            .shards
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len();
-        self.stats
-            .snapshot(overflowed, u64::try_from(shards).unwrap_or(u64::MAX))
-    }
-
-    pub(crate) fn resolve_slow(
-        &self,
-        step: &str,
-        name: &str,
-        labels: &[(&str, &str)],
-        kind: Kind,
-    ) -> Result<(SeriesKey, Resolved), Error> {
-        if let Some(meta) = self
-            .registry
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .lookup(step, name, labels)
-        {
-            return Ok((meta.key.clone(), meta.resolved.clone()));
-        }
-        self.registry
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .resolve(step, name, labels, kind)
-    }
-}
 
 /// Records metrics from any number of threads into the run's `metrics.ndjson`.
 ///
@@ -117,7 +56,7 @@ struct Lifetime(Arc<Shared>);
 impl Drop for Lifetime {
     fn drop(&mut self) {
         // Dropped without `close()`: flush now; a failure has no caller to return to.
-        if let Err(e) = crate::background::close(&self.0) {
+        if let Err(e) = crate::flush::close(&self.0) {
             #[cfg(feature = "tracing")]
             tracing::error!(error = %e, "metrics recorder dropped and its final flush failed; call close() to handle this");
             #[cfg(not(feature = "tracing"))]
@@ -189,90 +128,12 @@ impl Recorder {
                 .then(|| RawQueue::new(config.raw_queue_capacity, config.on_full)),
             closed: AtomicBool::new(false),
             background: Mutex::new(None),
-            prefix: config.prometheus_prefix.clone(),
         });
-        crate::background::start(&shared, config.flush_interval.get());
+        crate::flush::start_background(&shared, config.flush_interval.get());
         Ok(Self {
             _life: Arc::new(Lifetime(shared.clone())),
             shared,
         })
-    }
-
-    /// A counter of `step`/`name`; add labels, then `add`.
-    #[inline]
-    pub fn counter<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
-        Labeled::new(self, step, name, Kind::Counter)
-    }
-
-    /// A gauge of `step`/`name`; add labels, then `set`.
-    #[inline]
-    pub fn gauge<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
-        Labeled::new(self, step, name, Kind::Gauge)
-    }
-
-    /// A histogram of `step`/`name`; add labels, then `observe`.
-    #[inline]
-    pub fn histogram<'a>(&'a self, step: &'a str, name: &'a str) -> Labeled<'a> {
-        Labeled::new(self, step, name, Kind::Histogram)
-    }
-
-    fn handle(
-        &self,
-        step: &str,
-        name: &str,
-        labels: &[(&str, &str)],
-        kind: Kind,
-    ) -> Result<Handle, Error> {
-        let resolved = with_local(&self.shared, |l| {
-            l.resolve(&self.shared, step, name, labels, kind)
-                .map(|(r, _)| r.clone())
-        })?;
-        let key = SeriesKey::new(step, name, labels);
-        Ok(Handle {
-            shared: self.shared.clone(),
-            resolved,
-            key,
-        })
-    }
-
-    /// A pre-resolved counter for hot loops: `add` is a thread-local lookup and a store.
-    ///
-    /// # Errors
-    /// [`Error::InvalidName`] or [`Error::KindMismatch`].
-    pub fn counter_handle(
-        &self,
-        step: &str,
-        name: &str,
-        labels: &[(&str, &str)],
-    ) -> Result<Counter, Error> {
-        self.handle(step, name, labels, Kind::Counter).map(Counter)
-    }
-
-    /// A pre-resolved gauge.
-    ///
-    /// # Errors
-    /// [`Error::InvalidName`] or [`Error::KindMismatch`].
-    pub fn gauge_handle(
-        &self,
-        step: &str,
-        name: &str,
-        labels: &[(&str, &str)],
-    ) -> Result<Gauge, Error> {
-        self.handle(step, name, labels, Kind::Gauge).map(Gauge)
-    }
-
-    /// A pre-resolved histogram.
-    ///
-    /// # Errors
-    /// [`Error::InvalidName`] or [`Error::KindMismatch`].
-    pub fn histogram_handle(
-        &self,
-        step: &str,
-        name: &str,
-        labels: &[(&str, &str)],
-    ) -> Result<Histogram, Error> {
-        self.handle(step, name, labels, Kind::Histogram)
-            .map(Histogram)
     }
 
     /// Writes everything recorded so far and waits until it is on disk.
@@ -289,7 +150,7 @@ impl Recorder {
     /// # Errors
     /// As [`Recorder::flush`].
     pub fn close(&self) -> Result<(), Error> {
-        crate::background::close(&self.shared)
+        crate::flush::close(&self.shared)
     }
 
     /// Counters of the recorder's own work.
@@ -299,21 +160,4 @@ impl Recorder {
 
     /// The flush interval's default.
     pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
-}
-
-#[inline]
-pub(crate) fn check_counter(name: &str, v: f64) -> Result<(), Error> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(())
-    } else {
-        Err(invalid_value(name, v))
-    }
-}
-
-#[cold]
-fn invalid_value(name: &str, v: f64) -> Error {
-    Error::InvalidValue {
-        name: name.to_owned(),
-        value: v,
-    }
 }

@@ -175,7 +175,7 @@ impl Recorder {
 }
 
 /// Cumulative totals of every series of `shared`.
-pub(crate) fn snapshot(shared: &crate::recorder::Shared) -> MetricTotals {
+pub(crate) fn snapshot(shared: &crate::shared::Shared) -> MetricTotals {
     let shards = shared
         .shards
         .lock()

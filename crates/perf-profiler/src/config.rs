@@ -2,8 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
+use steadfast_core::config::keys::{
+    Documented, KeySpec, ValueType, entries_without_default, serde_variants,
+};
 use steadfast_core::config::{Config, Problems};
 
+use crate::config_keys as keys;
 use crate::{Level, Profiler, SampleRate, Slo};
 
 /// How calls are chosen for timing.
@@ -105,41 +109,57 @@ impl ProfilerConfig {
 
 impl Config for ProfilerConfig {
     fn check(&self, problems: &mut Problems) {
-        if !(self.overhead_budget > 0.0 && self.overhead_budget < 1.0) {
-            problems.error(
-                "overhead_budget",
-                format!("{} is out of range for overhead_budget: expected a fraction between 0 and 1, like 0.01", self.overhead_budget),
-            );
-        }
-        if self.every_nth == 0 {
-            problems.error(
-                "every_nth",
-                "0 is out of range for every_nth: expected at least 1",
-            );
-        }
-        if !(self.ratio > 0.0 && self.ratio <= 1.0) {
-            problems.error(
-                "ratio",
-                format!(
-                    "{} is out of range for ratio: expected more than 0 and at most 1",
-                    self.ratio
-                ),
-            );
-        }
-        problems.nonzero_duration("memory_interval", self.memory_interval.get());
+        problems.check_range(&keys::OVERHEAD_BUDGET, self.overhead_budget);
+        problems.check_range(&keys::EVERY_NTH, self.every_nth);
+        problems.check_range(&keys::RATIO, self.ratio);
+        problems.check_range(&keys::MEMORY_INTERVAL, self.memory_interval);
         for (i, slo) in self.slos.iter().enumerate() {
             problems.nested(&format!("slos[{i}]"), |p| {
-                if !(slo.percentile > 0.0 && slo.percentile <= 100.0) {
-                    p.error(
-                        "percentile",
-                        format!(
-                            "{} is out of range for percentile: expected 0 < p <= 100, like 95",
-                            slo.percentile
-                        ),
-                    );
-                }
-                p.nonzero_duration("target", slo.target.get());
+                p.check_range(&keys::slo::PERCENTILE, slo.percentile);
+                p.check_range(&keys::slo::TARGET, slo.target);
             });
         }
+    }
+}
+
+// The documented keys: the ranged ones from `config_keys.rs`, which `check` reads too.
+impl Documented for ProfilerConfig {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("level", ValueType::Choice(serde_variants::<Level>)),
+        KeySpec::new(
+            "sampling",
+            ValueType::Choice(serde_variants::<SamplingKind>),
+        ),
+        keys::OVERHEAD_BUDGET,
+        keys::EVERY_NTH,
+        keys::RATIO,
+        keys::MEMORY_INTERVAL,
+        KeySpec::new(
+            "slos",
+            ValueType::Entries(entries_without_default::<SloConfig>),
+        ),
+    ];
+}
+
+impl Documented for SloConfig {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("component", ValueType::Text),
+        keys::slo::PERCENTILE,
+        keys::slo::TARGET,
+    ];
+}
+
+#[cfg(test)]
+mod documented_tests {
+    use steadfast_core::config::keys::table;
+
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_spec() {
+        assert_eq!(
+            table::<ProfilerConfig>().coverage_problems(),
+            Vec::<String>::new()
+        );
     }
 }

@@ -112,10 +112,7 @@ fn draw(out: &mut String, node: &Node, x: f64, level: usize, scale: f64, height:
         } else {
             child.total as f64 / all as f64 * 100.0
         };
-        let name_xml = name
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
+        let name_xml = steadfast_core::escape_markup(name);
         // Warm colours vary with the name, as flamegraph.pl does.
         let hue = name
             .bytes()

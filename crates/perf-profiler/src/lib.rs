@@ -37,6 +37,7 @@ mod alloc;
 mod analysis;
 mod baseline;
 mod config;
+mod config_keys;
 mod error;
 #[cfg(feature = "flamegraph")]
 mod flamegraph;
@@ -46,7 +47,10 @@ mod memory;
 mod profiler;
 #[cfg(feature = "prometheus")]
 mod prometheus_export;
+mod sampling;
+pub mod series;
 mod shard;
+mod shared;
 mod snapshot;
 mod span;
 #[cfg(feature = "tracing")]
@@ -62,7 +66,8 @@ pub use histogram::Histogram;
 #[cfg(feature = "memory")]
 pub use memory::MemorySampler;
 pub use memory::MemoryStats;
-pub use profiler::{Level, Profiler, ProfilerBuilder, SampleRate};
+pub use profiler::{Profiler, ProfilerBuilder};
+pub use sampling::{Level, SampleRate};
 pub use snapshot::{ComponentStats, PROFILE_FORMAT_VERSION, Snapshot, fmt_ns};
 pub use span::{Component, Span};
 #[cfg(feature = "tracing")]

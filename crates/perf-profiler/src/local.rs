@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::{Arc, PoisonError, Weak};
 
-use crate::profiler::Shared;
 use crate::shard::{CompShard, Totals};
+use crate::shared::Shared;
 
 /// An open timed span on this thread.
 #[derive(Debug, Clone, Copy)]

@@ -7,115 +7,12 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::local::{CompState, DEPTH, MAX_DEPTH, STACK, named};
-use crate::shard::{CompShard, Totals, bump};
+use crate::sampling::{Level, SampleRate};
+use crate::shard::bump;
+use crate::shared::{ACTIVE, Names, Shared};
 use crate::span::{Component, OFF, Span, Target, enter};
 
-/// How much the profiler does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Nothing: a span costs one relaxed load.
-    Off,
-    /// Counts every call; times calls as the [`SampleRate`] says.
-    #[default]
-    Basic,
-    /// As basic, and keeps call paths for folded stacks and flame graphs.
-    Detailed,
-}
-
-impl Level {
-    fn to_u8(self) -> u8 {
-        match self {
-            Self::Off => 0,
-            Self::Basic => 1,
-            Self::Detailed => 2,
-        }
-    }
-}
-
-/// Which calls are timed. Counts are always exact; durations of untimed calls are
-/// estimated from the timed ones.
-///
-/// The decision is a per-thread, per-component countdown: no random draw, no lock and no
-/// clock read on a call that is not timed. A span opened inside a timed span is always
-/// timed, so self time is exact within what was measured.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum SampleRate {
-    /// Time every call.
-    Always,
-    /// Time one call in `n`.
-    EveryNth(u32),
-    /// Time about this fraction of calls (as one in `round(1 / ratio)`).
-    Ratio(f64),
-    /// Tune each component's interval so the profiler's own cost stays under `budget`
-    /// (a fraction of the component's time; default 0.01).
-    Adaptive {
-        /// Largest share of a component's time the profiler may add.
-        budget: f64,
-    },
-}
-
-impl SampleRate {
-    /// Adaptive sampling with a 1% budget, the default.
-    pub fn adaptive() -> Self {
-        Self::Adaptive { budget: 0.01 }
-    }
-
-    fn interval(self) -> u32 {
-        match self {
-            Self::Always | Self::Adaptive { .. } => 1,
-            Self::EveryNth(n) => n.max(1),
-            #[allow(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "clamped to 1..=2^20"
-            )]
-            Self::Ratio(r) => (1.0 / r.clamp(1e-6, 1.0)).round().clamp(1.0, 1_048_576.0) as u32,
-        }
-    }
-}
-
-impl Default for SampleRate {
-    fn default() -> Self {
-        Self::adaptive()
-    }
-}
-
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        if self.level.load(Relaxed) != 0 {
-            crate::span::ACTIVE.fetch_sub(1, Relaxed);
-        }
-    }
-}
-
-#[derive(Default)]
-pub(crate) struct Names {
-    pub(crate) names: Vec<Arc<str>>,
-    by_name: HashMap<Arc<str>, u32>,
-}
-
-pub(crate) struct Shared {
-    pub(crate) id: u64,
-    /// 0 off, 1 basic, 2 detailed; with [`crate::span::ACTIVE`] kept in step by
-    /// `set_level`, the builder and `Drop`.
-    pub(crate) level: AtomicU8,
-    pub(crate) clock: quanta::Clock,
-    pub(crate) rate: SampleRate,
-    /// Measured cost of one timed span, for adaptive sampling.
-    pub(crate) timed_cost_ns: f64,
-    pub(crate) names: RwLock<Names>,
-    /// The interval a new handle starts with.
-    pub(crate) initial_interval: u32,
-    /// Every live handle's shard, by component id.
-    pub(crate) shards: Mutex<Vec<(u32, Arc<CompShard>)>>,
-    pub(crate) retired: Mutex<Vec<Totals>>,
-    pub(crate) paths: Mutex<HashMap<Vec<u32>, u64>>,
-    pub(crate) started: quanta::Instant,
-    pub(crate) memory: Mutex<Option<crate::MemoryStats>>,
-}
 
 /// A thread-safe, cheaply cloned profiler of named components.
 ///
@@ -198,7 +95,7 @@ impl ProfilerBuilder {
             .map_or_else(calibrate, |d| d.as_secs_f64() * 1e9);
         let started = clock.now();
         if self.level != Level::Off {
-            crate::span::ACTIVE.fetch_add(1, Relaxed);
+            ACTIVE.fetch_add(1, Relaxed);
         }
         Profiler {
             shared: Arc::new(Shared {
@@ -267,10 +164,10 @@ impl Profiler {
         let old = self.shared.level.swap(level.to_u8(), Relaxed);
         match (old, level.to_u8()) {
             (0, n) if n != 0 => {
-                crate::span::ACTIVE.fetch_add(1, Relaxed);
+                ACTIVE.fetch_add(1, Relaxed);
             }
             (o, 0) if o != 0 => {
-                crate::span::ACTIVE.fetch_sub(1, Relaxed);
+                ACTIVE.fetch_sub(1, Relaxed);
             }
             _ => {}
         }

@@ -5,11 +5,14 @@
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::{Counter, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary};
 
+use steadfast_core::Prefix;
+
 use crate::Profiler;
+use crate::series;
 
 struct Exporter {
     profiler: Profiler,
-    prefix: String,
+    prefix: Prefix,
     descs: Vec<Desc>,
 }
 
@@ -24,7 +27,7 @@ impl Profiler {
     /// let profiler = steadfast_perf_profiler::Profiler::new();
     /// profiler.record("evaluate", std::time::Duration::from_millis(2));
     /// let registry = prometheus::Registry::new();
-    /// profiler.register_prometheus(&registry, "steadfast")?;
+    /// profiler.register_prometheus(&registry, &steadfast_core::Prefix::default())?;
     /// let families = registry.gather();
     /// assert!(families.iter().any(|f| f.name() == "steadfast_profiler_component_seconds"));
     /// # Ok::<(), prometheus::Error>(())
@@ -35,19 +38,19 @@ impl Profiler {
     pub fn register_prometheus(
         &self,
         registry: &prometheus::Registry,
-        prefix: &str,
+        prefix: &Prefix,
     ) -> prometheus::Result<()> {
         let names = [
             (
-                "component_seconds",
+                series::PROFILER_COMPONENT_SECONDS,
                 "Durations of timed calls per component (count: all calls).",
             ),
             (
-                "component_self_seconds_total",
+                series::PROFILER_COMPONENT_SELF_SECONDS_TOTAL,
                 "Estimated time in each component itself.",
             ),
             (
-                "component_timed_total",
+                series::PROFILER_COMPONENT_TIMED_TOTAL,
                 "Calls that were timed, per component.",
             ),
         ];
@@ -55,7 +58,7 @@ impl Profiler {
             .iter()
             .map(|(n, h)| {
                 Desc::new(
-                    format!("{prefix}_profiler_{n}"),
+                    prefix.name(n),
                     (*h).to_owned(),
                     vec!["component".to_owned()],
                     Default::default(),
@@ -64,7 +67,7 @@ impl Profiler {
             .collect::<prometheus::Result<Vec<_>>>()?;
         registry.register(Box::new(Exporter {
             profiler: self.clone(),
-            prefix: prefix.to_owned(),
+            prefix: prefix.clone(),
             descs,
         }))
     }
@@ -141,19 +144,19 @@ impl Collector for Exporter {
         let p = &self.prefix;
         vec![
             family(
-                format!("{p}_profiler_component_seconds"),
+                p.name(series::PROFILER_COMPONENT_SECONDS),
                 "Durations of timed calls per component (count: all calls).",
                 MetricType::SUMMARY,
                 summaries,
             ),
             family(
-                format!("{p}_profiler_component_self_seconds_total"),
+                p.name(series::PROFILER_COMPONENT_SELF_SECONDS_TOTAL),
                 "Estimated time in each component itself.",
                 MetricType::COUNTER,
                 selfs,
             ),
             family(
-                format!("{p}_profiler_component_timed_total"),
+                p.name(series::PROFILER_COMPONENT_TIMED_TOTAL),
                 "Calls that were timed, per component.",
                 MetricType::COUNTER,
                 timed,

@@ -8,8 +8,9 @@ use std::sync::PoisonError;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::local::{CompState, DEPTH, Frame, MAX_DEPTH, STACK};
-use crate::profiler::SampleRate;
+use crate::sampling::SampleRate;
 use crate::shard::bump;
+use crate::shared::ACTIVE;
 
 /// A component handle for hot loops: its own shard and sampling countdown, so an untimed
 /// span is a decrement and two stores, with no lookup and no lock. `Send` but not `Sync`:
@@ -85,9 +86,6 @@ impl Span<'_> {
         }
     }
 }
-
-/// How many profilers in the process have a level other than off.
-pub(crate) static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 pub(crate) const OFF: Span<'static> = Span {
     timed: None,

@@ -2,9 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
+use steadfast_core::config::keys::{
+    Documented, KeySpec, Measure, ValueType, serde_variants, table,
+};
 
 use crate::breaker::CircuitBreaker;
 use crate::budget::RetryBudget;
+use crate::config_keys as keys;
 use crate::error::Error;
 use crate::jitter::Jitter;
 use crate::policy::RetryPolicy;
@@ -159,27 +163,22 @@ impl RetryConfig {
     }
 
     /// Every range this section must keep, judged: the one list behind both
-    /// [`RetryConfig::validate`] (first failure) and `Config::check` (all failures).
+    /// [`RetryConfig::validate`] (first failure) and `Config::check` (all failures); the
+    /// bounds are those of `config_keys.rs`, which the reference documents.
     fn ranges(&self) -> [Range; 9] {
-        let b = &self.breaker;
+        use keys::{breaker, budget};
+        let (b, g) = (&self.breaker, &self.budget);
         [
-            Range::new(
-                self.multiplier.is_finite() && self.multiplier >= 1.0,
-                "multiplier",
-                self.multiplier,
-                "a number ≥ 1",
-            ),
-            Range::new(
-                (0.0..=1.0).contains(&self.randomization_factor),
+            Range::spec("multiplier", &keys::MULTIPLIER, self.multiplier),
+            Range::spec(
                 "randomization_factor",
+                &keys::RANDOMIZATION_FACTOR,
                 self.randomization_factor,
-                "a number between 0 and 1",
             ),
-            Range::new(
-                !self.initial_interval.get().is_zero(),
+            Range::spec(
                 "initial_interval",
+                &keys::INITIAL_INTERVAL,
                 self.initial_interval,
-                "a duration > 0",
             ),
             Range::new(
                 self.max_interval >= self.initial_interval,
@@ -187,31 +186,19 @@ impl RetryConfig {
                 self.max_interval,
                 "a duration ≥ initial_interval",
             ),
-            Range::new(
-                (0.0..=1.0).contains(&b.failure_rate),
+            Range::spec(
                 "breaker.failure_rate",
+                &breaker::FAILURE_RATE,
                 b.failure_rate,
-                "a number between 0 and 1",
             ),
-            Range::new(b.window > 0, "breaker.window", b.window, "at least 1 call"),
-            Range::new(
-                b.half_open_calls > 0,
+            Range::spec("breaker.window", &breaker::WINDOW, b.window),
+            Range::spec(
                 "breaker.half_open_calls",
+                &breaker::HALF_OPEN_CALLS,
                 b.half_open_calls,
-                "at least 1 call",
             ),
-            Range::new(
-                self.budget.ratio.is_finite() && self.budget.ratio >= 0.0,
-                "budget.ratio",
-                self.budget.ratio,
-                "a number ≥ 0",
-            ),
-            Range::new(
-                self.budget.min_per_sec.is_finite() && self.budget.min_per_sec >= 0.0,
-                "budget.min_per_sec",
-                self.budget.min_per_sec,
-                "a number ≥ 0",
-            ),
+            Range::spec("budget.ratio", &budget::RATIO, g.ratio),
+            Range::spec("budget.min_per_sec", &budget::MIN_PER_SEC, g.min_per_sec),
         ]
     }
 
@@ -276,16 +263,28 @@ struct Range {
     ok: bool,
     key: &'static str,
     value: String,
-    expected: &'static str,
+    expected: String,
 }
 
 impl Range {
-    fn new(ok: bool, key: &'static str, value: impl ToString, expected: &'static str) -> Self {
+    fn new(ok: bool, key: &'static str, value: impl ToString, expected: &str) -> Self {
         Self {
             ok,
             key,
             value: value.to_string(),
-            expected,
+            expected: expected.to_owned(),
+        }
+    }
+
+    /// The range of `spec`, the key at `path` in `[retry]` (`breaker.failure_rate`).
+    fn spec(path: &'static str, spec: &KeySpec, value: impl Measure + ToString) -> Self {
+        debug_assert!(path.ends_with(spec.key), "{path} is not {}", spec.key);
+        let expected = spec.expected(&value);
+        Self {
+            ok: expected.is_none(),
+            key: path,
+            value: value.to_string(),
+            expected: expected.unwrap_or_default(),
         }
     }
 }
@@ -304,5 +303,55 @@ impl steadfast_core::config::Config for RetryConfig {
                 ),
             );
         }
+    }
+}
+
+// The documented keys: the ranged ones from `config_keys.rs`, which `check` reads too.
+impl Documented for RetryConfig {
+    const KEYS: &'static [KeySpec] = &[
+        keys::INITIAL_INTERVAL,
+        keys::MULTIPLIER,
+        keys::RANDOMIZATION_FACTOR,
+        KeySpec::new("jitter", ValueType::Choice(serde_variants::<JitterKind>)),
+        KeySpec::new("max_interval", ValueType::Duration),
+        KeySpec::new("max_elapsed", ValueType::Duration),
+        KeySpec::new("max_retries", ValueType::Integer),
+        KeySpec::new("max_retry_after", ValueType::Duration),
+        KeySpec::new("attempt_timeout", ValueType::Duration),
+        KeySpec::new("breaker", ValueType::Table(table::<BreakerConfig>)),
+        KeySpec::new("budget", ValueType::Table(table::<BudgetConfig>)),
+    ];
+}
+
+impl Documented for BreakerConfig {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("enabled", ValueType::Bool),
+        KeySpec::new("consecutive_failures", ValueType::Integer),
+        keys::breaker::FAILURE_RATE,
+        keys::breaker::WINDOW,
+        KeySpec::new("minimum_calls", ValueType::Integer),
+        KeySpec::new("open_duration", ValueType::Duration),
+        keys::breaker::HALF_OPEN_CALLS,
+    ];
+}
+
+impl Documented for BudgetConfig {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("enabled", ValueType::Bool),
+        keys::budget::RATIO,
+        keys::budget::MIN_PER_SEC,
+    ];
+}
+
+#[cfg(test)]
+mod documented_tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_spec() {
+        assert_eq!(
+            table::<RetryConfig>().coverage_problems(),
+            Vec::<String>::new()
+        );
     }
 }

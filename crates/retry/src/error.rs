@@ -43,16 +43,9 @@ impl<E: fmt::Display> fmt::Display for Failure<E> {
     }
 }
 
-/// A duration for people: `850ms`, `12.3s`, `4m 05s`.
+/// A duration for people: `850ms`, `12.3s`, `4m 05s` (core's one compact form).
 pub(crate) fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms < 60_000 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else {
-        format!("{}m {:02}s", ms / 60_000, (ms / 1000) % 60)
-    }
+    steadfast_core::HumanDuration::new(d).approx()
 }
 
 /// A call that failed for good, saying why, after how many attempts and how long.
@@ -203,6 +196,6 @@ pub enum Error {
         /// The value given.
         value: String,
         /// What is allowed.
-        expected: &'static str,
+        expected: String,
     },
 }

@@ -40,6 +40,16 @@ pub enum GiveUpReason {
 }
 
 impl GiveUpReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [Self; 6] = [
+        Self::Exhausted,
+        Self::Permanent,
+        Self::DeadlineExceeded,
+        Self::CircuitOpen,
+        Self::BudgetExhausted,
+        Self::RetryAfterTooLong,
+    ];
+
     /// A short snake_case name, for logs and metric labels.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -28,27 +28,19 @@ impl Default for Jitter {
     }
 }
 
-/// SplitMix64: tiny, fast, and good enough for spreading retries (not for secrets).
+/// The workspace's seeded generator ([`SplitMix64`](steadfast_core::SplitMix64)) with the
+/// one draw jitter needs; good enough for spreading retries, not for secrets.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+pub(crate) struct Rng(steadfast_core::SplitMix64);
 
 impl Rng {
     pub(crate) fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Self(steadfast_core::SplitMix64::new(seed))
     }
 
     /// Uniform in `[0, 1)`.
     pub(crate) fn unit(&mut self) -> f64 {
-        // 53 random bits, exactly representable.
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.next_f64()
     }
 
     /// Uniform in `[lo, hi]` (`lo` if `hi <= lo`).

@@ -46,12 +46,14 @@
 //! ```
 
 mod breaker;
+mod breaker_state;
 mod budget;
 mod classify;
 mod clock;
 #[cfg(feature = "tokio")]
 mod clock_async;
 mod config;
+mod config_keys;
 mod dead_letter;
 mod error;
 mod events;
@@ -67,6 +69,7 @@ mod permit;
 mod policy;
 mod rate_limit;
 mod schedule;
+pub mod series;
 
 pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitState, Permit};
 pub use budget::RetryBudget;

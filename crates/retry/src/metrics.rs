@@ -6,20 +6,23 @@ use std::sync::{Arc, Mutex, PoisonError};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
 use prometheus::{IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry};
+use steadfast_core::Prefix;
 
 use crate::breaker::{CircuitBreaker, CircuitState};
 use crate::budget::RetryBudget;
 use crate::events::GiveUpReason;
+use crate::series;
 
-/// Metrics for the calls to one dependency, labelled `dependency="<name>"`.
+/// Metrics for the calls to one dependency, labelled `dependency="<name>"` (names in
+/// [`series`], under the configured prefix).
 ///
 /// | series | type |
 /// |---|---|
-/// | `steadfast_retry_attempts_total` | counter |
-/// | `steadfast_retry_retries_total` | counter |
-/// | `steadfast_retry_give_ups_total{reason}` | counter |
-/// | `steadfast_retry_circuit_state` (0 closed, 1 open, 2 half-open) | gauge |
-/// | `steadfast_retry_budget_tokens` | gauge |
+/// | `<prefix>_retry_attempts_total` | counter |
+/// | `<prefix>_retry_retries_total` | counter |
+/// | `<prefix>_retry_give_ups_total{reason}` | counter |
+/// | `<prefix>_retry_circuit_state` (0 closed, 1 open, 2 half-open) | gauge |
+/// | `<prefix>_retry_budget_tokens` | gauge |
 ///
 /// The dependency name becomes a label: keep it a fixed, low-cardinality name (`ehr`,
 /// `warehouse`), never a URL or an identifier.
@@ -28,7 +31,8 @@ use crate::events::GiveUpReason;
 /// use steadfast_retry::{RetryMetrics, RetryPolicy};
 ///
 /// let registry = prometheus::Registry::new();
-/// let metrics = RetryMetrics::register(&registry, "ehr")?;
+/// let prefix = steadfast_core::Prefix::default();
+/// let metrics = RetryMetrics::register_prometheus(&registry, &prefix, "ehr")?;
 /// let policy = RetryPolicy::constant(std::time::Duration::ZERO).metrics(metrics);
 /// let _ = policy.retry(|attempt| if attempt < 2 { Err("503") } else { Ok(()) });
 /// let text = prometheus::TextEncoder::new().encode_to_string(&registry.gather())?;
@@ -60,38 +64,49 @@ impl std::fmt::Debug for RetryMetrics {
 }
 
 impl RetryMetrics {
-    /// Creates the series for `dependency` and registers them into `registry`.
+    /// Creates the series for `dependency` under `prefix` and registers them into
+    /// `registry` — every crate's registration shape, with the dependency's name added.
+    /// Give-up reasons are created at zero, so an alert on their increase sees the series
+    /// before the first failure.
     ///
     /// # Errors
     /// [`prometheus::Error`] if the series are already registered for this dependency.
-    pub fn register(registry: &Registry, dependency: &str) -> prometheus::Result<Self> {
-        let labels =
-            |name: &str, help: &str| Opts::new(name, help).const_label("dependency", dependency);
+    pub fn register_prometheus(
+        registry: &Registry,
+        prefix: &Prefix,
+        dependency: &str,
+    ) -> prometheus::Result<Self> {
+        let labels = |name: &str, help: &str| {
+            Opts::new(prefix.name(name), help).const_label("dependency", dependency)
+        };
         let attempts = IntCounter::with_opts(labels(
-            "steadfast_retry_attempts_total",
+            series::RETRY_ATTEMPTS_TOTAL,
             "Attempts made, first ones included.",
         ))?;
         let retries = IntCounter::with_opts(labels(
-            "steadfast_retry_retries_total",
+            series::RETRY_RETRIES_TOTAL,
             "Retries started after a transient failure.",
         ))?;
         let give_ups = IntCounterVec::new(
             labels(
-                "steadfast_retry_give_ups_total",
+                series::RETRY_GIVE_UPS_TOTAL,
                 "Calls that failed for good, by reason.",
             ),
             &["reason"],
         )?;
+        for reason in GiveUpReason::ALL {
+            let _ = give_ups.with_label_values(&[reason.as_str()]);
+        }
         let circuit = IntGaugeVec::new(
             labels(
-                "steadfast_retry_circuit_state",
+                series::RETRY_CIRCUIT_STATE,
                 "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
             ),
             &[],
         )?;
         let budget = IntGaugeVec::new(
             labels(
-                "steadfast_retry_budget_tokens",
+                series::RETRY_BUDGET_TOKENS,
                 "Whole retry tokens left in the shared budget.",
             ),
             &[],

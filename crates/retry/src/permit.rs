@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::breaker::{CircuitState, Inner};
+use crate::breaker_state::{CircuitState, Inner};
 use crate::classify::Decision;
 
 /// Permission for one call, from [`CircuitBreaker::try_acquire`](crate::CircuitBreaker::try_acquire).

@@ -10,17 +10,7 @@ use crate::budget::RetryBudget;
 use crate::clock::{Clock, ManualClock, Sleeper, SystemClock, ThreadSleeper};
 use crate::events::{GiveUpEvent, Hooks, RetryEvent};
 use crate::jitter::{Jitter, Rng};
-use crate::schedule::Schedule;
-
-pub(crate) type DelayFactory =
-    Arc<dyn Fn() -> Box<dyn Iterator<Item = Duration> + Send> + Send + Sync>;
-
-#[derive(Clone)]
-pub(crate) enum Shape {
-    Exponential { initial: Duration, multiplier: f64 },
-    Constant(Duration),
-    Delays(DelayFactory),
-}
+use crate::schedule::{DelayFactory, Schedule, Shape};
 
 /// A retry policy: the backoff shape, its jitter, the limits, and the hooks.
 ///

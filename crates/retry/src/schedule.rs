@@ -1,10 +1,22 @@
-//! `Schedule`: one call's walk through its policy's delays — backoff, jitter, caps, and
-//! the retries counted so far.
+//! `Shape`, the backoff a policy was built with, and `Schedule`: one call's walk through
+//! it — backoff, jitter, caps, and the retries counted so far.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::jitter::{Jitter, Rng};
-use crate::policy::Shape;
+
+/// Makes a fresh iterator of explicit delays for each call.
+pub(crate) type DelayFactory =
+    Arc<dyn Fn() -> Box<dyn Iterator<Item = Duration> + Send> + Send + Sync>;
+
+/// The backoff's shape, as the policy's builder set it.
+#[derive(Clone)]
+pub(crate) enum Shape {
+    Exponential { initial: Duration, multiplier: f64 },
+    Constant(Duration),
+    Delays(DelayFactory),
+}
 
 /// One call's walk through the policy's delays.
 pub(crate) struct Schedule {

@@ -14,11 +14,12 @@
 //! | `perf_profiler` | `steadfast-perf-profiler` | `perf-profiler` |
 //! | `healthcheck` | `steadfast-healthcheck` | `healthcheck` |
 //! | `http` | `steadfast-http`: the HTTP client (rustls, system roots + a CA file, mTLS) | `http` (with `prometheus`) |
+//! | `report` | `steadfast-report`: a run's HTML page, two runs compared | `report` |
+//! | `prometheus` | `steadfast-prometheus`: alert rules from the thresholds, Pushgateway, node_exporter textfile | `prometheus` |
 //!
-//! And what only the facade can do, since it sees every crate: [`Run`] (a pipeline run
-//! wired end to end), `report` (a run's HTML page), `alerts` (Prometheus rules from the
-//! thresholds), `push` (Pushgateway and node_exporter textfile, features `prometheus` +
-//! `tokio`).
+//! And what only the facade can do, since it sees every crate: [`Run`], a pipeline run
+//! wired end to end (its page written by `steadfast-report`, its metrics pushed by
+//! `steadfast-prometheus` when those features are on).
 //!
 //! ```
 //! use steadfast::prelude::*;
@@ -74,14 +75,20 @@ pub use steadfast_healthcheck as healthcheck;
 #[doc(inline)]
 pub use steadfast_http as http;
 
+#[cfg(feature = "report")]
+#[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+#[doc(inline)]
+pub use steadfast_report as report;
+
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+#[doc(inline)]
+pub use steadfast_prometheus as prometheus;
+
 mod settings;
 pub use settings::Settings;
 
-#[cfg(feature = "logging")]
-#[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
-pub mod logging;
-
-/// Items that wire every data crate together (the Run API, run pages, alert rules): compiled
+/// Items that wire every data crate together (the Run API): compiled
 /// when `metrics`, `retry`, `diskwatch`, `validation` and `perf-profiler` are all on.
 macro_rules! with_every_crate {
     ($($item:item)*) => {$(
@@ -107,15 +114,13 @@ macro_rules! with_every_crate {
 }
 
 with_every_crate! {
-    pub mod alerts;
-    pub mod report;
+    mod error;
     mod pipeline;
-    pub use pipeline::{Run, RunBuilder, RunError, RunReport, Step};
+    mod run_builder;
+    pub use error::{ExportError, RunError};
+    pub use pipeline::{Run, RunReport, Step};
+    pub use run_builder::RunBuilder;
 }
-
-#[cfg(all(feature = "prometheus", feature = "tokio", feature = "retry"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "prometheus", feature = "tokio"))))]
-pub mod push;
 
 /// The names most pipelines use, for `use steadfast::prelude::*`.
 pub mod prelude {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
-use steadfast_core::config::{Effective, Loader};
+use steadfast_core::config::Effective;
 use steadfast_core::{ActiveLock, RunDir, RunManifest, RunState, Status, StepRecord, Timestamp};
 use steadfast_diskwatch::MonitorHandle;
 use steadfast_metrics::Recorder;
@@ -14,9 +14,7 @@ use steadfast_retry::{CircuitBreaker, DeadLetterQueue, RetryBudget, RetryPolicy}
 use steadfast_validation::{ReportPaths, Thresholds, ValidationReport};
 
 use crate::Settings;
-#[path = "run_builder.rs"]
-mod run_builder;
-pub use run_builder::{RunBuilder, RunError};
+use crate::error::{ExportError, RunError, warn};
 
 /// One pipeline run with everything wired.
 ///
@@ -56,6 +54,8 @@ pub struct Run {
     pub(crate) breaker: Option<CircuitBreaker>,
     pub(crate) budget: Option<RetryBudget>,
     pub(crate) monitor: Option<(steadfast_diskwatch::Monitor, MonitorHandle)>,
+    #[cfg(feature = "prometheus")]
+    pub(crate) series: steadfast_prometheus::RunSeries,
     pub(crate) cleaned_runs: usize,
     pub(crate) finished: bool,
 }
@@ -69,7 +69,7 @@ impl std::fmt::Debug for Run {
 }
 
 /// What a finished run produced.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RunReport {
     /// The run directory.
     pub run_dir: PathBuf,
@@ -79,7 +79,7 @@ pub struct RunReport {
     pub reports: ReportPaths,
     /// The Pushgateway push or textfile write, when configured: `Err` holds why it failed
     /// (it never fails the run).
-    pub exported: Option<Result<(), String>>,
+    pub exported: Option<Result<(), ExportError>>,
 }
 
 impl RunReport {
@@ -90,17 +90,6 @@ impl RunReport {
 }
 
 impl Run {
-    /// A builder for a run of `pipeline` (1–64 of `a-z A-Z 0-9 _ -`).
-    pub fn builder(pipeline: &str) -> RunBuilder {
-        RunBuilder {
-            pipeline: pipeline.to_owned(),
-            runs_root: PathBuf::from("runs"),
-            config_file: None,
-            loader: Loader::new(),
-            min_free: None,
-        }
-    }
-
     /// The run directory.
     pub fn dir(&self) -> &RunDir {
         &self.dir
@@ -136,9 +125,21 @@ impl Run {
         &self.dead_letters
     }
 
-    /// The retry policy of `[retry]`, sharing the run's circuit breaker and retry budget.
+    /// The run's Prometheus registry (feature `prometheus`): every series of what it runs,
+    /// under `[metrics] prometheus_prefix` — serve it, or let [`finish`](Self::finish) push it.
+    #[cfg(feature = "prometheus")]
+    pub fn prometheus_registry(&self) -> &steadfast_prometheus::prometheus::Registry {
+        self.series.registry()
+    }
+
+    /// The retry policy of `[retry]`, sharing the run's circuit breaker and retry budget
+    /// (and, with feature `prometheus`, its retry series, labelled with the pipeline).
     pub fn retry(&self) -> RetryPolicy {
         let mut policy = self.policy.clone();
+        #[cfg(feature = "prometheus")]
+        {
+            policy = policy.metrics(self.series.retry().clone());
+        }
         if let Some(b) = &self.breaker {
             policy = policy.circuit_breaker(b.clone());
         }
@@ -176,7 +177,7 @@ impl Run {
         let mut m = self.manifest.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut m);
         if let Err(e) = self.dir.write_manifest(&m) {
-            tracing_warn(&format!("cannot update run.json: {e}"));
+            warn(&format!("cannot update run.json: {e}"));
         }
     }
 
@@ -208,7 +209,10 @@ impl Run {
             steadfast_validation::Incomplete::Finishing,
             Timestamp::now(),
         )?;
-        let exported = self.export(validation.status);
+        // The run's verdict, for the `SteadfastValidationFailed` alert.
+        #[cfg(feature = "prometheus")]
+        self.series.set_verdict(validation.status);
+        let exported = self.export();
         let reports =
             steadfast_validation::write_reports(&self.dir, &validation, Some(&self.thresholds))?;
         self.update_manifest(|m| {
@@ -217,16 +221,9 @@ impl Run {
             m.status = Some(validation.status);
         });
         // The run's page; a failure to render it is a warning, not a failed run.
-        match crate::report::RunView::load(self.dir.path()) {
-            Ok(view) => {
-                if let Err(e) = steadfast_core::atomic_write(
-                    self.dir.path().join("report.html"),
-                    crate::report::render(&view),
-                ) {
-                    tracing_warn(&format!("cannot write report.html: {e}"));
-                }
-            }
-            Err(e) => tracing_warn(&format!("cannot read the run for report.html: {e}")),
+        #[cfg(feature = "report")]
+        if let Err(e) = steadfast_report::write_page(self.dir.path()) {
+            warn(&format!("cannot write the run's page: {e}"));
         }
         if let Some(lock) = self.lock.take() {
             lock.release()?;
@@ -241,67 +238,37 @@ impl Run {
 
     /// Pushes the run's metrics to `[metrics] pushgateway` and writes `[metrics] textfile`,
     /// when configured. Failures are warnings: the run's data is already safe on disk.
-    #[cfg(all(
-        feature = "prometheus",
-        feature = "tokio",
-        feature = "retry",
-        feature = "metrics"
-    ))]
-    fn export(&self, status: Status) -> Option<Result<(), String>> {
+    fn export(&self) -> Option<Result<(), ExportError>> {
         let m = &self.settings.value().metrics;
         if m.pushgateway.is_none() && m.textfile.is_none() {
             return None;
         }
-        let registry = prometheus::Registry::new();
-        let mut result = self
-            .recorder
-            .register_prometheus(&registry)
-            .and_then(|()| {
-                // The run's verdict, for the `SteadfastValidationFailed` alert.
-                let failed = prometheus::IntGauge::new(
-                    format!("{}_run_validation_failed", m.prometheus_prefix),
-                    "1 when the run failed validation, 0 when it passed or warned",
-                )?;
-                failed.set(i64::from(status == Status::Fail));
-                registry.register(Box::new(failed))
-            })
-            .map_err(|e| e.to_string());
-        let (pipeline, host) = self
-            .manifest
-            .lock()
-            .map(|m| (m.pipeline.clone(), m.host.clone()))
-            .unwrap_or_default();
-        if let (Ok(()), Some(url)) = (&result, &m.pushgateway) {
-            result = crate::push::push_blocking(
-                url,
-                &pipeline,
-                &[("instance", host.as_str())],
-                &registry,
-            )
-            .map_err(|e| e.to_string());
-        }
-        if let (Ok(()), Some(path)) = (&result, &m.textfile) {
-            result = crate::push::write_textfile(&registry, path).map_err(|e| e.to_string());
-        }
+        let result = self.export_to();
         if let Err(e) = &result {
-            tracing_warn(&format!(
+            warn(&format!(
                 "metrics export failed (the run is unaffected): {e}"
             ));
         }
         Some(result)
     }
 
-    #[cfg(not(all(
-        feature = "prometheus",
-        feature = "tokio",
-        feature = "retry",
-        feature = "metrics"
-    )))]
-    fn export(&self, _status: Status) -> Option<Result<(), String>> {
+    #[cfg(feature = "prometheus")]
+    fn export_to(&self) -> Result<(), ExportError> {
         let m = &self.settings.value().metrics;
-        (m.pushgateway.is_some() || m.textfile.is_some()).then(|| {
-            Err("built without the `prometheus` and `tokio` features: nothing pushed".to_owned())
-        })
+        let (pipeline, host) = self
+            .manifest
+            .lock()
+            .map(|m| (m.pipeline.clone(), m.host.clone()))
+            .unwrap_or_default();
+        let gateway = m.pushgateway.as_deref();
+        Ok(self
+            .series
+            .deliver(&pipeline, &host, gateway, m.textfile.as_deref())?)
+    }
+
+    #[cfg(not(feature = "prometheus"))]
+    fn export_to(&self) -> Result<(), ExportError> {
+        Err(ExportError::NotBuilt)
     }
 
     fn abort(&mut self) {
@@ -329,11 +296,6 @@ impl Drop for Run {
             self.abort();
         }
     }
-}
-
-fn tracing_warn(message: &str) {
-    // The facade has no logger of its own; stderr is where an operator looks.
-    eprintln!("steadfast: {message}");
 }
 
 /// A step of a run: start and end in the manifest, its duration as the
@@ -373,7 +335,10 @@ impl Drop for Step<'_> {
         let took = self.started.elapsed();
         self.run
             .recorder
-            .gauge(&self.name, "duration_seconds")
+            .gauge(
+                &self.name,
+                steadfast_validation::series::STEP_DURATION_SECONDS,
+            )
             .set(took.as_secs_f64());
         let (name, rin, rout, status) =
             (&self.name, self.records_in, self.records_out, self.status);

@@ -1,61 +1,28 @@
-//! [`RunBuilder`] and [`RunError`]: configuration first, then a writable-root check and disk
-//! preflight before any work, then every component of a [`Run`] started in order.
+//! [`RunBuilder`]: configuration first, then a writable-root check and disk preflight before
+//! any work, then every component of a [`Run`] started in order.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use steadfast_core::config::{ConfigError, Loader};
+use steadfast_core::config::Loader;
 use steadfast_core::{ByteSize, RunDir, RunManifest, Timestamp};
 use steadfast_diskwatch::{Preflight, Statvfs};
 use steadfast_metrics::Recorder;
 use steadfast_retry::DeadLetterQueue;
 
-use super::Run;
 use crate::Settings;
+use crate::error::{RunError, warn};
+use crate::pipeline::Run;
 
-/// What can stop a run from starting or finishing.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RunError {
-    /// The configuration is invalid (every problem, located).
-    #[error("invalid configuration\n{0}")]
-    Config(#[from] ConfigError),
-    /// The runs root cannot be written (checked before any work).
-    #[error("runs root {path} is not writable: {source}; pass a writable --runs-root")]
-    RootNotWritable {
-        /// The runs root.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The run directory, manifest or lock.
-    #[error(transparent)]
-    Core(#[from] steadfast_core::Error),
-    /// Disk preflight or monitoring.
-    #[error(transparent)]
-    Disk(#[from] steadfast_diskwatch::Error),
-    /// The metrics recorder.
-    #[error(transparent)]
-    Metrics(#[from] steadfast_metrics::Error),
-    /// The dead-letter queue or retry configuration.
-    #[error(transparent)]
-    Retry(#[from] steadfast_retry::Error),
-    /// The profile could not be written.
-    #[error(transparent)]
-    Profile(#[from] steadfast_perf_profiler::Error),
-    /// Validation could not judge the run.
-    #[error(transparent)]
-    Validation(#[from] steadfast_validation::Error),
-}
-
-impl RunError {
-    /// The process exit code: 2 for configuration and usage errors, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Self::Config(_) | Self::RootNotWritable { .. } => 2,
-            Self::Validation(e) => e.exit_code(),
-            _ => 1,
+impl Run {
+    /// A builder for a run of `pipeline` (1–64 of `a-z A-Z 0-9 _ -`).
+    pub fn builder(pipeline: &str) -> RunBuilder {
+        RunBuilder {
+            pipeline: pipeline.to_owned(),
+            runs_root: PathBuf::from("runs"),
+            config_file: None,
+            loader: Loader::new(),
+            min_free: None,
         }
     }
 }
@@ -167,6 +134,18 @@ impl RunBuilder {
             .events_file(dir.disk_events_path())
             .build()?;
         let handle = monitor.start();
+        #[cfg(feature = "prometheus")]
+        let series = steadfast_prometheus::RunSeries::register(
+            &s.metrics.prefix()?,
+            &steadfast_prometheus::RunParts {
+                pipeline: &self.pipeline,
+                recorder: &recorder,
+                profiler: &profiler,
+                monitor: &monitor,
+                breaker: breaker.as_ref(),
+                budget: budget.as_ref(),
+            },
+        )?;
         // Old runs of this pipeline (or of the root, by `[disk.cleanup] scope`) go by the
         // cleanup policy; this run holds its lock, so it is never touched. Each deletion is
         // logged by diskwatch and recorded in this run's disk-events.ndjson (its page).
@@ -177,16 +156,18 @@ impl RunBuilder {
             std::time::SystemTime::now(),
         ) {
             Ok(report) => {
+                #[cfg(feature = "prometheus")]
+                series.cleanup().record(&report);
                 if let Err(e) = monitor.publish(&report.events()) {
-                    super::tracing_warn(&format!("cannot record cleanup in disk-events: {e}"));
+                    warn(&format!("cannot record cleanup in disk-events: {e}"));
                 }
                 for (_, why) in &report.failed {
-                    super::tracing_warn(&format!("cleanup: {why}"));
+                    warn(&format!("cleanup: {why}"));
                 }
                 report.deleted.len()
             }
             Err(e) => {
-                super::tracing_warn(&format!("cleanup of old runs skipped: {e}"));
+                warn(&format!("cleanup of old runs skipped: {e}"));
                 0
             }
         };
@@ -203,6 +184,8 @@ impl RunBuilder {
             breaker,
             budget,
             monitor: Some((monitor, handle)),
+            #[cfg(feature = "prometheus")]
+            series,
             cleaned_runs: cleaned,
             finished: false,
         })

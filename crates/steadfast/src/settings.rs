@@ -74,3 +74,33 @@ impl Config for Settings {
         let _ = problems;
     }
 }
+
+/// The sections, for `cargo xtask docs`: each one's keys are in its own crate's table.
+impl steadfast_core::config::keys::Documented for Settings {
+    const KEYS: &'static [steadfast_core::config::keys::KeySpec] = {
+        use steadfast_core::config::keys::{KeySpec, ValueType::Table, table};
+        &[
+            #[cfg(feature = "metrics")]
+            KeySpec::new("metrics", Table(table::<steadfast_metrics::MetricsConfig>)),
+            #[cfg(feature = "retry")]
+            KeySpec::new("retry", Table(table::<steadfast_retry::RetryConfig>)),
+            #[cfg(feature = "diskwatch")]
+            KeySpec::new("disk", Table(table::<steadfast_diskwatch::DiskConfig>)),
+            #[cfg(feature = "validation")]
+            KeySpec::new(
+                "validation",
+                Table(table::<steadfast_validation::Thresholds>),
+            ),
+            #[cfg(feature = "perf-profiler")]
+            KeySpec::new(
+                "profiler",
+                Table(table::<steadfast_perf_profiler::ProfilerConfig>),
+            ),
+            #[cfg(feature = "healthcheck")]
+            KeySpec::new(
+                "health",
+                Table(table::<steadfast_healthcheck::HealthConfig>),
+            ),
+        ]
+    };
+}

@@ -16,6 +16,8 @@
 use std::path::PathBuf;
 
 #[cfg(feature = "tls")]
+pub mod servers;
+#[cfg(feature = "tls")]
 pub mod tls;
 
 /// Whether the tests run in CI (`CI` set to anything but `false`/`0`/empty, as GitHub,

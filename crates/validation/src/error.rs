@@ -1,6 +1,6 @@
 //! The one error type of `steadfast-validation`, and the exit code each error maps to.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use steadfast_core::config::ConfigError;
 
@@ -53,6 +53,28 @@ pub enum Error {
     /// A scan worker failed in a way that is a bug in Steadfast.
     #[error("internal error: {0}; please report it")]
     Internal(String),
+    /// A metric selector (`[step.]name[{label=value}][:aggregate]`) does not parse.
+    #[error("{problem}")]
+    InvalidSelector {
+        /// The selector as written.
+        text: String,
+        /// What is wrong with it and how to write it.
+        problem: String,
+    },
+    /// A field path (`code.coding[0].system`) does not parse.
+    #[error("'{text}' is not a field path: {reason}; write one like `code.coding[0].system`")]
+    InvalidFieldPath {
+        /// The path as written.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A report format name is none of `text`, `json`, `markdown` (`md`), `junit`.
+    #[error("unknown format '{name}'; use text, json, markdown or junit")]
+    UnknownFormat {
+        /// The name as given.
+        name: String,
+    },
     /// Rules name metrics that this run never recorded (likely typos).
     #[error("{}", .problems.join("\n"))]
     UnknownMetrics {
@@ -71,7 +93,15 @@ impl Error {
             | Self::Run(_)
             | Self::Config(_)
             | Self::Input { .. }
+            | Self::InvalidSelector { .. }
+            | Self::InvalidFieldPath { .. }
+            | Self::UnknownFormat { .. }
             | Self::UnknownMetrics { .. } => 2,
         }
     }
+}
+
+/// An I/O failure on `path` while `action`ing it (`read`, `list`, `resolve`).
+pub(crate) fn io_error(action: &'static str, path: &Path, e: std::io::Error) -> Error {
+    Error::Run(steadfast_core::Error::io(action, path, e))
 }

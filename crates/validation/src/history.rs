@@ -1,13 +1,12 @@
 //! Change against history, in the spirit of Deequ's anomaly checks: a metric of this run
 //! against the same metric of the pipeline's previous finished runs under the same root.
 
-use steadfast_core::{RunDir, RunManifest};
+use steadfast_core::{RunDir, RunManifest, RunState};
 use steadfast_metrics::MetricTotals;
 
 use crate::MetricSelector;
 use crate::RuleSpec;
 use crate::report::{RuleResult, number};
-use crate::rules::is_history;
 
 /// The pipeline's previous finished runs, newest first, read once on first use.
 pub(crate) struct History<'a> {
@@ -173,4 +172,9 @@ fn with_note(message: String, note: Option<&str>) -> String {
         Some(note) => format!("{message}; {note}"),
         None => message,
     }
+}
+
+/// Whether a manifest's run counts as history: finished through the normal path.
+pub(crate) fn is_history(manifest: &RunManifest) -> bool {
+    manifest.state == RunState::Finished
 }

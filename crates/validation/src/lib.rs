@@ -53,11 +53,14 @@ mod complete;
 pub mod data;
 mod error;
 mod history;
+mod locations;
 mod render;
 mod report;
 mod rules;
 mod selector;
+pub mod series;
 mod thresholds;
+mod thresholds_keys;
 mod validate;
 
 pub use complete::Incomplete;

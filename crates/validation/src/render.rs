@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use steadfast_core::config::Effective;
-use steadfast_core::{RunDir, Status, Timestamp, atomic_write, escape_terminal};
+use steadfast_core::{RunDir, Status, Timestamp, atomic_write, escape_markup, escape_terminal};
 
 use crate::{Error, RuleResult, Thresholds, ValidationReport};
 
@@ -25,16 +25,16 @@ pub enum Format {
 }
 
 impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
         match s {
             "text" => Ok(Self::Text),
             "json" => Ok(Self::Json),
             "markdown" | "md" => Ok(Self::Markdown),
             "junit" => Ok(Self::Junit),
-            other => Err(format!(
-                "unknown format '{other}'; use text, json, markdown or junit"
-            )),
+            other => Err(Error::UnknownFormat {
+                name: other.to_owned(),
+            }),
         }
     }
 }
@@ -192,7 +192,7 @@ pub(crate) fn text(report: &View<'_>, color: bool) -> String {
         let _ = writeln!(out, "{}", line(cells, paint(&row[0], r, color)));
     }
     let _ = writeln!(out, "\n{}", summary(report));
-    crate::data::text_locations(&mut out, report.results);
+    crate::locations::text_locations(&mut out, report.results);
     out
 }
 
@@ -235,23 +235,7 @@ pub(crate) fn markdown(report: &View<'_>) -> String {
             md_cell(&r.message)
         );
     }
-    crate::data::markdown_locations(&mut out, report.results);
-    out
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
+    crate::locations::markdown_locations(&mut out, report.results);
     out
 }
 
@@ -267,7 +251,7 @@ pub(crate) fn junit(report: &View<'_>) -> String {
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">",
-        xml(report.suite),
+        escape_markup(report.suite),
         report.results.len(),
         report.timestamp
     );
@@ -275,9 +259,9 @@ pub(crate) fn junit(report: &View<'_>) -> String {
         let _ = write!(
             out,
             "    <testcase classname=\"{}.{}\" name=\"{}\"",
-            xml(report.class),
-            xml(&r.check),
-            xml(&esc(&r.name))
+            escape_markup(report.class),
+            escape_markup(&r.check),
+            escape_markup(&esc(&r.name))
         );
         // Names and messages escaped; the newlines between locations are the layout.
         let mut detail = format!(
@@ -287,30 +271,30 @@ pub(crate) fn junit(report: &View<'_>) -> String {
             esc(&r.message)
         );
         for l in &r.locations {
-            detail.push_str(&format!("\n{}", esc(&crate::data::location_line(l))));
+            detail.push_str(&format!("\n{}", esc(&crate::locations::location_line(l))));
         }
         match (r.status, r.skipped) {
             (Status::Fail, _) => {
                 let _ = writeln!(
                     out,
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                    xml(&esc(&r.message)),
-                    xml(&r.check),
-                    xml(&detail)
+                    escape_markup(&esc(&r.message)),
+                    escape_markup(&r.check),
+                    escape_markup(&detail)
                 );
             }
             (Status::Warn, _) => {
                 let _ = writeln!(
                     out,
                     ">\n      <system-out>WARNING: {}</system-out>\n    </testcase>",
-                    xml(&detail)
+                    escape_markup(&detail)
                 );
             }
             (Status::Pass, true) => {
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    xml(&esc(&r.message))
+                    escape_markup(&esc(&r.message))
                 );
             }
             (Status::Pass, false) => out.push_str("/>\n"),

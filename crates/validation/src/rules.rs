@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use steadfast_core::{HumanDuration, RunDir, RunManifest, RunState, read_ndjson_lenient};
+use steadfast_core::{HumanDuration, RunDir, RunManifest, read_ndjson_lenient};
 use steadfast_metrics::{MetricTotals, RunMetrics};
 
 use crate::history::History;
@@ -302,9 +302,4 @@ fn dead_letters(rule: &RuleSpec, path: &Path) -> RuleResult {
         .observed(Some(n), count.to_string())
         .expected(format!("<= {}", number(max)))
         .message(format!("{count} item(s) in deadletter.ndjson"))
-}
-
-/// Whether a manifest's run counts as history: finished through the normal path.
-pub(crate) fn is_history(manifest: &RunManifest) -> bool {
-    manifest.state == RunState::Finished
 }

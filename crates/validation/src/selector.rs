@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use steadfast_metrics::{Kind, MetricTotals};
 
+use crate::Error;
+
 /// What to take of a histogram; counters and gauges have one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregate {
@@ -31,7 +33,7 @@ pub enum Aggregate {
 /// assert_eq!(s.name, "records");
 /// assert_eq!(s.to_string(), "bronze.records{resource_type=Patient}");
 /// assert!("bronze.records{resource_type}".parse::<MetricSelector>().is_err());
-/// # Ok::<(), String>(())
+/// # Ok::<(), steadfast_validation::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricSelector {
@@ -46,10 +48,14 @@ pub struct MetricSelector {
 }
 
 impl FromStr for MetricSelector {
-    type Err = String;
+    type Err = Error;
 
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, Error> {
         let text = text.trim();
+        let invalid = |problem: String| Error::InvalidSelector {
+            text: text.to_owned(),
+            problem,
+        };
         let (body, aggregate) = match text.rsplit_once(':') {
             Some((body, agg)) if !agg.contains('}') => {
                 let aggregate = match agg {
@@ -59,9 +65,9 @@ impl FromStr for MetricSelector {
                     "min" => Aggregate::Min,
                     "max" => Aggregate::Max,
                     other => {
-                        return Err(format!(
+                        return Err(invalid(format!(
                             "unknown aggregate ':{other}' in metric {text:?}; use :count, :sum, :mean, :min or :max"
-                        ));
+                        )));
                     }
                 };
                 (body, aggregate)
@@ -71,16 +77,16 @@ impl FromStr for MetricSelector {
         let (series, labels) = match body.split_once('{') {
             Some((series, rest)) => {
                 let Some(inner) = rest.strip_suffix('}') else {
-                    return Err(format!(
+                    return Err(invalid(format!(
                         "metric {text:?} opens `{{` without closing it; write name{{label=value}}"
-                    ));
+                    )));
                 };
                 let mut labels = Vec::new();
                 for pair in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                     let Some((k, v)) = pair.split_once('=') else {
-                        return Err(format!(
+                        return Err(invalid(format!(
                             "label {pair:?} in metric {text:?} has no value; write label=value"
-                        ));
+                        )));
                     };
                     labels.push((k.trim().to_owned(), v.trim().trim_matches('"').to_owned()));
                 }
@@ -100,9 +106,9 @@ impl FromStr for MetricSelector {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         };
         if !valid(name) || step.as_deref().is_some_and(|s| !valid(s)) {
-            return Err(format!(
+            return Err(invalid(format!(
                 "invalid metric {text:?}; write [step.]name[{{label=value}}][:aggregate], like bronze.records{{resource_type=Patient}}"
-            ));
+            )));
         }
         Ok(Self {
             step,

@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
+use steadfast_core::config::keys::{Documented, KeySpec, ValueType, serde_variants, table};
 use steadfast_core::config::{Config, ConfigError, Effective, Loader, Problems};
 
 use crate::MetricSelector;
+use crate::thresholds_keys as keys;
 
 /// How much a broken rule matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -199,8 +201,8 @@ impl Thresholds {
 
 impl Config for Thresholds {
     fn check(&self, problems: &mut Problems) {
-        problems.ratio("row_count_threshold", self.row_count_threshold);
-        problems.nonzero_duration("extract_time_threshold", self.extract_time_threshold.get());
+        problems.check_range(&keys::ROW_COUNT_THRESHOLD, self.row_count_threshold);
+        problems.check_range(&keys::EXTRACT_TIME_THRESHOLD, self.extract_time_threshold);
         if self.record_metric.parse::<MetricSelector>().is_err() {
             problems.error("record_metric", "expected a metric name, like `records`");
         }
@@ -233,7 +235,7 @@ fn check_rule(rule: &RuleSpec, p: &mut Problems) {
     {
         Some(text) => {
             if let Err(e) = text.parse::<MetricSelector>() {
-                p.error(key, e);
+                p.error(key, e.to_string());
             }
         }
         None if required => p.error(key, format!("check '{kind}' needs '{key}'")),
@@ -311,14 +313,12 @@ fn check_rule(rule: &RuleSpec, p: &mut Problems) {
                 );
             }
             if let Some(x) = rule.max_change_percent {
-                p.positive("max_change_percent", x);
+                p.check_range(&keys::rule::MAX_CHANGE_PERCENT, x);
             }
             if let Some(x) = rule.max_stddevs {
-                p.positive("max_stddevs", x);
+                p.check_range(&keys::rule::MAX_STDDEVS, x);
             }
-            if rule.history == 0 {
-                p.error("history", "history must be at least 1 run");
-            }
+            p.check_range(&keys::rule::HISTORY, rule.history);
             if rule.min_history > rule.history {
                 p.error(
                     "min_history",
@@ -329,5 +329,54 @@ fn check_rule(rule: &RuleSpec, p: &mut Problems) {
                 );
             }
         }
+    }
+}
+
+// The documented keys: the ranged ones from `thresholds_keys.rs`, which `check` reads too.
+const SEVERITY: ValueType = ValueType::Choice(serde_variants::<Severity>);
+
+impl Documented for Thresholds {
+    const KEYS: &'static [KeySpec] = &[
+        keys::ROW_COUNT_THRESHOLD,
+        keys::EXTRACT_TIME_THRESHOLD,
+        KeySpec::new("extract_step", ValueType::Text),
+        KeySpec::new("record_metric", ValueType::Text),
+        KeySpec::new("row_count_steps", ValueType::List(&ValueType::Text)),
+        KeySpec::new("builtin_severity", SEVERITY),
+        KeySpec::new("torn_metrics", SEVERITY),
+        KeySpec::new("rules", ValueType::Entries(table::<RuleSpec>)),
+    ];
+}
+
+impl Documented for RuleSpec {
+    const KEYS: &'static [KeySpec] = &[
+        KeySpec::new("name", ValueType::Text),
+        KeySpec::new("check", ValueType::Choice(serde_variants::<CheckKind>)),
+        KeySpec::new("severity", SEVERITY),
+        KeySpec::new("metric", ValueType::Text),
+        KeySpec::new("numerator", ValueType::Text),
+        KeySpec::new("denominator", ValueType::Text),
+        KeySpec::new("min", ValueType::Number),
+        KeySpec::new("max", ValueType::Number),
+        KeySpec::new("steps", ValueType::List(&ValueType::Text)),
+        KeySpec::new("label", ValueType::Text),
+        KeySpec::new("values", ValueType::List(&ValueType::Text)),
+        keys::rule::HISTORY,
+        KeySpec::new("min_history", ValueType::Integer),
+        keys::rule::MAX_CHANGE_PERCENT,
+        keys::rule::MAX_STDDEVS,
+    ];
+}
+
+#[cfg(test)]
+mod documented_tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_spec() {
+        assert_eq!(
+            table::<Thresholds>().coverage_problems(),
+            Vec::<String>::new()
+        );
     }
 }

@@ -62,10 +62,11 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     };
     let health_server = match args.serve {
         Some(addr) => {
-            let registry = prometheus::Registry::new();
-            run.metrics().register_prometheus(&registry)?;
-            run.profiler().register_prometheus(&registry, "steadfast")?;
-            let s = crate::health::DemoServer::start(addr, args.runs_root.clone(), registry)?;
+            // The run's registry (every series of what it runs) and the health checks'.
+            let registry = run.prometheus_registry().clone();
+            let prefix = run.settings().metrics.prefix()?;
+            let s =
+                crate::health::DemoServer::start(addr, args.runs_root.clone(), registry, prefix)?;
             println!(
                 "health: http://{0}/health  ready: http://{0}/health/ready  metrics: http://{0}/metrics",
                 s.addr
@@ -149,7 +150,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         ("profile", dir.profile_path()),
         ("dead letters", dir.dead_letter_path()),
         ("disk events", dir.disk_events_path()),
-        ("page", dir.path().join("report.html")),
+        ("page", dir.path().join(steadfast::run::files::REPORT_PAGE)),
         ("report", report.reports.markdown.clone()),
         ("junit", report.reports.junit.clone()),
         ("thresholds", dir.thresholds_effective_path()),

@@ -172,40 +172,13 @@ fn route(target: &str, patients: usize) -> Option<Value> {
     )
 }
 
-/// A deterministic synthetic resource (no real person's data).
+/// The seed of the mock EHR's data: the same resources on every demo run.
+const SEED: u64 = 2026;
+
+/// A deterministic synthetic resource (no real person's data): the workspace's one FHIR
+/// generator, `steadfast_validation::data::synthetic`.
 fn resource(kind: &str, i: usize) -> Value {
-    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20;
-    let pick = |options: &[&'static str]| options[(h % options.len() as u64) as usize];
-    match kind {
-        "Patient" => json!({
-            "resourceType": "Patient",
-            "id": format!("pat-{i}"),
-            "gender": pick(&["female", "male", "other", "unknown"]),
-            "birthDate": format!("{}-{:02}-{:02}", 1930 + h % 90, 1 + h % 12, 1 + h % 28),
-            "name": [{"family": format!("Family{}", h % 997), "given": [format!("Given{}", h % 113)]}],
-        }),
-        "Encounter" => json!({
-            "resourceType": "Encounter",
-            "id": format!("enc-{i}"),
-            "status": "finished",
-            "class": {"code": pick(&["AMB", "EMER", "IMP"])},
-            "subject": {"reference": format!("Patient/pat-{}", i / 2)},
-            "period": {"start": format!("2025-{:02}-{:02}T08:00:00Z", 1 + h % 12, 1 + h % 28)},
-        }),
-        _ => {
-            let (code, unit, base) = [
-                ("8867-4", "/min", 60.0),
-                ("8310-5", "Cel", 36.0),
-                ("29463-7", "kg", 50.0),
-            ][i % 3];
-            json!({
-                "resourceType": "Observation",
-                "id": format!("obs-{i}"),
-                "status": "final",
-                "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-                "subject": {"reference": format!("Patient/pat-{}", i / 3)},
-                "valueQuantity": {"value": base + (h % 40) as f64 / 2.0, "unit": unit},
-            })
-        }
-    }
+    steadfast::validation::data::synthetic::resource(SEED, kind, i as u64)
+        .and_then(|line| serde_json::from_str(&line).ok())
+        .unwrap_or(Value::Null)
 }

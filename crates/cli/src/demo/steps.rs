@@ -158,7 +158,6 @@ pub(crate) fn transform(run: &Run) -> anyhow::Result<Flattened> {
             checker.check_value(r);
             let Some(row) = flatten(kind, r) else {
                 rejected += 1;
-                run.metrics().counter("silver", "errors").add(1);
                 continue;
             };
             writer.append(&row)?;
@@ -171,9 +170,14 @@ pub(crate) fn transform(run: &Run) -> anyhow::Result<Flattened> {
             .add(rows);
         rows_total += rows;
     }
+    // Recorded even at zero, so the error-rate alert has its numerator.
+    run.metrics().counter("silver", "errors").add(rejected);
     step.records_in(read_total).records_out(rows_total);
     let quality = checker.finish();
-    let path = run.dir().validation_dir().join("data-quality.json");
+    let path = run
+        .dir()
+        .validation_dir()
+        .join(steadfast::run::files::DATA_QUALITY);
     std::fs::create_dir_all(run.dir().validation_dir())?;
     steadfast::run::atomic_write(&path, serde_json::to_vec_pretty(&quality)?)?;
     Ok(Flattened {

@@ -56,7 +56,7 @@ impl Drop for Stub {
 
 /// Kills the server when the test ends, however it ends. Its stdout stays open until
 /// then: a closed pipe would end it early.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
     _stdout: BufReader<std::process::ChildStdout>,
 }
@@ -69,7 +69,7 @@ impl Drop for Serving {
 }
 
 /// A GET: status and body.
-fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String) {
+pub(crate) fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let auth = token
@@ -88,7 +88,7 @@ fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String) {
 }
 
 /// `steadfast health serve --config <config>` on a free port, and the address it serves.
-fn serve(config: &std::path::Path, env: &[(&str, String)]) -> (Serving, SocketAddr) {
+pub(crate) fn serve(config: &std::path::Path, env: &[(&str, String)]) -> (Serving, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_steadfast"))
         .args(["health", "serve", "--addr", "127.0.0.1:0", "--config"])
         .arg(config)
@@ -115,7 +115,11 @@ fn serve(config: &std::path::Path, env: &[(&str, String)]) -> (Serving, SocketAd
 }
 
 /// Polls `/health/ready` (authorised) until `done` holds for its answer, or 10 s pass.
-fn wait_for(addr: SocketAddr, token: &str, done: impl Fn(u16, &str) -> bool) -> (u16, String) {
+pub(crate) fn wait_for(
+    addr: SocketAddr,
+    token: &str,
+    done: impl Fn(u16, &str) -> bool,
+) -> (u16, String) {
     let start = Instant::now();
     loop {
         let (status, body) = get(addr, "/health/ready", Some(token));

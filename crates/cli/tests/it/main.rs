@@ -6,8 +6,10 @@
 
 use std::process::Command;
 
+mod alerting;
 mod data;
 mod health_config;
+mod health_tls;
 mod hostile;
 mod prometheus;
 mod report;

@@ -240,3 +240,50 @@ fn shipped_alert_rules_are_current_promtool_clean_and_unit_tested() {
         );
     }
 }
+
+#[test]
+fn the_demo_exports_every_series_its_alert_rules_read() {
+    let runs = tempfile::tempdir().unwrap();
+    let (_demo, addr, _out) = serving_demo(runs.path());
+    // Twice: the request series of the first scrape appear in the second.
+    let _ = http_get(addr, "/metrics").expect("/metrics answers");
+    let body = http_get(addr, "/metrics").expect("/metrics answers");
+    let families: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+
+    // The rules `steadfast alerts generate` writes for the demo's own configuration.
+    let loader = steadfast::run::config::Loader::new()
+        .toml_str("demo.toml", include_str!("../../src/demo/demo.toml"))
+        .env_vars::<_, String, String>([]);
+    let settings = steadfast::Settings::load(&loader).unwrap();
+    let s = settings.value();
+    let inputs = steadfast::prometheus::AlertInputs::new(&s.validation)
+        .prefix(s.metrics.prefix().unwrap())
+        .disk_horizon(s.disk.horizon.get())
+        .slos(&s.profiler.slos);
+    let pools = [
+        steadfast::healthcheck::series::POOL_CONNECTIONS,
+        steadfast::healthcheck::series::POOL_MAX_CONNECTIONS,
+    ]
+    .map(|series| inputs.prefix.name(series));
+    let mut checked = 0;
+    for watched in steadfast::prometheus::watched_series(&inputs) {
+        for names in &watched.families {
+            // The demo has no connection pool: its pool series exist only in an
+            // application that registers a `PoolMetrics`.
+            if names.iter().any(|n| pools.contains(n)) {
+                continue;
+            }
+            assert!(
+                names.iter().any(|n| families.contains(&n.as_str())),
+                "{} reads {names:?}, which the demo's /metrics does not carry:\n{body}",
+                watched.alert
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "only {checked} series checked");
+}

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use super::lines::Lines;
 use super::node::{Entry, Kind, Layer, Node, Origin};
-use super::parse::Lines;
 use super::problem::Problem;
 
 pub(crate) fn parse(text: &str, source: &Arc<str>, layer: Layer) -> Result<Node, Problem> {

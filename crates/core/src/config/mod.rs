@@ -48,6 +48,8 @@ mod diagnose;
 mod effective;
 mod env;
 mod json;
+pub mod keys;
+mod lines;
 mod loader;
 mod node;
 mod origin;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
+use super::lines::Lines;
 use super::node::{Entry, Kind, Layer, Node, Origin};
 use super::problem::Problem;
 
@@ -40,31 +41,6 @@ const MAX_CONFIG_BYTES: u64 = 4 << 20;
 /// waited on or read forever), links followed, at most [`MAX_CONFIG_BYTES`].
 pub(crate) fn read_file(path: &Path) -> crate::Result<String> {
     crate::safe_fs::read_regular_to_string(path, crate::Links::Follow, MAX_CONFIG_BYTES)
-}
-
-/// Maps byte offsets to 1-based line and column (in characters).
-pub(crate) struct Lines<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { text, starts }
-    }
-
-    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
-        (line, column)
-    }
 }
 
 /// Parses `text` of `format`, read from `source`, as `layer`.

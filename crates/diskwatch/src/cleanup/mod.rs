@@ -11,6 +11,7 @@
 mod policy;
 mod removal;
 mod report;
+mod size;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -23,26 +24,9 @@ use crate::space::SpaceSource;
 pub use policy::{CleanupPolicy, CleanupScope};
 pub use removal::DELETING_PREFIX;
 pub use report::{CleanupReport, RunDecision, SkipReason};
+pub use size::dir_size;
 
 use removal::{Outcome, delete_run, steadfast_run};
-
-/// Bytes under `path`, not following symlinks (a link counts as itself).
-pub fn dir_size(path: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if !meta.is_dir() {
-        return meta.len();
-    }
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| dir_size(&e.path()))
-                .sum()
-        })
-        .unwrap_or(0)
-}
 
 fn age(started: Timestamp, now: SystemTime) -> Duration {
     now.duration_since(started.system_time())
@@ -148,7 +132,7 @@ pub fn clean_runs(
         }
         match delete_run(&canonical_root, &entry.dir, &entry.pipeline) {
             Ok(Outcome::Deleted) => {
-                log_deleted(&decision, "old run");
+                report::log_deleted(&decision, "old run");
                 report.bytes_freed += bytes;
                 report.deleted.push(decision);
                 available = source
@@ -156,7 +140,7 @@ pub fn clean_runs(
                     .map_or(available.saturating_add(bytes), |s| s.available);
             }
             Ok(Outcome::Skipped(reason)) => report.skipped.push((decision, reason)),
-            Err(e) => record_failure(&mut report, decision, &e),
+            Err(e) => report::record_failure(&mut report, decision, &e),
         }
     }
     removal::clean_leftovers(&canonical_root, policy, now, &mut report);
@@ -175,19 +159,6 @@ fn decision(dir: &RunDir) -> RunDecision {
         id: dir.id().to_owned(),
         bytes: dir_size(dir.path()),
     }
-}
-
-fn log_deleted(d: &RunDecision, what: &str) {
-    #[cfg(feature = "tracing")]
-    tracing::info!(run = %d.id, bytes = d.bytes, "cleanup deleted {what}");
-    #[cfg(not(feature = "tracing"))]
-    let _ = (d, what);
-}
-
-fn record_failure(report: &mut CleanupReport, d: RunDecision, e: &Error) {
-    #[cfg(feature = "tracing")]
-    tracing::warn!(run = %d.id, "{e}");
-    report.failed.push((d, e.to_string()));
 }
 
 /// Whether `path` (canonicalised) is strictly inside `root`.

@@ -159,7 +159,7 @@ pub(crate) fn clean_leftovers(
             }
             let decision = RunDecision {
                 id: name.clone(),
-                bytes: super::dir_size(&path),
+                bytes: super::size::dir_size(&path),
             };
             let Ok(dir) = RunDir::open(&path) else {
                 continue;
@@ -188,11 +188,11 @@ pub(crate) fn clean_leftovers(
             drop(lock);
             match removed {
                 Ok(()) => {
-                    super::log_deleted(&decision, "leftover of a crash");
+                    super::report::log_deleted(&decision, "leftover of a crash");
                     report.bytes_freed += decision.bytes;
                     report.deleted.push(decision);
                 }
-                Err(e) => super::record_failure(report, decision, &e),
+                Err(e) => super::report::record_failure(report, decision, &e),
             }
         }
     }

@@ -1,7 +1,10 @@
-//! What a cleanup decided: `CleanupReport`, `RunDecision`, `SkipReason`.
+//! What a cleanup decided: `CleanupReport`, `RunDecision`, `SkipReason`; and the logging
+//! of each deletion and failure as it is reported.
 
 use serde::Serialize;
 use steadfast_core::Timestamp;
+
+use crate::error::Error;
 
 /// Why a run was left alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,4 +107,19 @@ impl CleanupReport {
             })
             .collect()
     }
+}
+
+/// Logs a deletion (feature `tracing`).
+pub(super) fn log_deleted(d: &RunDecision, what: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(run = %d.id, bytes = d.bytes, "cleanup deleted {what}");
+    #[cfg(not(feature = "tracing"))]
+    let _ = (d, what);
+}
+
+/// Lists a failed deletion in the report, and logs it (feature `tracing`).
+pub(super) fn record_failure(report: &mut CleanupReport, d: RunDecision, e: &Error) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(run = %d.id, "{e}");
+    report.failed.push((d, e.to_string()));
 }

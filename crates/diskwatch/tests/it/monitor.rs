@@ -62,8 +62,14 @@ fn prometheus_series_reflect_the_last_sample_and_cleanups() {
         .build()
         .unwrap();
     let registry = prometheus::Registry::new();
-    steadfast_diskwatch::DiskMetrics::register(&registry, &monitor).unwrap();
-    let cleanup = steadfast_diskwatch::CleanupMetrics::register(&registry).unwrap();
+    monitor
+        .register_prometheus(&registry, &steadfast_core::Prefix::default())
+        .unwrap();
+    let cleanup = steadfast_diskwatch::CleanupMetrics::register(
+        &registry,
+        &steadfast_core::Prefix::default(),
+    )
+    .unwrap();
     for s in 0..3 {
         monitor.tick(Duration::from_secs(s * 60)).unwrap();
     }

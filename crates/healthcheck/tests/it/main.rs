@@ -20,8 +20,6 @@ mod subscribe;
 mod tls;
 mod tls_datastores;
 #[cfg(any(feature = "postgres", feature = "redis"))]
-mod tls_servers;
-
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -29,7 +29,7 @@ async fn scrapes_never_run_checks_and_series_follow_finished_checks() {
     let runs = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&runs);
     let health = Registry::new()
-        .metrics(&prom)
+        .metrics(&prom, &steadfast_core::Prefix::default())
         .unwrap()
         .register(
             Registration::new("db:ping", move || {
@@ -319,7 +319,7 @@ async fn a_result_too_old_turns_its_status_series_fail_at_the_next_scrape() {
         }
     };
     let health = Registry::new()
-        .metrics(&prom)
+        .metrics(&prom, &steadfast_core::Prefix::default())
         .unwrap()
         .register(
             Registration::new("db:ping", check)

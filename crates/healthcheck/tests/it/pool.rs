@@ -80,16 +80,16 @@ async fn pool_series_follow_the_pool_at_each_scrape() {
     let dial = Arc::new(Dial::default());
     let prom = prometheus::Registry::new();
     let metrics = PoolMetrics::new("db", Arc::clone(&dial))
-        .register(&prom, "svc")
+        .register(&prom, &steadfast_core::Prefix::new("svc").unwrap())
         .unwrap();
     assert!(
         PoolMetrics::new("db", Arc::clone(&dial))
-            .register(&prom, "svc")
+            .register(&prom, &steadfast_core::Prefix::new("svc").unwrap())
             .is_err(),
         "one pool named db per registry"
     );
     PoolMetrics::new("cache", Dial::default())
-        .register(&prom, "svc")
+        .register(&prom, &steadfast_core::Prefix::new("svc").unwrap())
         .unwrap();
     let scrape = || {
         prometheus::TextEncoder::new()
@@ -100,7 +100,7 @@ async fn pool_series_follow_the_pool_at_each_scrape() {
     dial.in_use.store(12, Relaxed);
     dial.waiting.store(3, Relaxed);
     let text = scrape();
-    let name = |s| series::name("svc", s);
+    let name = |s| steadfast_core::Prefix::new("svc").unwrap().name(s);
     let conn = name(series::POOL_CONNECTIONS);
     assert_eq!(
         value(&text, &format!(r#"{conn}{{pool="db",state="in_use"}}"#)),
@@ -182,7 +182,7 @@ impl PoolStats for Counting {
 async fn a_pool_that_counts_its_timeouts_is_not_counted_twice() {
     let prom = prometheus::Registry::new();
     let metrics = PoolMetrics::new("db", Counting)
-        .register(&prom, "steadfast")
+        .register(&prom, &steadfast_core::Prefix::default())
         .unwrap();
     let elapsed = tokio::time::timeout(Duration::ZERO, std::future::pending::<()>()).await;
     let _ = metrics.acquire(async { elapsed.map(|()| 0) }).await;

@@ -1,5 +1,5 @@
 //! PostgreSQL with `sslmode=verify-full` and Redis over `rediss://` against real servers with
-//! TLS on, started by the tests (`tls_servers.rs`) with certificates from a test CA.
+//! TLS on, started by `steadfast_testkit::servers` with certificates from a test CA.
 
 #[cfg(any(feature = "postgres", feature = "redis"))]
 use steadfast_core::Status;
@@ -13,7 +13,7 @@ use steadfast_testkit::tls::TestCa;
 async fn postgres_sslmodes_against_a_tls_server() {
     use steadfast_healthcheck::PostgresCheck;
     let ca = TestCa::new();
-    let Some(server) = crate::tls_servers::postgres(&ca) else {
+    let Some(server) = steadfast_testkit::servers::postgres(&ca) else {
         return;
     };
     let (port, root) = (server.port, server.ca.ca.display().to_string());
@@ -72,7 +72,7 @@ async fn postgres_sslmodes_against_a_tls_server() {
 async fn redis_over_rediss_with_auth() {
     use steadfast_healthcheck::RedisCheck;
     let ca = TestCa::new();
-    let Some(server) = crate::tls_servers::redis(&ca, "s3cret") else {
+    let Some(server) = steadfast_testkit::servers::redis(&ca, "s3cret") else {
         return;
     };
     let port = server.port;

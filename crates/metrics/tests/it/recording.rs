@@ -240,7 +240,8 @@ fn ended_threads_keep_their_counts() {
 fn prometheus_exposition() {
     let rec = Recorder::in_memory();
     let registry = prometheus::Registry::new();
-    rec.register_prometheus(&registry).unwrap();
+    rec.register_prometheus(&registry, &steadfast_core::Prefix::default())
+        .unwrap();
     rec.counter("bronze", "records")
         .label("resource_type", "Patient")
         .add(1200);

@@ -125,7 +125,8 @@ fn prometheus_exposition_of_components() {
         p.record("evaluate", Duration::from_millis(ms));
     }
     let registry = prometheus::Registry::new();
-    p.register_prometheus(&registry, "steadfast").unwrap();
+    p.register_prometheus(&registry, &steadfast_core::Prefix::default())
+        .unwrap();
     let mut text = String::new();
     prometheus::TextEncoder::new()
         .encode_utf8(&registry.gather(), &mut text)

@@ -12,22 +12,17 @@ mod analysis;
 mod regression;
 mod timing;
 
-/// A seeded xorshift generator: deterministic test data.
-pub(crate) struct Rng(pub(crate) u64);
+/// The workspace's seeded generator with the draws these tests need: deterministic data.
+pub(crate) struct Rng(steadfast_core::SplitMix64);
 
 impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(steadfast_core::SplitMix64::new(seed))
     }
 
     /// Uniform in [0, 1).
     pub(crate) fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.next_f64()
     }
 
     /// A right-skewed duration around `median` ns (log-normal-ish, as latencies are).

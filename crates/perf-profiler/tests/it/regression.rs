@@ -30,7 +30,7 @@ const COMPONENTS: [(&str, f64); 5] = [
 
 #[test]
 fn a_20_percent_slowdown_is_a_regression() {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let base = profile(&mut rng, &COMPONENTS, 1.0);
     let slow = profile(&mut rng, &COMPONENTS, 1.2);
     let cmp = compare(&base, &slow, &CompareOptions::default());
@@ -53,7 +53,7 @@ fn a_20_percent_slowdown_is_a_regression() {
 
 #[test]
 fn a_5_percent_slowdown_is_found_with_a_2_percent_noise_threshold() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let base = profile(&mut rng, &COMPONENTS, 1.0);
     let slow = profile(&mut rng, &COMPONENTS, 1.05);
     let options = CompareOptions {
@@ -67,23 +67,23 @@ fn a_5_percent_slowdown_is_found_with_a_2_percent_noise_threshold() {
         .filter(|c| c.verdict == Verdict::Regressed)
         .count();
     assert!(found >= 4, "{}", cmp.to_text());
-    // Under the default 5% noise threshold, a 5% change is not called a regression.
-    let strict = compare(&base, &slow, &CompareOptions::default());
-    assert!(
-        strict
-            .components
-            .iter()
-            .filter(|c| c.verdict == Verdict::Regressed)
-            .count()
-            <= 2
-    );
+    // Under the default 5% noise threshold, a 3% change is not called a regression. (A 5%
+    // change sits on that threshold: whether each component crosses it is a coin flip.)
+    let slightly = profile(&mut rng, &COMPONENTS, 1.03);
+    let strict = compare(&base, &slightly, &CompareOptions::default());
+    let flagged = strict
+        .components
+        .iter()
+        .filter(|c| c.verdict == Verdict::Regressed)
+        .count();
+    assert!(flagged <= 1, "{}", strict.to_text());
 }
 
 #[test]
 fn pure_noise_raises_no_more_false_alarms_than_alpha() {
     // 200 comparisons of 5 components drawn from the same distribution. Holm's correction
     // bounds the family-wise false-alarm rate by alpha (5%), before the noise threshold.
-    let mut rng = Rng(2025);
+    let mut rng = Rng::new(2025);
     let options = CompareOptions {
         noise: 0.0,
         ..CompareOptions::default()
@@ -108,7 +108,7 @@ fn pure_noise_raises_no_more_false_alarms_than_alpha() {
 
 #[test]
 fn profile_json_round_trips_and_names_its_version() {
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let snapshot = profile(&mut rng, &COMPONENTS[..2], 1.0);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("profile.json");

@@ -64,7 +64,7 @@ fn every_nth_counts_exactly_and_estimates_totals() {
 fn sampled_estimates_are_within_stated_error() {
     // Every 10th of 20,000 calls with skewed durations: the estimated total is within 3%.
     let (p, clock) = mock(SampleRate::Ratio(0.1));
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut exact = 0u64;
     let c = p.component("fetch");
     for _ in 0..20_000 {

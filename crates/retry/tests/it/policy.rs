@@ -241,7 +241,9 @@ async fn async_cancellation_releases_the_half_open_probe() {
 fn prometheus_series_follow_the_calls() {
     let clock = ManualClock::new();
     let registry = prometheus::Registry::new();
-    let metrics = steadfast_retry::RetryMetrics::register(&registry, "ehr").unwrap();
+    let prefix = steadfast_core::Prefix::default();
+    let metrics =
+        steadfast_retry::RetryMetrics::register_prometheus(&registry, &prefix, "ehr").unwrap();
     let breaker = CircuitBreaker::builder()
         .consecutive_failures(3)
         .clock(clock.clone())
@@ -262,7 +264,12 @@ fn prometheus_series_follow_the_calls() {
     steadfast_retry_attempts_total{dependency="ehr"} 3
     steadfast_retry_budget_tokens{dependency="ehr"} 2
     steadfast_retry_circuit_state{dependency="ehr"} 1
+    steadfast_retry_give_ups_total{dependency="ehr",reason="budget_exhausted"} 0
     steadfast_retry_give_ups_total{dependency="ehr",reason="circuit_open"} 1
+    steadfast_retry_give_ups_total{dependency="ehr",reason="deadline_exceeded"} 0
+    steadfast_retry_give_ups_total{dependency="ehr",reason="exhausted"} 0
+    steadfast_retry_give_ups_total{dependency="ehr",reason="permanent"} 0
+    steadfast_retry_give_ups_total{dependency="ehr",reason="retry_after_too_long"} 0
     steadfast_retry_retries_total{dependency="ehr"} 3
     "#);
 }

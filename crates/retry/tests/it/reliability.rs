@@ -30,11 +30,9 @@ struct Seen {
     gaps: Mutex<Vec<Duration>>,
 }
 
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// A fixed pseudo-random number for `z` (the first draw of the workspace's generator).
+fn mix(z: u64) -> u64 {
+    steadfast_core::SplitMix64::new(z).next_u64()
 }
 
 async fn serve(listener: TcpListener, seen: Arc<Seen>) {

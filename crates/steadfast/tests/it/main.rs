@@ -22,24 +22,27 @@ mod run;
     feature = "validation",
     feature = "perf-profiler"
 ))]
-mod report;
+mod shared_root;
 
 #[cfg(all(
+    feature = "prometheus",
     feature = "metrics",
     feature = "retry",
     feature = "diskwatch",
     feature = "validation",
     feature = "perf-profiler"
 ))]
-mod shared_root;
+mod push;
 
 #[cfg(all(
     feature = "prometheus",
-    feature = "tokio",
+    feature = "metrics",
     feature = "retry",
-    feature = "metrics"
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
 ))]
-mod push;
+mod series;
 
 fn section<T: DeserializeOwned>(doc: &mut toml::Table, name: &str) -> T {
     let value = doc

@@ -1,13 +1,11 @@
-//! Batch runs end before a scrape: pushes to a real `prometheus-pushgateway` on 127.0.0.1
-//! (Debian package; `.ci/run` installs it), from async code, from inside a runtime, and from
-//! `Run::finish` — and a gateway that is down never fails the run.
+//! `Run::finish` pushes the run's metrics to a real `prometheus-pushgateway` on 127.0.0.1
+//! (Debian package; `.ci/run` installs it) and writes the textfile — and a gateway that is
+//! down never fails the run. The push itself is tested in steadfast-prometheus.
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-use steadfast::push::{PushError, push_blocking, push_to_gateway};
 
 struct Gateway {
     child: Child,
@@ -66,53 +64,6 @@ fn gateway() -> Option<Gateway> {
     panic!("the Pushgateway at {addr} did not get ready within 20 s");
 }
 
-fn registry(records: u64) -> prometheus::Registry {
-    let registry = prometheus::Registry::new();
-    let c = prometheus::IntCounterVec::new(
-        prometheus::Opts::new("steadfast_records_total", "Records."),
-        &["step"],
-    )
-    .unwrap();
-    registry.register(Box::new(c.clone())).unwrap();
-    c.with_label_values(&["bronze"]).inc_by(records);
-    registry
-}
-
-#[test]
-fn pushes_replace_the_group_and_run_ids_are_refused() {
-    let Some(gw) = gateway() else {
-        return;
-    };
-    let url = format!("http://{}", gw.addr);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(push_to_gateway(
-        &url,
-        "epic-fhir",
-        &[("instance", "worker/3")],
-        &registry(5),
-    ))
-    .unwrap();
-    // Inside a runtime: the blocking form must neither block a worker nor panic.
-    rt.block_on(async {
-        push_blocking(&url, "epic-fhir", &[("instance", "worker/3")], &registry(7))
-    })
-    .unwrap();
-    let body = get(gw.addr, "/metrics").unwrap();
-    let line = body
-        .lines()
-        .find(|l| l.starts_with("steadfast_records_total{") && l.contains(r#"job="epic-fhir""#))
-        .unwrap_or_else(|| panic!("{body}"));
-    assert!(
-        line.contains(r#"instance="worker/3""#) && line.ends_with(" 7"),
-        "{line}"
-    );
-    let err = push_blocking(&url, "epic-fhir", &[("run_id", "r-1")], &registry(1)).unwrap_err();
-    assert!(matches!(err, PushError::PerRunGrouping(_)), "{err}");
-}
-
 #[test]
 fn run_finish_pushes_and_a_dead_gateway_never_fails_the_run() {
     let Some(gw) = gateway() else {
@@ -133,7 +84,11 @@ fn run_finish_pushes_and_a_dead_gateway_never_fails_the_run() {
         .unwrap();
     run.metrics().counter("bronze", "records").add(42);
     let report = run.finish().unwrap();
-    assert_eq!(report.exported, Some(Ok(())));
+    assert!(
+        matches!(report.exported, Some(Ok(()))),
+        "{:?}",
+        report.exported
+    );
     let body = get(gw.addr, "/metrics").unwrap();
     assert!(
         body.lines()
@@ -160,54 +115,8 @@ fn run_finish_pushes_and_a_dead_gateway_never_fails_the_run() {
         .unwrap();
     let report = run.finish().unwrap();
     assert!(
-        matches!(&report.exported, Some(Err(e)) if e.contains("failed")),
+        matches!(&report.exported, Some(Err(e)) if e.to_string().contains("failed")),
         "{:?}",
         report.exported
     );
-}
-
-/// https: a gateway behind a CA generated here is reached with that CA, and without it the
-/// push stops at once (no retries) saying the certificate is not trusted.
-#[test]
-fn https_pushes_trust_the_given_ca_only() {
-    use steadfast::http::HttpSettings;
-    use steadfast::retry::RetryPolicy;
-    use steadfast_testkit::tls::{TestCa, serve_https};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let ca = TestCa::new();
-    let dir = tempfile::tempdir().unwrap();
-    let files = ca.write(dir.path());
-    rt.block_on(async {
-        let addr = serve_https(ca.server_config(), 200, "text/plain", String::new()).await;
-        let url = format!("https://localhost:{}", addr.port());
-        let policy = RetryPolicy::exponential().max_retries(4);
-        let trusting = HttpSettings::default()
-            .ca_file(&files.ca)
-            .no_proxy()
-            .build()
-            .unwrap();
-        steadfast::push::push_with_client(&trusting, &url, "epic-fhir", &[], &registry(1), &policy)
-            .await
-            .unwrap();
-        let untrusting = HttpSettings::default().no_proxy().build().unwrap();
-        let started = Instant::now();
-        let err = steadfast::push::push_with_client(
-            &untrusting,
-            &url,
-            "epic-fhir",
-            &[],
-            &registry(1),
-            &policy,
-        )
-        .await
-        .unwrap_err();
-        assert!(err.to_string().contains("certificate not trusted"), "{err}");
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "retried an untrusted certificate"
-        );
-    });
 }

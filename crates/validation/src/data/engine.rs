@@ -8,12 +8,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::input::Source;
-use super::io_error;
 use super::lines::{BLOCK, Piece, lines};
 use super::plan::{INVALID_LINES, Plan};
+use super::source::Source;
 use super::tally::{ChunkStats, Finding, Tally, loc};
 use crate::Error;
+use crate::error::io_error;
 
 const MIN_CHUNK: u64 = 4 << 20;
 const MAX_CHUNK: u64 = 64 << 20;

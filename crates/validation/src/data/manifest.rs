@@ -9,7 +9,7 @@ use std::path::{Component, Path};
 use serde::Deserialize;
 use steadfast_core::{Links, read_regular_to_string};
 
-use super::{Listing, Source, contained, file_source};
+use super::source::{Listing, Source, contained, file_source};
 use crate::Error;
 
 /// The most read of a manifest: a real one lists a few hundred files.
@@ -81,7 +81,8 @@ pub(crate) fn read(
     let Some(output) = parsed.output else {
         return Err(input("a bulk data manifest needs an \"output\" array of {\"type\", \"url\"} entries; pass .ndjson files directly otherwise".to_owned()));
     };
-    let canonical = std::fs::canonicalize(base).map_err(|e| super::io_error("resolve", base, e))?;
+    let canonical =
+        std::fs::canonicalize(base).map_err(|e| crate::error::io_error("resolve", base, e))?;
     let mut sources = Vec::new();
     for (i, entry) in output.into_iter().enumerate() {
         let field = |key: &str| format!("output[{i}].{key}");

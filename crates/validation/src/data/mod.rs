@@ -42,9 +42,11 @@
 
 mod checks;
 mod engine;
+#[cfg(feature = "synthetic")]
 pub mod generate;
 mod input;
 mod lines;
+mod manifest;
 mod path;
 mod plan;
 mod render;
@@ -52,8 +54,11 @@ mod report;
 mod resolve;
 mod rules;
 mod scan;
+mod source;
 mod stream;
-mod synthetic;
+mod summary;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 mod tally;
 
 use std::path::{Path, PathBuf};
@@ -61,16 +66,12 @@ use std::path::{Path, PathBuf};
 use steadfast_core::Timestamp;
 
 pub use render::render_data;
-pub(crate) use render::{location_line, markdown_locations, text_locations};
-pub use report::{DataReport, FileSummary, Location};
+pub use report::{DataReport, Location};
 pub use rules::{DataRules, FieldCheck, ResourceRules};
 pub use stream::RecordChecker;
+pub use summary::FileSummary;
 
 use crate::Error;
-
-pub(crate) fn io_error(action: &'static str, path: &Path, e: std::io::Error) -> Error {
-    Error::Run(steadfast_core::Error::io(action, path, e))
-}
 
 /// A check of files at rest.
 ///

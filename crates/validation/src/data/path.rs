@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::Error;
+
 /// One step of a [`FieldPath`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Segment {
@@ -19,13 +21,14 @@ pub(crate) struct FieldPath {
 }
 
 impl FromStr for FieldPath {
-    type Err = String;
+    type Err = Error;
 
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, Error> {
         let bad = |why: &str| {
-            Err(format!(
-                "'{text}' is not a field path: {why}; write one like `code.coding[0].system`"
-            ))
+            Err(Error::InvalidFieldPath {
+                text: text.to_owned(),
+                reason: why.to_owned(),
+            })
         };
         if text.is_empty() {
             return bad("it is empty");
@@ -115,7 +118,7 @@ mod tests {
             ("a b", "'a b' is not a member name"),
         ] {
             let err = text.parse::<FieldPath>().unwrap_err();
-            assert!(err.contains(why), "{text}: {err}");
+            assert!(err.to_string().contains(why), "{text}: {err}");
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Rules compiled for the scan: one trie of the paths to capture, per resource type the
 //! checks to run on a record, and the report's rules in order.
 
-use super::input::Source;
 use super::path::FieldPath;
 use super::rules::{DataRules, FieldCheck};
 use super::scan::Paths;
+use super::source::Source;
 use crate::Severity;
 
 /// Slot of `resourceType` and of `id` in every plan.
@@ -144,7 +144,7 @@ impl Plan {
                 plan.input_problems = problems.to_vec();
             }
         }
-        let parse = |text: &str| text.parse::<FieldPath>();
+        let parse = |text: &str| text.parse::<FieldPath>().map_err(|e| e.to_string());
         plan.paths.slot(&parse("resourceType")?);
         plan.paths.slot(&parse("id")?);
         for source in sources {
@@ -237,7 +237,9 @@ impl Plan {
         check: &FieldCheck,
     ) -> Result<(), String> {
         let field = &check.field;
-        let slot = self.paths.slot(&field.parse()?);
+        let slot = self
+            .paths
+            .slot(&field.parse::<FieldPath>().map_err(|e| e.to_string())?);
         let (kind, expected, op) = if !check.allowed.is_empty() {
             let expected = format!("one of {}", check.allowed.join(", "));
             ("allowed", expected, Op::Allowed(check.allowed.clone()))

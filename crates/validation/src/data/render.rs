@@ -1,67 +1,12 @@
 //! Data reports in the formats of run validation, plus what only data reports have: the
-//! files read, records per resource type, and each broken rule's first locations.
+//! files read and records per resource type (first locations, which run reports show
+//! too, are in `locations.rs`).
 
 use std::fmt::Write as _;
 
-use super::report::{DataReport, Location};
+use super::report::DataReport;
+use crate::Format;
 use crate::render::{View, esc, junit, markdown, text};
-use crate::{Format, RuleResult};
-
-/// `file:line[:column] field: message [= value]`.
-pub(crate) fn location_line(l: &Location) -> String {
-    let mut s = format!("{}:{}", l.file, l.line);
-    if let Some(c) = l.column {
-        let _ = write!(s, ":{c}");
-    }
-    s.push(' ');
-    if let Some(f) = &l.field {
-        let _ = write!(s, "{f}: ");
-    }
-    s.push_str(&l.message);
-    if let Some(v) = &l.value {
-        let _ = write!(s, " = {v}");
-    }
-    s
-}
-
-fn located(results: &[RuleResult]) -> impl Iterator<Item = &RuleResult> {
-    results.iter().filter(|r| !r.locations.is_empty())
-}
-
-fn shown(r: &RuleResult) -> String {
-    let total = r.violations.unwrap_or(0);
-    let n = r.locations.len() as u64;
-    if total > n {
-        format!("first {n} of {total}")
-    } else {
-        format!("{n}")
-    }
-}
-
-/// Appends each rule's locations to a text report.
-pub(crate) fn text_locations(out: &mut String, results: &[RuleResult]) {
-    for r in located(results) {
-        let _ = writeln!(out, "\n{} ({}):", esc(&r.name), shown(r));
-        for l in &r.locations {
-            let _ = writeln!(out, "  {}", esc(&location_line(l)));
-        }
-    }
-}
-
-/// Appends each rule's locations to a Markdown report.
-pub(crate) fn markdown_locations(out: &mut String, results: &[RuleResult]) {
-    for r in located(results) {
-        let _ = writeln!(
-            out,
-            "\n**{}** ({}):\n",
-            esc(&r.name.replace('|', "\\|")),
-            shown(r)
-        );
-        for l in &r.locations {
-            let _ = writeln!(out, "- `{}`", esc(&location_line(l).replace('`', "'")));
-        }
-    }
-}
 
 /// Renders a data report: text (colour only when asked), JSON, Markdown or JUnit XML.
 ///

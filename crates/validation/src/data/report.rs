@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use steadfast_core::{Status, Timestamp};
 
 use super::engine::Outcome;
-use super::input::Source;
 use super::plan::{INVALID_LINES, Plan};
+use super::source::Source;
+use super::summary::FileSummary;
 use super::tally::{Finding, Loc};
 use crate::RuleResult;
 
@@ -31,25 +32,6 @@ pub struct Location {
     /// data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-}
-
-/// What was read from one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileSummary {
-    /// The file.
-    pub file: String,
-    /// Whether it was gzip-compressed.
-    pub gzip: bool,
-    /// Its size on disk.
-    pub bytes: u64,
-    /// Lines read.
-    pub lines: u64,
-    /// Resources read (lines that are JSON objects with a `resourceType`).
-    pub records: u64,
-    /// Blank lines (skipped).
-    pub blank: u64,
-    /// Malformed lines.
-    pub invalid: u64,
 }
 
 /// A data-quality check's outcome. Render it with [`render_data`](super::render_data).

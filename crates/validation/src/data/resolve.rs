@@ -1,9 +1,9 @@
 //! What can only be judged once every worker is done: references against the ids of the
 //! whole dataset, record counts against the manifest, checksums.
 
-use super::input::Source;
 use super::plan::{Op, Plan};
-use super::report::FileSummary;
+use super::source::Source;
+use super::summary::FileSummary;
 use super::tally::{Finding, Tally};
 
 /// Counts every reference whose target is not in the dataset, locating the first sighting

@@ -207,7 +207,7 @@ impl Config for DataRules {
 
 fn check_path(p: &mut Problems, key: &str, path: &str) {
     if let Err(e) = path.parse::<FieldPath>() {
-        p.error(key, e);
+        p.error(key, e.to_string());
     }
 }
 

@@ -8,7 +8,6 @@
 
 use super::path::{FieldPath, Segment};
 
-#[path = "scan_object.rs"]
 mod object;
 
 /// The JSON type of a captured value.
@@ -131,18 +130,6 @@ pub(crate) struct ScanError {
 
 /// The message of a repeated member name; the error is at the name's opening quote.
 pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
-
-impl ScanError {
-    /// The message, naming the key of a duplicate-key error (found again in `line`, so the
-    /// error stays two words wide on the hot path).
-    pub(crate) fn describe(&self, line: &[u8]) -> std::borrow::Cow<'static, str> {
-        if self.message != DUPLICATE_KEY {
-            return self.message.into();
-        }
-        let name = object::key_at(line, self.at);
-        format!("{DUPLICATE_KEY} \"{}\"", String::from_utf8_lossy(&name)).into()
-    }
-}
 
 const MAX_DEPTH: u32 = 128;
 
@@ -314,5 +301,4 @@ impl Scanner<'_, '_> {
 }
 
 #[cfg(test)]
-#[path = "scan_tests.rs"]
 mod tests;

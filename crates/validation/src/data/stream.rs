@@ -3,10 +3,10 @@
 use steadfast_core::Timestamp;
 
 use super::engine::{Outcome, on_line, too_long};
-use super::input::Source;
 use super::plan::Plan;
 use super::report::{DataReport, build};
 use super::rules::DataRules;
+use super::source::Source;
 use super::tally::{ChunkStats, Tally};
 use crate::Error;
 

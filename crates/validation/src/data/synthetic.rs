@@ -1,27 +1,29 @@
-//! Synthetic FHIR resources (no real person's data) and the seeded generator behind them.
+//! Synthetic FHIR resources (no real person's data) from the workspace's seeded generator —
+//! the one FHIR generator of the workspace: the Bulk Data exports of
+//! [`generate`](super::generate), and [`resource`], one resource by type and number for a
+//! server that pages (the demo's mock EHR). Feature `synthetic`: test and demo support,
+//! not part of the default API.
 
 use std::fmt::Write as _;
 
-/// SplitMix64: tiny, fast, and the same everywhere.
+/// The workspace's seeded generator ([`SplitMix64`](steadfast_core::SplitMix64)) with the
+/// draws synthetic FHIR needs.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+pub(crate) struct Rng(steadfast_core::SplitMix64);
 
 impl Rng {
     pub(crate) fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(steadfast_core::SplitMix64::new(seed))
     }
     pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.0.below(n)
     }
     pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[usize::try_from(self.below(items.len() as u64)).unwrap_or(0)]
+        let picked: &&'a str = self.0.pick(items);
+        picked
     }
     pub(crate) fn uuid(&mut self) -> String {
         let (a, b) = (self.next(), self.next());
@@ -126,4 +128,53 @@ pub(crate) fn observation(
         rng.datetime()
     );
     s
+}
+
+/// Resource `index` of `resource_type` (`Patient`, `Encounter`, `Condition` or
+/// `Observation`) as one line of JSON; the same for the same `(seed, resource_type,
+/// index)`, so a server can answer any page in any order. Ids are `pat-N`, `enc-N`,
+/// `cond-N`, `obs-N`; references stay inside the set: Patient `p` has Encounters `2p` and
+/// `2p+1`, Condition `p` and Observations `3p` … `3p+2`. `None` for another type.
+///
+/// ```
+/// use steadfast_validation::data::synthetic::resource;
+///
+/// let obs = resource(7, "Observation", 4).unwrap();
+/// assert!(obs.contains(r#""id":"obs-4""#) && obs.contains(r#""reference":"Patient/pat-1""#));
+/// assert_eq!(resource(7, "Observation", 4), Some(obs));
+/// assert_eq!(resource(7, "Medication", 0), None);
+/// ```
+pub fn resource(seed: u64, resource_type: &str, index: u64) -> Option<String> {
+    let kind = match resource_type {
+        "Patient" => 1,
+        "Encounter" => 2,
+        "Condition" => 3,
+        "Observation" => 4,
+        _ => return None,
+    };
+    // One generator per resource, seeded from all three, so any index is random access.
+    let mut rng = Rng::new(steadfast_core::SplitMix64::new(seed ^ (kind << 56) ^ index).next_u64());
+    Some(match kind {
+        1 => patient(&mut rng, &format!("pat-{index}")),
+        2 => encounter(
+            &mut rng,
+            &format!("enc-{index}"),
+            &format!("pat-{}", index / 2),
+        ),
+        3 => condition(
+            &mut rng,
+            &format!("cond-{index}"),
+            &format!("pat-{index}"),
+            &format!("enc-{}", index * 2),
+        ),
+        _ => {
+            let patient = index / 3;
+            observation(
+                &mut rng,
+                &format!("obs-{index}"),
+                Some(&format!("pat-{patient}")),
+                &format!("enc-{}", patient * 2 + index % 2),
+            )
+        }
+    })
 }

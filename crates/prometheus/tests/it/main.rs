@@ -1,0 +1,9 @@
+//! Integration tests of `steadfast-prometheus`: pushes to a real Pushgateway and over https;
+//! the service rules against a real health server's registry.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+#[cfg(feature = "push")]
+mod push;
+
+#[cfg(feature = "healthcheck")]
+mod service;

@@ -1,0 +1,89 @@
+//! What every page shares: escaping, the document head, status badges, and numbers and
+//! durations written compactly.
+
+use std::fmt::Write as _;
+
+use steadfast_core::Status;
+
+use crate::style::STYLE;
+
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A status as a coloured badge that also says it in words.
+pub(crate) fn badge(status: Option<Status>) -> String {
+    match status {
+        Some(Status::Pass) => r#"<span class="badge pass">PASS</span>"#.to_owned(),
+        Some(Status::Warn) => r#"<span class="badge warn">WARN</span>"#.to_owned(),
+        Some(Status::Fail) => r#"<span class="badge fail">FAIL</span>"#.to_owned(),
+        None => r#"<span class="badge none">UNKNOWN</span>"#.to_owned(),
+    }
+}
+
+/// A duration: milliseconds under a second, seconds under two minutes, else minutes.
+pub(crate) fn ms(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 1.0 {
+        format!("{:.0} ms", secs * 1000.0)
+    } else if secs < 120.0 {
+        format!("{secs:.1} s")
+    } else {
+        format!("{:.1} min", secs / 60.0)
+    }
+}
+
+/// Nanoseconds as [`ms`] writes them.
+pub(crate) fn ns(n: u64) -> String {
+    ms(std::time::Duration::from_nanos(n))
+}
+
+/// A number compactly: whole numbers without a fraction.
+pub(crate) fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// The document's start, up to and including `<body>`: title and inline stylesheet.
+pub(crate) fn head(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(title)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escaping_covers_markup_and_attributes() {
+        assert_eq!(
+            super::esc(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+    }
+
+    #[test]
+    fn numbers_and_durations_are_compact() {
+        assert_eq!(super::num(1000.0), "1000");
+        assert_eq!(super::num(0.5), "0.500");
+        assert_eq!(super::ns(250_000_000), "250 ms");
+        assert_eq!(super::ms(std::time::Duration::from_secs(180)), "3.0 min");
+    }
+}

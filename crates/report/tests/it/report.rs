@@ -1,0 +1,172 @@
+//! The run page for a fixed synthetic run (deterministic ids and times): an insta snapshot,
+//! escaping of every string that came from data or configuration, HTML validity (Debian's
+//! `tidy`, when installed), and the comparison page.
+
+use std::process::Command;
+use std::time::Duration;
+
+use steadfast_core::{RunManifest, RunState, Status, StepRecord, Timestamp, files};
+use steadfast_report::{RunView, render, render_compare};
+use steadfast_validation::{RuleResult, Severity, ValidationReport};
+
+const T0: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+fn at(secs: u64) -> Timestamp {
+    Timestamp::from_unix_secs(T0 + secs)
+}
+
+fn step(
+    name: &str,
+    from: u64,
+    to: u64,
+    records_in: Option<u64>,
+    out: u64,
+    status: Status,
+) -> StepRecord {
+    let mut s = StepRecord::new(name, at(from));
+    s.finished = Some(at(to));
+    s.records_in = records_in;
+    s.records_out = Some(out);
+    s.status = Some(status);
+    s
+}
+
+fn view(silver_out: u64, bronze_secs: u64) -> RunView {
+    let mut m = RunManifest::new("nightly-20260101T000000Z-abc123", "nightly", at(0));
+    m.state = RunState::Finished;
+    m.status = Some(Status::Fail);
+    m.finished = Some(at(bronze_secs + 40));
+    m.host = "worker-<3>".into();
+    m.steadfast_version = "0.1.0".into();
+    m.steps = vec![
+        step("bronze", 0, bronze_secs, None, 1000, Status::Pass),
+        step(
+            "<script>alert('step')</script>",
+            bronze_secs,
+            bronze_secs + 30,
+            Some(1000),
+            silver_out,
+            Status::Fail,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = dir.path().join("metrics.ndjson");
+    let line = |s: u64, step: &str, name: &str, v: u64| {
+        format!(
+            "{{\"ts\":\"{}\",\"step\":\"{step}\",\"name\":\"{name}\",\"kind\":\"counter\",\"value\":{v},\"labels\":{{}}}}\n",
+            at(s)
+        )
+    };
+    let text = [
+        line(1, "bronze", "records", 400),
+        line(2, "bronze", "records", 600),
+        line(2, "bronze", "retries", 3),
+    ]
+    .concat();
+    steadfast_core::atomic_write(&metrics, text).unwrap();
+    let validation = ValidationReport::new(
+        m.id.clone(),
+        "nightly",
+        at(bronze_secs + 40),
+        vec![RuleResult {
+            name: "row_count:bronze-><script>".into(),
+            check: "row_count".into(),
+            severity: Severity::Fail,
+            status: Status::Fail,
+            value: Some(0.94),
+            observed: "0.94".into(),
+            expected: ">= 0.95".into(),
+            message: "silver kept <b>940</b> of bronze's 1000 records".into(),
+            skipped: false,
+            violations: None,
+            locations: Vec::new(),
+        }],
+    );
+    // One line no version writes (read back as a bad line, shown, never dropped), a
+    // crossing, and a deletion by cleanup.
+    let events = dir.path().join(files::DISK_EVENTS);
+    let lines = [
+        serde_json::json!({"ts": at(5).to_string(), "event": "<img src=x onerror=alert(1)>", "available": 1_500_000_000u64}),
+        serde_json::json!({"ts": at(6).to_string(), "event": "crossed", "path": "/data", "level": "low", "from": "ok", "available": 1_200_000_000u64}),
+        serde_json::json!({"ts": at(7).to_string(), "event": "deleted", "run": "<b>old</b>-20250101T000000Z-abcdef", "bytes": 2048}),
+    ]
+    .map(|l| l.to_string() + "\n")
+    .concat();
+    steadfast_core::atomic_write(&events, lines).unwrap();
+    let mut view = RunView::new(m);
+    view.metrics = Some(steadfast_metrics::read_file(&metrics).unwrap());
+    view.validation = Some(validation);
+    view.dead_letters = 2;
+    view.disk = steadfast_diskwatch::read_events(&events).unwrap();
+    view
+}
+
+#[test]
+fn the_page_of_a_fixed_run_is_stable_escaped_and_valid() {
+    let page = render(&view(940, 60));
+    assert!(
+        !page.contains("<script") && !page.contains("<img") && !page.contains("<b>"),
+        "unescaped markup"
+    );
+    assert!(page.contains("&lt;script&gt;alert(&#39;step&#39;)&lt;/script&gt;"));
+    for id in [
+        "steps",
+        "metrics",
+        "reliability",
+        "disk",
+        "profile",
+        "validation",
+        "data-quality",
+    ] {
+        assert!(
+            page.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
+    }
+    // Cleanup's deletions are shown in words, not as "no cleanup".
+    assert!(page.contains("cleanup deleted</td><td>run <code>&lt;b&gt;old&lt;/b&gt;-20250101T000000Z-abcdef</code> (2.0 KiB)"));
+    // A line that is not a disk event is shown with its file:line, never dropped.
+    assert!(
+        page.contains("<li><code>disk-events.ndjson:1:"),
+        "the bad line is missing"
+    );
+    insta::assert_snapshot!(page);
+    tidy(&page);
+}
+
+#[test]
+fn comparison_marks_regressions_in_words() {
+    let page = render_compare(&view(940, 60), &view(700, 90));
+    assert!(
+        page.contains("+50.0% ▲ regression"),
+        "bronze took 50% longer"
+    );
+    assert!(
+        page.contains("-25.5% ▲ regression"),
+        "silver kept fewer records"
+    );
+    assert!(!page.contains("<script"));
+    tidy(&page);
+}
+
+/// Runs Debian's `tidy` (HTML5 checker) when installed: errors fail, so do warnings.
+fn tidy(page: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("page.html");
+    steadfast_core::atomic_write(&file, page).unwrap();
+    let Some(tidy) = steadfast_testkit::require_tool("tidy", "apt-get install tidy") else {
+        return;
+    };
+    let out = Command::new(tidy)
+        .args(["-q", "-e"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tidy: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = Duration::ZERO;
+}
