@@ -53,8 +53,9 @@ impl HumanDuration {
         self.0
     }
 
-    /// The duration rounded for people, at most two units: `850ms`, `12.3s`, `4m 05s`,
-    /// `2h 03m`, `3d 04h` — the one compact form every message, report and page uses
+    /// The duration rounded for people, at most two units: `250ns`, `29.4µs`, `850ms`,
+    /// `12.3s`, `4m 05s`, `2h 03m`, `3d 04h` — the one compact form every message, report
+    /// and page uses
     /// ([`Display`](std::fmt::Display) writes the exact, parseable form instead).
     ///
     /// ```
@@ -67,13 +68,16 @@ impl HumanDuration {
     /// assert_eq!(approx(245_000), "4m 05s");
     /// assert_eq!(approx(7_380_000), "2h 03m");
     /// assert_eq!(approx(273_600_000), "3d 04h");
-    /// assert_eq!(HumanDuration::new(Duration::from_micros(29)).approx(), "0.029ms");
+    /// assert_eq!(HumanDuration::new(Duration::from_nanos(29_400)).approx(), "29.4µs");
+    /// assert_eq!(HumanDuration::new(Duration::from_nanos(250)).approx(), "250ns");
     /// ```
     pub fn approx(self) -> String {
         let d = self.0;
         let (ms, secs) = (d.as_millis(), d.as_secs());
-        if ms == 0 && !d.is_zero() {
-            format!("{:.3}ms", d.as_secs_f64() * 1000.0)
+        if d.as_nanos() < 1000 && !d.is_zero() {
+            format!("{}ns", d.as_nanos())
+        } else if ms == 0 && !d.is_zero() {
+            format!("{:.1}µs", d.as_secs_f64() * 1e6)
         } else if ms < 1000 {
             format!("{ms}ms")
         } else if secs < 60 {

@@ -1,7 +1,5 @@
 //! The error type of `steadfast-report`.
 
-use std::path::PathBuf;
-
 /// Why a run could not be read for its page.
 ///
 /// ```
@@ -25,21 +23,11 @@ pub enum Error {
     /// `disk-events.ndjson` cannot be read (a bad line is not this: the page shows it).
     #[error(transparent)]
     Disk(#[from] steadfast_diskwatch::Error),
-    /// A JSON file of the run is not what its writer writes.
-    #[error(
-        "{}:{line}:{column}: not a valid {what}: {message}; the file is damaged or written by another version",
-        path.display()
-    )]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What the file should hold (`validation report`).
-        what: &'static str,
-        /// What the parser said.
-        message: String,
-    },
+    /// `validation/report.json` or `data-quality.json` cannot be read or is not a report
+    /// (steadfast-validation's typed readers say where).
+    #[error(transparent)]
+    Validation(#[from] steadfast_validation::Error),
+    /// `deadletter.ndjson` cannot be read (a bad line is not this: the page shows it).
+    #[error(transparent)]
+    DeadLetters(#[from] steadfast_retry::Error),
 }

@@ -34,16 +34,9 @@ pub(crate) fn badge(status: Option<Status>) -> String {
     }
 }
 
-/// A duration: milliseconds under a second, seconds under two minutes, else minutes.
+/// A duration in core's one compact form ([`HumanDuration::approx`](steadfast_core::HumanDuration::approx)).
 pub(crate) fn ms(d: std::time::Duration) -> String {
-    let secs = d.as_secs_f64();
-    if secs < 1.0 {
-        format!("{:.0} ms", secs * 1000.0)
-    } else if secs < 120.0 {
-        format!("{secs:.1} s")
-    } else {
-        format!("{:.1} min", secs / 60.0)
-    }
+    steadfast_core::HumanDuration::new(d).approx()
 }
 
 /// Nanoseconds as [`ms`] writes them.
@@ -83,7 +76,7 @@ mod tests {
     fn numbers_and_durations_are_compact() {
         assert_eq!(super::num(1000.0), "1000");
         assert_eq!(super::num(0.5), "0.500");
-        assert_eq!(super::ns(250_000_000), "250 ms");
-        assert_eq!(super::ms(std::time::Duration::from_secs(180)), "3.0 min");
+        assert_eq!(super::ns(250_000_000), "250ms");
+        assert_eq!(super::ms(std::time::Duration::from_secs(180)), "3m 00s");
     }
 }

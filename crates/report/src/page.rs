@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use steadfast_core::Status;
+use steadfast_core::{Status, files};
 use steadfast_metrics::Kind;
 
 use crate::disk::disk;
@@ -168,6 +168,35 @@ fn reliability(out: &mut String, v: &RunView) {
         num(total("circuit_opened") + 0.0),
         v.dead_letters
     );
+    dead_letter_problems(out, v);
+}
+
+/// Lines of `deadletter.ndjson` that are not dead letters, by file name and line: shown,
+/// never dropped (and never their content: it may hold an item's data).
+fn dead_letter_problems(out: &mut String, v: &RunView) {
+    if v.dead_letter_problems.is_empty() && v.dead_letter_torn.is_none() {
+        return;
+    }
+    out.push_str("<p class=\"regression\">Lines of the dead letters that are not dead letters (not counted above):</p>\n<ul>\n");
+    for bad in &v.dead_letter_problems {
+        let _ = writeln!(
+            out,
+            "<li><code>{}:{}:{}</code> not a dead letter</li>",
+            files::DEAD_LETTER,
+            bad.line,
+            bad.column
+        );
+    }
+    if let Some(torn) = &v.dead_letter_torn {
+        let _ = writeln!(
+            out,
+            "<li><code>{}:{}</code> cut off mid-write ({} bytes)</li>",
+            files::DEAD_LETTER,
+            torn.line,
+            torn.bytes
+        );
+    }
+    out.push_str("</ul>\n");
 }
 
 fn profile(out: &mut String, v: &RunView) {

@@ -1,10 +1,9 @@
 //! [`RunView`]: everything a run's page shows, read from the run directory through each
 //! crate's typed reader and core's file names.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::de::DeserializeOwned;
-use steadfast_core::{Links, RunDir, RunManifest, files};
+use steadfast_core::{BadLine, RunDir, RunManifest, TornLine, files};
 use steadfast_diskwatch::DiskEventsRead;
 use steadfast_metrics::RunMetrics;
 use steadfast_perf_profiler::Snapshot;
@@ -12,9 +11,6 @@ use steadfast_validation::ValidationReport;
 use steadfast_validation::data::DataReport;
 
 use crate::error::Error;
-
-/// The most of one JSON file the page reads (a bigger one is refused, not loaded).
-const MAX_JSON_BYTES: u64 = 256 << 20;
 
 /// Everything a run's page shows, read from its directory ([`load`](Self::load)) or put
 /// together by hand ([`new`](Self::new), then the fields).
@@ -38,8 +34,13 @@ pub struct RunView {
     pub validation: Option<ValidationReport>,
     /// `validation/data-quality.json`.
     pub data_quality: Option<DataReport>,
-    /// Lines in `deadletter.ndjson`.
+    /// Dead letters in `deadletter.ndjson` (read by steadfast-retry's typed reader).
     pub dead_letters: u64,
+    /// Lines of `deadletter.ndjson` that are not dead letters, and a torn last line: shown
+    /// on the page, never dropped.
+    pub dead_letter_problems: Vec<BadLine>,
+    /// The torn last line of `deadletter.ndjson`, if the writer stopped mid-line.
+    pub dead_letter_torn: Option<TornLine>,
     /// `disk-events.ndjson`: the events, and the lines that could not be read.
     pub disk: DiskEventsRead,
 }
@@ -62,6 +63,8 @@ impl RunView {
             validation: None,
             data_quality: None,
             dead_letters: 0,
+            dead_letter_problems: Vec::new(),
+            dead_letter_torn: None,
             disk: DiskEventsRead::default(),
         }
     }
@@ -96,17 +99,16 @@ impl RunView {
             None
         };
         let validation_dir = run.validation_dir();
-        let validation = json(
-            &validation_dir.join(files::VALIDATION_REPORT),
-            "validation report",
-        )?;
-        let data_quality = json(
-            &validation_dir.join(files::DATA_QUALITY),
-            "data-quality report",
-        )?;
-        let dead_letters = text(&run.dead_letter_path())?.map_or(0, |t| {
-            t.lines().filter(|l| !l.trim().is_empty()).count() as u64
-        });
+        let present = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+        let report = validation_dir.join(files::VALIDATION_REPORT);
+        let validation = present(&report)
+            .then(|| ValidationReport::read(&report))
+            .transpose()?;
+        let quality = validation_dir.join(files::DATA_QUALITY);
+        let data_quality = present(&quality)
+            .then(|| DataReport::read(&quality))
+            .transpose()?;
+        let letters = steadfast_retry::read_dead_letters(run.dead_letter_path())?;
         let disk = steadfast_diskwatch::read_events(run.disk_events_path())?;
         Ok(Self {
             manifest,
@@ -114,34 +116,10 @@ impl RunView {
             profile,
             validation,
             data_quality,
-            dead_letters,
+            dead_letters: letters.records.len() as u64,
+            dead_letter_problems: letters.malformed,
+            dead_letter_torn: letters.torn_tail,
             disk,
         })
     }
-}
-
-/// A file's text, when it exists: a regular file only (a FIFO would hang the page), at most
-/// [`MAX_JSON_BYTES`].
-fn text(path: &Path) -> Result<Option<String>, Error> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(None);
-    }
-    let bytes = steadfast_core::read_regular(path, Links::Follow, MAX_JSON_BYTES)?;
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-/// A JSON file of type `T`, when it exists.
-fn json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<Option<T>, Error> {
-    let Some(text) = text(path)? else {
-        return Ok(None);
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| Error::Parse {
-            path: PathBuf::from(path),
-            line: e.line(),
-            column: e.column(),
-            what,
-            message: e.to_string(),
-        })
 }

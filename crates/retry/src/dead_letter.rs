@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::{
-    NdjsonWriter, RunDir, Timestamp, atomic_write, read_ndjson, redact_credentials,
+    NdjsonRead, NdjsonWriter, RunDir, Timestamp, atomic_write, read_ndjson, redact_credentials,
 };
 
 use crate::error::{Error, RetryError};
@@ -51,6 +51,34 @@ impl DeadLetter {
             decision: decision.to_owned(),
         })
     }
+}
+
+/// Every dead letter in `path` (a run's `deadletter.ndjson`), read leniently for whoever
+/// reports on them (the run page): a line that is not a dead letter and a torn last line are
+/// returned with their place, never dropped. A missing file holds none.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("deadletter.ndjson");
+/// std::fs::write(&path, "not json\n")?;
+/// let read = steadfast_retry::read_dead_letters(&path)?;
+/// assert!(read.records.is_empty());
+/// assert_eq!(read.malformed[0].line, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Core`] when the file exists but cannot be read.
+pub fn read_dead_letters(path: impl AsRef<Path>) -> Result<NdjsonRead<DeadLetter>, Error> {
+    let path = path.as_ref();
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(NdjsonRead {
+            records: Vec::new(),
+            torn_tail: None,
+            malformed: Vec::new(),
+        });
+    }
+    Ok(steadfast_core::read_ndjson_lenient(path)?)
 }
 
 /// What a replay did.

@@ -78,7 +78,7 @@ pub use clock::{Clock, ManualClock, Sleeper, SystemClock, ThreadSleeper};
 #[cfg(feature = "tokio")]
 pub use clock_async::{AsyncSleeper, SleepFuture, TokioClock, TokioSleeper};
 pub use config::{BreakerConfig, BudgetConfig, JitterKind, RetryConfig};
-pub use dead_letter::{DeadLetter, DeadLetterQueue, ReplayReport};
+pub use dead_letter::{DeadLetter, DeadLetterQueue, ReplayReport, read_dead_letters};
 pub use error::{Error, Failure, RetryError};
 pub use events::{GiveUpEvent, GiveUpReason, RetryEvent};
 pub use fhir::{classify_fhir_response, classify_operation_outcome};

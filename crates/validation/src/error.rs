@@ -50,6 +50,23 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A report read back from a run is not what this crate writes.
+    #[error(
+        "{}:{line}:{column}: not a valid {what}: {message}; the file is damaged or written by another version",
+        path.display()
+    )]
+    Report {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the file should hold (`validation report`).
+        what: &'static str,
+        /// What the parser said.
+        message: String,
+    },
     /// A scan worker failed in a way that is a bug in Steadfast.
     #[error("internal error: {0}; please report it")]
     Internal(String),
@@ -96,7 +113,8 @@ impl Error {
             | Self::InvalidSelector { .. }
             | Self::InvalidFieldPath { .. }
             | Self::UnknownFormat { .. }
-            | Self::UnknownMetrics { .. } => 2,
+            | Self::UnknownMetrics { .. }
+            | Self::Report { .. } => 2,
         }
     }
 }

@@ -54,6 +54,7 @@ pub mod data;
 mod error;
 mod history;
 mod locations;
+mod read;
 mod render;
 mod report;
 mod rules;

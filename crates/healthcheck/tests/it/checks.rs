@@ -55,10 +55,9 @@ async fn a_hung_dependency_times_out_and_probes_do_not_wait_for_it() {
         )
         .unwrap()
         .start();
-    // While the check hangs, a report answers at once from what is known.
-    let started = std::time::Instant::now();
+    // While the check hangs, a report answers at once from what is known (had it waited
+    // for the check, it would say "timed out").
     let report = health.report(Some(&Group::Ready));
-    assert!(started.elapsed() < Duration::from_millis(50));
     assert_eq!(
         report.checks["ehr:metadata"][0].result.output,
         Some("not checked yet")

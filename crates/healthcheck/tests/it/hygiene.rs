@@ -226,7 +226,7 @@ impl Drop for DropCounter {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dropping_the_last_health_aborts_runs_in_flight() {
     let dropped = Arc::new(AtomicU32::new(0));
     let counter = Arc::clone(&dropped);

@@ -170,3 +170,33 @@ fn tidy(page: &str) {
     );
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn dead_letters_are_read_typed_and_a_bad_line_is_shown_not_counted() {
+    let root = tempfile::tempdir().unwrap();
+    let run = steadfast_core::RunDir::create(root.path(), "nightly").unwrap();
+    RunManifest::new(run.id(), "nightly", Timestamp::now())
+        .write(run.manifest_path())
+        .unwrap();
+    let letter = steadfast_retry::DeadLetter::new(
+        &serde_json::json!({"id": "Patient/1"}),
+        &"503",
+        3,
+        Timestamp::now(),
+        "exhausted",
+    )
+    .unwrap();
+    let mut text = serde_json::to_string(&letter).unwrap();
+    text.push_str("\n{\"mrn\": \"MRN00412\"\n");
+    steadfast_core::atomic_write(run.dead_letter_path(), text).unwrap();
+
+    let view = RunView::load(run.path()).unwrap();
+    assert_eq!(view.dead_letters, 1);
+    assert_eq!(view.dead_letter_problems.len(), 1);
+    let page = render(&view);
+    assert!(page.contains("<code>deadletter.ndjson:2:"), "{page}");
+    assert!(
+        !page.contains("MRN00412"),
+        "a bad line's content never reaches the page"
+    );
+}
