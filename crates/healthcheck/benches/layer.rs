@@ -9,7 +9,9 @@
 //! shared machine). Then over loopback: each server on its own one-worker tokio runtime, the
 //! load generator 32 keep-alive connections on another thread; criterion's time per
 //! iteration is the time per request at that concurrency, and seven interleaved rounds of
-//! 100 000 requests give the ratio of throughputs as a median with its spread.
+//! 100 000 requests give the ratio of throughputs as a median with its spread. With `wrk`
+//! installed (Debian `wrk`), nine interleaved 3 s rounds with wrk as the client give the
+//! same ratio without the client sharing the server's core.
 
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use steadfast_healthcheck::RequestMetrics;
 
 mod support;
-use support::{Served, load, on_own_runtime, ratio_rounds};
+use support::{Served, load, on_own_runtime, ratio_rounds, wrk_rounds};
 
 const PATH: &str = "/api/v1/patients/42";
 
@@ -156,6 +158,19 @@ fn layer(c: &mut Criterion) {
         7,
         100_000,
     );
+    // The same ratio with wrk as the client: a process of its own, so client and server
+    // do not share one core's time slices (the in-process client above does).
+    if wrk_rounds(
+        "layer / bare axum handler",
+        (bare.addr, PATH),
+        (measured.addr, PATH),
+        9,
+        3,
+    )
+    .is_none()
+    {
+        eprintln!("wrk: skipped — not installed (apt-get install wrk)");
+    }
 }
 
 criterion_group!(benches, layer);

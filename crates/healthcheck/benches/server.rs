@@ -9,8 +9,6 @@
 //! `wrk` on the PATH (Debian package `wrk`) the same endpoints are also measured by wrk for
 //! 3 s each and printed.
 
-use std::net::SocketAddr;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -23,7 +21,7 @@ use steadfast_healthcheck::{
     CheckOutput, Group, Health, Registration, Registry, ServerOptions, serve,
 };
 mod support;
-use support::{Served, client, load, on_own_runtime, ratio_rounds};
+use support::{Served, client, load, on_own_runtime, ratio_rounds, wrk_rounds};
 
 fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
     let (health_tx, health_rx) = std::sync::mpsc::channel();
@@ -94,17 +92,6 @@ fn bare(live: String, all: String) -> Served {
     })
 }
 
-fn wrk(addr: SocketAddr, path: &str) -> Option<String> {
-    let out = Command::new("wrk")
-        .args(["-t1", "-c32", "-d3s", &format!("http://{addr}{path}")])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.lines()
-        .find(|l| l.starts_with("Requests/sec"))
-        .map(|l| l.trim().to_owned())
-}
-
 fn server(c: &mut Criterion) {
     let runs = Arc::new(AtomicU64::new(0));
     let (ours_served, _health) = ours(Arc::clone(&runs));
@@ -161,18 +148,21 @@ fn server(c: &mut Criterion) {
         elapsed.as_secs_f64(),
         elapsed.as_secs() / 5 + 1
     );
-    for (name, addr, path) in [
-        ("bare axum /health/live", bare_served.addr, "/health/live"),
-        ("steadfast /health/live", ours_served.addr, "/health/live"),
-        ("bare axum /health", bare_served.addr, "/health"),
-        ("steadfast /health", ours_served.addr, "/health"),
+    // The same ratios with wrk as the client, a process of its own.
+    for (label, path) in [
+        ("/health/live ours / bare axum", "/health/live"),
+        ("/health ours / bare axum", "/health"),
     ] {
-        match wrk(addr, path) {
-            Some(line) => eprintln!("wrk -t1 -c32 -d3s {name}: {line}"),
-            None => {
-                eprintln!("wrk: skipped — not installed (apt-get install wrk)");
-                break;
-            }
+        let rounds = wrk_rounds(
+            label,
+            (bare_served.addr, path),
+            (ours_served.addr, path),
+            9,
+            3,
+        );
+        if rounds.is_none() {
+            eprintln!("wrk: skipped — not installed (apt-get install wrk)");
+            break;
         }
     }
 }

@@ -135,3 +135,60 @@ pub(crate) fn ratio_rounds(
     );
     mr
 }
+
+/// Requests per second `wrk` (one thread, 32 connections, `secs` seconds) measured at
+/// `addr` + `path`; `None` when wrk is not installed or printed no rate.
+pub(crate) fn wrk(addr: SocketAddr, path: &str, secs: u32) -> Option<f64> {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t1",
+            "-c32",
+            &format!("-d{secs}s"),
+            &format!("http://{addr}{path}"),
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// [`ratio_rounds`] with `wrk` as the load generator (its own process, so on a 2-core
+/// machine client and server each get a core): `rounds` interleaved runs of `secs` seconds
+/// per side; the ratio is `b`'s rate over `a`'s. Says so and returns `None` without wrk.
+pub(crate) fn wrk_rounds(
+    label: &str,
+    a: (SocketAddr, &'static str),
+    b: (SocketAddr, &'static str),
+    rounds: usize,
+    secs: u32,
+) -> Option<f64> {
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut per_a, mut per_b) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (ra, rb) = if round % 2 == 0 {
+            let ra = wrk(a.0, a.1, secs)?;
+            (ra, wrk(b.0, b.1, secs)?)
+        } else {
+            let rb = wrk(b.0, b.1, secs)?;
+            (wrk(a.0, a.1, secs)?, rb)
+        };
+        per_a.push(ra);
+        per_b.push(rb);
+        ratios.push(rb / ra);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ma, mb, mr) = (median(&mut per_a), median(&mut per_b), median(&mut ratios));
+    eprintln!(
+        "{label} (wrk -t1 -c32, {rounds} interleaved rounds of {secs} s): {:.1} k vs {:.1} k req/s (medians), ratio {mr:.3} (spread {:.3}–{:.3})",
+        ma / 1000.0,
+        mb / 1000.0,
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
+    Some(mr)
+}
