@@ -144,6 +144,7 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
         let internal = match cfg.internal_options() {
             Some((addr, mut internal)) => {
                 internal.metrics.clone_from(&options.metrics);
+                internal.prefix.clone_from(&options.prefix);
                 Some(serve(health.clone(), addr, internal).await?)
             }
             None => None,

@@ -1,9 +1,11 @@
 //! The `steadfast` command line: the operator's front end to the Steadfast crates.
 
+mod deadletter;
 mod demo;
 mod health;
 mod logging;
 mod ops;
+mod output;
 mod progress;
 mod report;
 mod validate;
@@ -92,6 +94,16 @@ enum Command {
     /// Serve health checks.
     #[command(subcommand)]
     Health(HealthCommand),
+    /// A run's dead letters: what failed for good.
+    #[command(subcommand)]
+    Deadletter(DeadletterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DeadletterCommand {
+    /// List a run's dead letters: decision, attempts, times, resource type and an item
+    /// digest; items and error texts only with --reveal (they may hold patient data).
+    List(deadletter::ListArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +135,9 @@ enum MetricsCommand {
     Show {
         /// The run directory.
         run_dir: PathBuf,
+        /// `text` (a table) or `json` (docs/cli-json.md).
+        #[arg(long, value_enum, default_value_t)]
+        format: output::OutputFormat,
     },
 }
 
@@ -140,8 +155,11 @@ enum ConfigCommand {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         /// Print the effective configuration, each value with its origin, secrets redacted.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "format")]
         show: bool,
+        /// `text` or `json` (every problem with its place; docs/cli-json.md).
+        #[arg(long, value_enum, default_value_t)]
+        format: output::OutputFormat,
     },
 }
 
@@ -196,16 +214,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             profile,
             set,
             show,
-        }) => Ok(validate::config_check(
-            &file,
-            profile.as_deref(),
-            &set,
-            show,
-        )),
+            format,
+        }) => validate::config_check(&file, profile.as_deref(), &set, show, format),
         Command::Disk(cmd) => ops::disk(&cmd),
         Command::Profile(cmd) => ops::profile(&cmd),
-        Command::Metrics(MetricsCommand::Show { run_dir }) => ops::metrics_show(&run_dir),
+        Command::Metrics(MetricsCommand::Show { run_dir, format }) => {
+            ops::metrics_show(&run_dir, format)
+        }
         Command::Report(args) => Ok(report::report(&args)),
+        Command::Deadletter(DeadletterCommand::List(args)) => deadletter::list(&args),
         Command::Alerts(AlertsCommand::Generate {
             config,
             thresholds,

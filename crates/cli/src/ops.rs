@@ -9,6 +9,7 @@ use steadfast::diskwatch::{CleanupPolicy, CleanupReport, SkipReason, Statvfs};
 use steadfast::perf_profiler::{CompareOptions, Snapshot, compare};
 use steadfast::run::{ByteSize, HumanDuration, RunDir};
 
+use crate::output::{self, OutputFormat, print_json};
 use crate::{EXIT_FAIL, EXIT_OK};
 
 /// `steadfast disk …`.
@@ -21,6 +22,9 @@ pub(crate) enum DiskCommand {
         /// Fail (exit 1) when less than this is available, like `10GiB`.
         #[arg(long, value_name = "SIZE")]
         min_free: Option<ByteSize>,
+        /// `text` or `json` (docs/cli-json.md).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Delete old runs under ROOT, oldest first; never an active run, never the newest N,
     /// never a directory that is not a Steadfast run (no run.json naming it). Exit 1 when a
@@ -43,6 +47,9 @@ pub(crate) enum DiskCommand {
         /// Say what would be deleted, delete nothing.
         #[arg(long)]
         dry_run: bool,
+        /// `text` or `json` (docs/cli-json.md).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
 }
 
@@ -56,6 +63,9 @@ pub(crate) enum ProfileCommand {
         /// Also write a flame graph (SVG) of the saved call paths (recorded at level detailed).
         #[arg(long, value_name = "OUT.svg")]
         flamegraph: Option<PathBuf>,
+        /// `text`, or `json`: the profile (profile.json's document) and its bottlenecks.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Compare CURRENT against BASELINE: exit 1 when a component regressed (a CI gate).
     Compare {
@@ -79,8 +89,18 @@ fn profile_path(path: &Path) -> PathBuf {
 
 pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
     match cmd {
-        DiskCommand::Check { path, min_free } => {
+        DiskCommand::Check {
+            path,
+            min_free,
+            format,
+        } => {
             let space = steadfast::diskwatch::check(path)?;
+            let pass = min_free.is_none_or(|need| space.available >= need.bytes());
+            if *format == OutputFormat::Json {
+                let need = min_free.map(|n| n.bytes());
+                print_json(&output::DiskCheck::new(&space, need, pass))?;
+                return Ok(if pass { EXIT_OK } else { EXIT_FAIL });
+            }
             let used = space.used_ratio() * 100.0;
             println!(
                 "{}: {} available of {} ({used:.1}% used), inodes {:.1}% used",
@@ -108,6 +128,7 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
             older_than,
             target_free,
             dry_run,
+            format,
         } => {
             if let Some(name) = pipeline {
                 steadfast::run::validate_pipeline_name(name)
@@ -127,6 +148,14 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
                 &Statvfs,
                 std::time::SystemTime::now(),
             )?;
+            if *format == OutputFormat::Json {
+                print_json(&output::DiskClean::new(&report))?;
+                return Ok(if report.failed.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_FAIL
+                });
+            }
             Ok(print_cleanup(&report))
         }
     }
@@ -170,9 +199,16 @@ fn print_cleanup(report: &CleanupReport) -> u8 {
 
 pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
     match cmd {
-        ProfileCommand::Report { file, flamegraph } => {
+        ProfileCommand::Report {
+            file,
+            flamegraph,
+            format,
+        } => {
             let snapshot = Snapshot::read(profile_path(file))?;
-            print!("{}", snapshot.to_text());
+            let json = *format == OutputFormat::Json;
+            if !json {
+                print!("{}", snapshot.to_text());
+            }
             if let Some(out) = flamegraph {
                 if snapshot.folded.is_empty() {
                     anyhow::bail!(
@@ -181,9 +217,15 @@ pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
                     );
                 }
                 steadfast::run::atomic_write(out, snapshot.flamegraph_svg())?;
-                println!("\nflame graph: {}", crate::shown(out));
+                if !json {
+                    println!("\nflame graph: {}", crate::shown(out));
+                }
             }
             let bottlenecks = snapshot.bottlenecks(None);
+            if json {
+                print_json(&output::ProfileReport::new(&snapshot, bottlenecks))?;
+                return Ok(EXIT_OK);
+            }
             if !bottlenecks.is_empty() {
                 println!("\nBottlenecks:");
                 for b in bottlenecks {
@@ -216,10 +258,14 @@ pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
 }
 
 /// `steadfast metrics show RUN_DIR`: every series' total.
-pub(crate) fn metrics_show(run_dir: &Path) -> anyhow::Result<u8> {
+pub(crate) fn metrics_show(run_dir: &Path, format: OutputFormat) -> anyhow::Result<u8> {
     let run = RunDir::open(run_dir)?;
     let metrics = steadfast::metrics::read_run(&run)
         .with_context(|| format!("cannot read the metrics of {}", run_dir.display()))?;
+    if format == OutputFormat::Json {
+        print_json(&output::MetricsShow::new(&metrics))?;
+        return Ok(EXIT_OK);
+    }
     println!(
         "{:<10} {:<22} {:<34} {:>14}",
         "STEP", "NAME", "LABELS", "TOTAL"

@@ -241,8 +241,22 @@ pub(crate) fn alerts_generate(
     }
 }
 
-pub(crate) fn config_check(file: &Path, profile: Option<&str>, set: &[String], show: bool) -> u8 {
-    match steadfast::Settings::load(&loader(Some(file), profile, set)) {
+pub(crate) fn config_check(
+    file: &Path,
+    profile: Option<&str>,
+    set: &[String],
+    show: bool,
+    format: crate::output::OutputFormat,
+) -> anyhow::Result<u8> {
+    let loaded = steadfast::Settings::load(&loader(Some(file), profile, set));
+    if format == crate::output::OutputFormat::Json {
+        crate::output::print_json(&crate::output::ConfigCheck::new(
+            file,
+            loaded.as_ref().err(),
+        ))?;
+        return Ok(if loaded.is_ok() { EXIT_OK } else { EXIT_USAGE });
+    }
+    Ok(match loaded {
         Ok(effective) => {
             if show {
                 print!("{}", effective.to_toml());
@@ -260,5 +274,5 @@ pub(crate) fn config_check(file: &Path, profile: Option<&str>, set: &[String], s
             );
             EXIT_USAGE
         }
-    }
+    })
 }

@@ -53,7 +53,7 @@ pub struct MetricsConfig {
     /// Histogram bucket bounds by metric name (1–16 increasing bounds); others use the
     /// Prometheus defaults (5 ms … 10 s).
     pub buckets: BTreeMap<String, Vec<f64>>,
-    /// A Pushgateway (`http://host:port`) that receives the run's metrics when it finishes
+    /// A Pushgateway (`http://host:port` or `https://host:port`) that receives the run's metrics when it finishes
     /// (the facade pushes, grouped by pipeline and instance). Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pushgateway: Option<String>,

@@ -76,6 +76,7 @@ pub fn watched_series(inputs: &AlertInputs<'_>) -> Vec<WatchedSeries> {
 /// let thresholds = steadfast_validation::Thresholds::default();
 /// let rules = alert_rules(&AlertInputs::new(&thresholds));
 /// assert!(rules.contains("alert: SteadfastRowCountDrop"));
+/// # #[cfg(feature = "healthcheck")]
 /// assert!(rules.contains("alert: SteadfastHealthCheckFailing"));
 /// # #[cfg(feature = "healthcheck")]
 /// assert!(rules.contains("alert: SteadfastPoolSaturated"));

@@ -6,10 +6,11 @@
 //! configuration sections through [`AlertInputs`], so it never depends on the `steadfast`
 //! facade; the facade's `Run::finish` and the `steadfast` command use it.
 //!
-//! - [`alert_rules`]: the rule file — the thresholds' rules, the standard alerts (disk filling
-//!   or at flood stage, circuit breaker open, retries exhausted, a health check failing, a
-//!   profiler SLO breached, a run failing validation) and, with feature `healthcheck`, a
-//!   service's own (pool saturation, p95 request latency, process memory). `promtool check
+//! - [`alert_rules`]: the rule file — the thresholds' rules, a run's standard alerts (disk
+//!   filling or at flood stage, circuit breaker open, retries exhausted, a profiler SLO
+//!   breached, a run failing validation) and, with feature `healthcheck`, a service's own (a
+//!   health check failing, pool saturation, p95 request latency, process memory);
+//!   [`watched_series`] says what each rule reads; [`RunSeries`] is a run's registry. `promtool check
 //!   rules` accepts it; `configs/alerts/tests` unit-tests each rule with `promtool test rules`.
 //! - [`exposition`], [`write_textfile`], [`RunStatusGauge`]: the text format, written
 //!   atomically for the textfile collector, and the run's verdict as a gauge.

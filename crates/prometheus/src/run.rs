@@ -122,10 +122,10 @@ impl RunSeries {
 
     /// Delivers the registry once the run is over: pushed to `pushgateway` (grouped by `job`
     /// = `pipeline` and `instance`, never by run) and written to node_exporter's `textfile`,
-    /// each when given.
+    /// each when given — both are tried, so a Pushgateway outage does not lose the textfile.
     ///
     /// # Errors
-    /// [`Error`] from the push or the textfile write.
+    /// [`Error`] from the push, else from the textfile write.
     #[cfg(feature = "push")]
     pub fn deliver(
         &self,
@@ -134,13 +134,11 @@ impl RunSeries {
         pushgateway: Option<&str>,
         textfile: Option<&std::path::Path>,
     ) -> Result<(), Error> {
-        if let Some(url) = pushgateway {
-            crate::push_blocking(url, pipeline, &[("instance", instance)], &self.registry)?;
-        }
-        if let Some(path) = textfile {
-            crate::write_textfile(&self.registry, path)?;
-        }
-        Ok(())
+        let pushed = pushgateway.map_or(Ok(()), |url| {
+            crate::push_blocking(url, pipeline, &[("instance", instance)], &self.registry)
+        });
+        let written = textfile.map_or(Ok(()), |path| crate::write_textfile(&self.registry, path));
+        pushed.and(written)
     }
 
     /// Sets the run's verdict (`SteadfastValidationFailed` reads it).

@@ -7,21 +7,9 @@ use steadfast_core::Status;
 
 use crate::style::STYLE;
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values: core's one markup escaper.
 pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    steadfast_core::escape_markup(s).into_owned()
 }
 
 /// A status as a coloured badge that also says it in words.

@@ -36,8 +36,9 @@ pub struct RunView {
     pub data_quality: Option<DataReport>,
     /// Dead letters in `deadletter.ndjson` (read by steadfast-retry's typed reader).
     pub dead_letters: u64,
-    /// Lines of `deadletter.ndjson` that are not dead letters, and a torn last line: shown
-    /// on the page, never dropped.
+    /// Lines of `deadletter.ndjson` that are not dead letters, by line and column: shown on
+    /// the page, never dropped. Their `message` is a fixed phrase, never the parser's (which
+    /// can quote a value from the line).
     pub dead_letter_problems: Vec<BadLine>,
     /// The torn last line of `deadletter.ndjson`, if the writer stopped mid-line.
     pub dead_letter_torn: Option<TornLine>,
@@ -117,7 +118,14 @@ impl RunView {
             validation,
             data_quality,
             dead_letters: letters.records.len() as u64,
-            dead_letter_problems: letters.malformed,
+            dead_letter_problems: letters
+                .malformed
+                .into_iter()
+                .map(|b| BadLine {
+                    message: "not a dead letter".to_owned(),
+                    ..b
+                })
+                .collect(),
             dead_letter_torn: letters.torn_tail,
             disk,
         })

@@ -65,10 +65,6 @@ pub enum ExportError {
     #[cfg(feature = "prometheus")]
     #[error(transparent)]
     Prometheus(#[from] steadfast_prometheus::Error),
-    /// `[metrics] prometheus_prefix` is not a valid prefix (a loaded configuration has been
-    /// checked, so only one built by hand).
-    #[error(transparent)]
-    Prefix(#[from] steadfast_core::Error),
     /// `[metrics] pushgateway` or `textfile` is set in a build without feature `prometheus`.
     #[error(
         "[metrics] pushgateway or textfile is set, but steadfast was built without its `prometheus` feature: nothing was exported; enable the feature or remove the keys"

@@ -11,16 +11,16 @@ use steadfast_core::config::{Config, ConfigError, Effective, Loader, Problems};
 /// use steadfast::Settings;
 /// use steadfast_core::config::Loader;
 ///
+/// # #[cfg(feature = "validation")] {
 /// let loader = Loader::new()
 ///     .toml_str("steadfast.toml", "[validation]\nrow_count_threshold = 0.9\n")
 ///     .env_vars::<_, String, String>([]);
 /// let settings = Settings::load(&loader)?;
-/// # #[cfg(feature = "validation")]
 /// assert_eq!(settings.value().validation.row_count_threshold, 0.9);
 ///
 /// let typo = Loader::new().toml_str("s.toml", "[validaton]\n").env_vars::<_, String, String>([]);
-/// # #[cfg(feature = "validation")]
 /// assert!(Settings::load(&typo).unwrap_err().to_string().contains("did you mean 'validation'?"));
+/// # }
 /// # Ok::<(), steadfast_core::config::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ mod data;
 mod health_config;
 mod health_tls;
 mod hostile;
+mod json;
 mod prometheus;
 mod report;
 mod validate;
