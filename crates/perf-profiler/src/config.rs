@@ -98,6 +98,21 @@ impl ProfilerConfig {
             .build()
     }
 
+    /// Samples `profiler`'s process memory every `memory_interval` (feature `memory`)
+    /// until the sampler drops.
+    ///
+    /// ```
+    /// let config = steadfast_perf_profiler::ProfilerConfig::default();
+    /// let profiler = config.profiler();
+    /// let sampler = config.memory_sampler(&profiler);
+    /// sampler.sample_now();
+    /// assert!(profiler.snapshot().memory.is_some());
+    /// ```
+    #[cfg(feature = "memory")]
+    pub fn memory_sampler(&self, profiler: &Profiler) -> crate::MemorySampler {
+        crate::MemorySampler::start(profiler, self.memory_interval.get())
+    }
+
     /// The SLO targets.
     pub fn slos(&self) -> Vec<Slo> {
         self.slos

@@ -56,6 +56,9 @@ pub struct Run {
     pub(crate) monitor: Option<(steadfast_diskwatch::Monitor, MonitorHandle)>,
     #[cfg(feature = "prometheus")]
     pub(crate) series: steadfast_prometheus::RunSeries,
+    /// Process memory into `profile.json`, every `[profiler] memory_interval`.
+    #[cfg(feature = "memory")]
+    pub(crate) memory: Option<steadfast_perf_profiler::MemorySampler>,
     pub(crate) cleaned_runs: usize,
     pub(crate) finished: bool,
 }
@@ -196,10 +199,19 @@ impl Run {
         result
     }
 
-    fn finish_inner(&mut self) -> Result<RunReport, RunError> {
+    /// Stops the disk monitor and (feature `memory`) the memory sampler, after a last sample.
+    fn stop_watching(&mut self) {
         if let Some((_, handle)) = self.monitor.take() {
             handle.stop();
         }
+        #[cfg(feature = "memory")]
+        if let Some(sampler) = self.memory.take() {
+            sampler.sample_now();
+        }
+    }
+
+    fn finish_inner(&mut self) -> Result<RunReport, RunError> {
+        self.stop_watching();
         self.recorder.close()?;
         self.profiler.snapshot().write(self.dir.profile_path())?;
         // This process holds the run's lock and is finishing it: no `run_complete` rule.
@@ -272,9 +284,7 @@ impl Run {
     }
 
     fn abort(&mut self) {
-        if let Some((_, handle)) = self.monitor.take() {
-            handle.stop();
-        }
+        self.stop_watching();
         let _ = self.recorder.close();
         let _ = self.profiler.snapshot().write(self.dir.profile_path());
         self.update_manifest(|m| {

@@ -172,6 +172,8 @@ impl RunBuilder {
             }
         };
         Ok(Run {
+            #[cfg(feature = "memory")]
+            memory: Some(s.profiler.memory_sampler(&profiler)),
             dir,
             lock: Some(lock),
             manifest: Mutex::new(manifest),

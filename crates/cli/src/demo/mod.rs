@@ -9,10 +9,11 @@ mod steps;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use steadfast::Run;
+use steadfast::run::HumanDuration;
 
 /// The demo's configuration, layered under any `--config` and `--set` given.
 const DEMO_CONFIG: &str = include_str!("demo.toml");
@@ -99,6 +100,7 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     let silver = steps::transform(&run)?;
     let gold = steps::aggregate(&run)?;
     let profile = run.profiler().snapshot();
+    let slos = run.settings().profiler.slos();
     let dir = run.dir().clone();
     let report = run.finish()?;
 
@@ -143,6 +145,24 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     let mut top = profile.clone();
     top.components.truncate(6);
     print!("{}", top.to_text());
+    // The latency targets of `[[profiler.slos]]`, judged on this run, and the health score.
+    for r in profile.check_slos(&slos, |_| {}) {
+        let observed = r.observed_ns.map_or_else(
+            || "not seen".to_owned(),
+            |ns| HumanDuration::new(Duration::from_nanos(ns)).approx(),
+        );
+        println!(
+            "SLO {} p{:.0} {observed} (target {}): {}",
+            r.slo.component,
+            r.slo.percentile * 100.0,
+            HumanDuration::new(r.slo.target).approx(),
+            r.status.as_str()
+        );
+    }
+    println!(
+        "health score {:.0}/100 (Apdex of the SLO components)",
+        profile.health_score(&slos).score
+    );
     println!("\nArtefacts:");
     for (what, path) in [
         ("manifest", dir.manifest_path()),

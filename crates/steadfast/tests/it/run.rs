@@ -110,3 +110,24 @@ fn an_unwritable_runs_root_fails_before_any_work() {
         "{err}"
     );
 }
+
+/// `[profiler] memory_interval` is honoured: the run samples its process memory into
+/// `profile.json` (feature `memory`).
+#[cfg(feature = "memory")]
+#[test]
+fn a_run_samples_its_memory_into_the_profile() {
+    let root = tempfile::tempdir().unwrap();
+    let run = steadfast::Run::builder("nightly")
+        .runs_root(root.path())
+        .set("profiler.memory_interval=\"10ms\"")
+        .env_vars::<_, String, String>([])
+        .start()
+        .unwrap();
+    let report = run.finish().unwrap();
+    let profile =
+        steadfast::perf_profiler::Snapshot::read(report.run_dir.join("profile.json")).unwrap();
+    let memory = profile
+        .memory
+        .expect("profile.json holds the sampled memory");
+    assert!(memory.rss_bytes > 0, "{memory:?}");
+}
