@@ -33,6 +33,11 @@ pub(crate) struct ValidateRunArgs {
     /// run_complete rule warns instead of failing.
     #[arg(long)]
     allow_incomplete: bool,
+    /// Ignore the thresholds the run was validated with (its
+    /// validation/thresholds.effective.toml, layered under --config, the environment and
+    /// the flags by default).
+    #[arg(long)]
+    fresh: bool,
 }
 
 /// Arguments of `validate-data`.
@@ -131,11 +136,22 @@ fn loader(config: Option<&Path>, profile: Option<&str>, set: &[String]) -> Loade
 }
 
 pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
-    let mut loader = loader(
-        args.config.config.as_deref(),
-        args.config.profile.as_deref(),
-        &args.config.set,
-    );
+    // The thresholds the run was validated with come first, under everything given now:
+    // re-validating a run judges it by its own rules unless told otherwise (--fresh).
+    let saved = args
+        .run_dir
+        .join(steadfast::run::files::VALIDATION_DIR)
+        .join(steadfast::run::files::THRESHOLDS_EFFECTIVE);
+    let mut loader = Loader::new().profile(args.config.profile.as_deref());
+    if !args.fresh && std::fs::symlink_metadata(&saved).is_ok() {
+        loader = loader.file(&saved);
+    }
+    if let Some(file) = &args.config.config {
+        loader = loader.file(file);
+    }
+    for assignment in &args.config.set {
+        loader = loader.set(assignment);
+    }
     // A seed threshold flag is a `--set` for its key, credited to the flag.
     if let Some(ratio) = &args.row_count_threshold {
         loader = loader.set_value("row_count_threshold", ratio, "--row-count-threshold");

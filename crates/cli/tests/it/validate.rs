@@ -130,3 +130,34 @@ fn config_check_reports_every_section_problem() {
         .replace(&root.path().display().to_string(), "<root>");
     insta::assert_snapshot!(shown);
 }
+
+/// The seed's own command on a healthy demo run: re-validating judges the run by the
+/// thresholds it was validated with (its `validation/thresholds.effective.toml`, where the
+/// demo counts rows over bronze and silver only — gold aggregates), under the flags given
+/// now; `--fresh` ignores them and the gold step fails the default row count.
+#[test]
+fn revalidating_a_run_keeps_its_own_thresholds_unless_fresh() {
+    let root = tempfile::tempdir().unwrap();
+    let runs = root.path().join("runs");
+    crate::assert_ok(&crate::demo(&runs, 20, &[]));
+    let run = crate::runs_in(&runs).pop().unwrap();
+    let run = run.to_str().unwrap();
+    let seed = [
+        "validate-run",
+        "--run-dir",
+        run,
+        "--row-count-threshold",
+        "0.95",
+        "--extract-time-threshold",
+        "600",
+        "--no-write",
+    ];
+    let out = steadfast(&seed);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("silver->gold"), "{stdout}");
+    let fresh = steadfast(&[&seed[..], &["--fresh"]].concat());
+    let stdout = String::from_utf8_lossy(&fresh.stdout);
+    assert_eq!(fresh.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("row_count:silver->gold"), "{stdout}");
+}
