@@ -13,10 +13,8 @@ pub(crate) fn app(prom: prometheus::Registry) -> Result<Router, Error> {
         .metrics(&prom, &prefix)?
         .register(alive.groups([Group::Live]))?;
     let health = health.register(db)?.start();
-    let layer = RequestMetrics::default()
-        .listener("api")
-        .response_time_header(true);
-    let layer = layer.register(&prom, &prefix)?;
+    let layer = RequestMetrics::default().listener("api");
+    let layer = layer.response_time_header(true).register(&prom, &prefix)?;
     let scrape = move || async move {
         let text = prometheus::TextEncoder::new().encode_to_string(&prom.gather());
         text.unwrap_or_default()

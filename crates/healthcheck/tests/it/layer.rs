@@ -122,3 +122,10 @@ async fn the_example_app_labels_templates_times_answers_and_excludes() {
     };
     steadfast_testkit::assert_promtool_clean(&promtool, &metrics);
 }
+
+/// The example stays an example: at most 40 lines (the promise).
+#[test]
+fn the_example_app_fits_in_40_lines() {
+    let lines = include_str!("../../examples/app.rs").lines().count();
+    assert!(lines <= 40, "examples/app.rs has {lines} lines");
+}
