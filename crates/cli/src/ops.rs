@@ -270,14 +270,43 @@ pub(crate) fn metrics_show(run_dir: &Path, format: OutputFormat) -> anyhow::Resu
         "{:<10} {:<22} {:<34} {:>14}",
         "STEP", "NAME", "LABELS", "TOTAL"
     );
+    let mut histograms = Vec::new();
     for (key, total) in &metrics.totals.series {
         let labels: Vec<String> = key.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if total.kind == steadfast::metrics::Kind::Histogram {
+            histograms.push((key, labels.join(","), total));
+            continue;
+        }
         println!(
             "{:<10} {:<22} {:<34} {:>14}",
             key.step,
             key.name,
             labels.join(","),
             total.value
+        );
+    }
+    // Histograms: how many, their sum and mean, and percentiles estimated from the buckets.
+    if !histograms.is_empty() {
+        println!(
+            "\n{:<10} {:<22} {:<34} {:>8} {:>12} {:>10} {:>10} {:>10} {:>10}",
+            "STEP", "HISTOGRAM", "LABELS", "COUNT", "SUM", "MEAN", "P50", "P95", "P99"
+        );
+    }
+    for (key, labels, t) in histograms {
+        let n = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+        #[allow(clippy::cast_precision_loss, reason = "a mean")]
+        let mean = (t.count > 0).then(|| t.value / t.count as f64);
+        println!(
+            "{:<10} {:<22} {:<34} {:>8} {:>12.4} {:>10} {:>10} {:>10} {:>10}",
+            key.step,
+            key.name,
+            labels,
+            t.count,
+            t.value,
+            n(mean),
+            n(output::quantile(t, 0.5)),
+            n(output::quantile(t, 0.95)),
+            n(output::quantile(t, 0.99)),
         );
     }
     if let Some(torn) = &metrics.torn_tail {

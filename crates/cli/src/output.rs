@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use steadfast::diskwatch::{CleanupReport, DiskSpace, SkipReason};
-use steadfast::metrics::{Kind, RunMetrics};
+use steadfast::metrics::{Kind, RunMetrics, SeriesTotal};
 
 /// How a command prints its result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -56,6 +56,40 @@ struct Series<'a> {
     min: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max: Option<f64>,
+    /// Histogram only: percentiles estimated from the buckets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p50: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p95: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p99: Option<f64>,
+}
+
+/// The `q` quantile (0..1) of a histogram estimated from its buckets as Prometheus's
+/// `histogram_quantile` does — linear within the bucket that holds it — with the bucket's
+/// ends narrowed to the observed minimum and maximum. `None` for an empty histogram.
+pub(crate) fn quantile(t: &SeriesTotal, q: f64) -> Option<f64> {
+    if t.kind != Kind::Histogram || t.count == 0 {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss, reason = "counts as ranks")]
+    let rank = q * t.count as f64;
+    let mut below = 0u64;
+    for (i, &n) in t.bucket_counts.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss, reason = "counts as ranks")]
+        if n > 0 && (below + n) as f64 >= rank {
+            let lower = if i == 0 {
+                t.min
+            } else {
+                t.bounds[i - 1].max(t.min)
+            };
+            let upper = t.bounds.get(i).map_or(t.max, |b| b.min(t.max));
+            let into = ((rank - below as f64) / n as f64).clamp(0.0, 1.0);
+            return Some(lower + (upper - lower) * into);
+        }
+        below += n;
+    }
+    Some(t.max)
 }
 
 impl<'a> MetricsShow<'a> {
@@ -82,6 +116,9 @@ impl<'a> MetricsShow<'a> {
                     mean,
                     min: histogram.then_some(t.min),
                     max: histogram.then_some(t.max),
+                    p50: quantile(t, 0.5),
+                    p95: quantile(t, 0.95),
+                    p99: quantile(t, 0.99),
                 }
             })
             .collect();

@@ -11,9 +11,12 @@ use crate::{ConfigArgs, EXIT_OK, EXIT_USAGE};
 /// Arguments of `validate-run`.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateRunArgs {
-    /// The run directory (holds run.json and metrics.ndjson).
-    #[arg(long, value_name = "DIR")]
-    run_dir: PathBuf,
+    /// The run directory (holds run.json and metrics.ndjson), as every command takes it.
+    #[arg(value_name = "RUN_DIR", required_unless_present = "run_dir_flag")]
+    run_dir: Option<PathBuf>,
+    /// The run directory, as the seed's `validate-run --run-dir DIR` took it.
+    #[arg(long = "run-dir", value_name = "DIR", conflicts_with = "run_dir")]
+    run_dir_flag: Option<PathBuf>,
     #[command(flatten)]
     config: ConfigArgs,
     /// Minimum records of each step over the previous step's, 0..1 (row_count_threshold).
@@ -136,10 +139,13 @@ fn loader(config: Option<&Path>, profile: Option<&str>, set: &[String]) -> Loade
 }
 
 pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
+    let Some(run_dir) = args.run_dir.as_ref().or(args.run_dir_flag.as_ref()) else {
+        eprintln!("error: give the run directory: validate-run RUN_DIR");
+        return EXIT_USAGE;
+    };
     // The thresholds the run was validated with come first, under everything given now:
     // re-validating a run judges it by its own rules unless told otherwise (--fresh).
-    let saved = args
-        .run_dir
+    let saved = run_dir
         .join(steadfast::run::files::VALIDATION_DIR)
         .join(steadfast::run::files::THRESHOLDS_EFFECTIVE);
     let mut loader = Loader::new().profile(args.config.profile.as_deref());
@@ -177,17 +183,16 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
         validation::Incomplete::Fail
     };
     let now = steadfast::run::Timestamp::now();
-    let report =
-        match validation::validate_run_with(&args.run_dir, thresholds.value(), incomplete, now) {
-            Ok(report) => report,
-            Err(e) => {
-                // Paths come from outside: a newline or ESC in a name is shown, not obeyed.
-                eprintln!("error: {}", steadfast::run::escape_terminal(&e.to_string()));
-                return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
-            }
-        };
+    let report = match validation::validate_run_with(run_dir, thresholds.value(), incomplete, now) {
+        Ok(report) => report,
+        Err(e) => {
+            // Paths come from outside: a newline or ESC in a name is shown, not obeyed.
+            eprintln!("error: {}", steadfast::run::escape_terminal(&e.to_string()));
+            return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+        }
+    };
     if !args.no_write {
-        let written = steadfast::run::RunDir::open(&args.run_dir)
+        let written = steadfast::run::RunDir::open(run_dir)
             .map_err(validation::Error::from)
             .and_then(|run| validation::write_reports(&run, &report, Some(&thresholds)));
         if let Err(e) = written {

@@ -83,6 +83,12 @@ fn metrics_show_and_profile_report_print_one_document() {
         (page["mean"].as_f64().unwrap() - 0.02).abs() < 1e-9,
         "{page}"
     );
+    let p50 = page["p50"].as_f64().unwrap();
+    assert!((0.01..=0.03).contains(&p50), "{page}");
+    // The text table shows histograms apart: count, sum, mean and percentiles.
+    let text = steadfast(&["metrics", "show", dir]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("HISTOGRAM") && text.contains("P95"), "{text}");
 
     let profile = json(&["profile", "report", dir, "--format", "json"], 0);
     let components = profile["profile"]["components"].as_array().unwrap();
