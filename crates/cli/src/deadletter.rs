@@ -1,8 +1,9 @@
 //! `steadfast deadletter list RUN_DIR`: a run's dead letters through steadfast-retry's
 //! typed reader. What could be patient data — the item and the error text a server sent —
 //! is shown only with `--reveal`; by default each letter is its decision, attempts, times,
-//! the item's resource type (when it names one) and a digest of the item, so two letters of
-//! the same item are recognisable without showing it.
+//! the item's resource type (when it is a FHIR type name) and a digest of the item keyed
+//! for this listing only, so two letters of the same item are recognisable in one listing
+//! without the digest being a stable identifier of the item.
 
 use std::path::PathBuf;
 
@@ -31,15 +32,15 @@ pub(crate) struct ListArgs {
 /// One dead letter as listed.
 #[derive(Debug, Serialize)]
 struct Listed<'a> {
-    /// 1-based line in `deadletter.ndjson`.
-    line: usize,
+    /// 1-based position among the readable letters, in file order.
+    index: usize,
     decision: &'a str,
     attempts: u32,
     first_attempt: Timestamp,
     last_attempt: Timestamp,
     resource_type: Option<&'a str>,
-    /// The first 12 hex digits of the item's SHA-256.
-    item_sha256: String,
+    /// The first 12 hex digits of the SHA-256 of a random key of this listing and the item.
+    item_digest: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,39 +56,74 @@ struct Listing<'a> {
     torn_tail_line: Option<usize>,
 }
 
-fn listed(letter: &DeadLetter, line: usize, reveal: bool) -> Listed<'_> {
-    let digest = Sha256::digest(letter.item.to_string().as_bytes());
-    let item_sha256 = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+/// `text` if it is a FHIR resource type name (`Patient`): what else an item says stays hidden.
+fn resource_type(text: &str) -> Option<&str> {
+    let mut chars = text.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && text.len() <= 64
+        && chars.all(|c| c.is_ascii_alphabetic());
+    ok.then_some(text)
+}
+
+/// `text` if it is a give-up reason's shape (`circuit_open`), else a fixed word.
+fn decision(text: &str) -> &str {
+    let ok = !text.is_empty()
+        && text.len() <= 32
+        && text.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    if ok { text } else { "(not a reason)" }
+}
+
+fn listed<'a>(letter: &'a DeadLetter, index: usize, key: &[u8; 16], reveal: bool) -> Listed<'a> {
+    let mut hasher = Sha256::new();
+    hasher.update(key);
+    hasher.update(letter.item.to_string().as_bytes());
+    let item_digest = hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Listed {
-        line,
-        decision: &letter.decision,
+        index,
+        decision: decision(&letter.decision),
         attempts: letter.attempts,
         first_attempt: letter.first_attempt,
         last_attempt: letter.last_attempt,
-        resource_type: letter.item.get("resourceType").and_then(|v| v.as_str()),
-        item_sha256,
+        resource_type: letter
+            .item
+            .get("resourceType")
+            .and_then(|v| v.as_str())
+            .and_then(resource_type),
+        item_digest,
         error: reveal.then_some(letter.error.as_str()),
         item: reveal.then_some(&letter.item),
     }
 }
 
+/// A random key for this listing's digests (from the standard library's randomly seeded
+/// hasher): the same item gives the same digest within one listing, never across two.
+fn listing_key() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let mut key = [0u8; 16];
+    for (i, chunk) in key.chunks_mut(8).enumerate() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    key
+}
+
 pub(crate) fn list(args: &ListArgs) -> anyhow::Result<u8> {
     let run = RunDir::open(&args.run_dir)?;
     let read = steadfast::retry::read_dead_letters(run.dead_letter_path())?;
-    // Letters are numbered by their line: a bad line between two keeps its number.
-    let mut bad: Vec<usize> = read.malformed.iter().map(|b| b.line).collect();
-    bad.sort_unstable();
-    let mut line = 0;
+    let bad: Vec<usize> = read.malformed.iter().map(|b| b.line).collect();
+    let key = listing_key();
     let letters: Vec<Listed<'_>> = read
         .records
         .iter()
-        .map(|letter| {
-            line += 1;
-            while bad.binary_search(&line).is_ok() {
-                line += 1;
-            }
-            listed(letter, line, args.reveal)
-        })
+        .enumerate()
+        .map(|(i, letter)| listed(letter, i + 1, &key, args.reveal))
         .collect();
     let listing = Listing {
         letters,
@@ -100,17 +136,17 @@ pub(crate) fn list(args: &ListArgs) -> anyhow::Result<u8> {
     }
     println!(
         "{:<6} {:<22} {:>8} {:<24} {:<16} {:<12}",
-        "LINE", "DECISION", "ATTEMPTS", "LAST ATTEMPT", "RESOURCE", "ITEM SHA256"
+        "#", "DECISION", "ATTEMPTS", "LAST ATTEMPT", "RESOURCE", "ITEM DIGEST"
     );
     for l in &listing.letters {
         println!(
             "{:<6} {:<22} {:>8} {:<24} {:<16} {:<12}",
-            l.line,
+            l.index,
             steadfast::run::escape_terminal(l.decision),
             l.attempts,
             l.last_attempt,
             steadfast::run::escape_terminal(l.resource_type.unwrap_or("-")),
-            l.item_sha256
+            l.item_digest
         );
         if let (Some(error), Some(item)) = (l.error, l.item) {
             println!("       error: {}", steadfast::run::escape_terminal(error));

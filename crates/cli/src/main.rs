@@ -62,8 +62,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Validate a finished run against thresholds; write reports into its validation/.
     ///
-    /// Thresholds come from built-in defaults < --config < STEADFAST_VALIDATION__* <
-    /// --set and the two threshold flags. A run still live (its lock held) or crashed fails
+    /// Thresholds come from built-in defaults < the run's saved
+    /// validation/thresholds.effective.toml (unless --fresh) < --config <
+    /// STEADFAST_VALIDATION__* < --set and the two threshold flags. A run still live (its lock held) or crashed fails
     /// the run_complete rule unless --allow-incomplete. Exit 0 pass or warn, 1 fail, 2 usage
     /// error.
     ValidateRun(validate::ValidateRunArgs),

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use steadfast::diskwatch::{CleanupPolicy, CleanupReport, SkipReason, Statvfs};
 use steadfast::perf_profiler::{CompareOptions, Snapshot, compare};
-use steadfast::run::{ByteSize, HumanDuration, RunDir};
+use steadfast::run::{ByteSize, HumanDuration, RunDir, escape_terminal};
 
 use crate::output::{self, OutputFormat, print_json};
 use crate::{EXIT_FAIL, EXIT_OK};
@@ -279,9 +279,9 @@ pub(crate) fn metrics_show(run_dir: &Path, format: OutputFormat) -> anyhow::Resu
         }
         println!(
             "{:<10} {:<22} {:<34} {:>14}",
-            key.step,
-            key.name,
-            labels.join(","),
+            escape_terminal(&key.step),
+            escape_terminal(&key.name),
+            escape_terminal(&labels.join(",")),
             total.value
         );
     }
@@ -298,9 +298,9 @@ pub(crate) fn metrics_show(run_dir: &Path, format: OutputFormat) -> anyhow::Resu
         let mean = (t.count > 0).then(|| t.value / t.count as f64);
         println!(
             "{:<10} {:<22} {:<34} {:>8} {:>12.4} {:>10} {:>10} {:>10} {:>10}",
-            key.step,
-            key.name,
-            labels,
+            escape_terminal(&key.step),
+            escape_terminal(&key.name),
+            escape_terminal(&labels),
             t.count,
             t.value,
             n(mean),

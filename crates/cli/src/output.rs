@@ -67,9 +67,14 @@ struct Series<'a> {
 
 /// The `q` quantile (0..1) of a histogram estimated from its buckets as Prometheus's
 /// `histogram_quantile` does — linear within the bucket that holds it — with the bucket's
-/// ends narrowed to the observed minimum and maximum. `None` for an empty histogram.
+/// ends narrowed to the observed minimum and maximum. `None` for an empty histogram, or
+/// one whose buckets do not add up (a damaged file: no figure rather than a made-up one).
 pub(crate) fn quantile(t: &SeriesTotal, q: f64) -> Option<f64> {
-    if t.kind != Kind::Histogram || t.count == 0 {
+    if t.kind != Kind::Histogram
+        || t.count == 0
+        || t.bucket_counts.len() != t.bounds.len() + 1
+        || t.bucket_counts.iter().sum::<u64>() != t.count
+    {
         return None;
     }
     #[allow(clippy::cast_precision_loss, reason = "counts as ranks")]
@@ -78,11 +83,10 @@ pub(crate) fn quantile(t: &SeriesTotal, q: f64) -> Option<f64> {
     for (i, &n) in t.bucket_counts.iter().enumerate() {
         #[allow(clippy::cast_precision_loss, reason = "counts as ranks")]
         if n > 0 && (below + n) as f64 >= rank {
-            let lower = if i == 0 {
-                t.min
-            } else {
-                t.bounds[i - 1].max(t.min)
-            };
+            let lower = i
+                .checked_sub(1)
+                .and_then(|j| t.bounds.get(j))
+                .map_or(t.min, |b| b.max(t.min));
             let upper = t.bounds.get(i).map_or(t.max, |b| b.min(t.max));
             let into = ((rank - below as f64) / n as f64).clamp(0.0, 1.0);
             return Some(lower + (upper - lower) * into);

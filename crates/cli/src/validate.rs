@@ -148,10 +148,29 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
     let saved = run_dir
         .join(steadfast::run::files::VALIDATION_DIR)
         .join(steadfast::run::files::THRESHOLDS_EFFECTIVE);
-    let mut loader = Loader::new().profile(args.config.profile.as_deref());
+    let mut loader = Loader::new();
+    let mut used_saved = false;
     if !args.fresh && std::fs::symlink_metadata(&saved).is_ok() {
-        loader = loader.file(&saved);
+        // A file from the run directory: a regular file, never through a link, bounded; a
+        // literal layer (its `${…}` are not expanded from this process's environment, and
+        // no profile overlay is looked for beside it).
+        match steadfast::run::read_regular_to_string(&saved, steadfast::run::Links::Refuse, 4 << 20)
+        {
+            Ok(text) => {
+                let name = crate::shown(&saved);
+                loader = loader.toml_str(name, text.replace("${", "$${"));
+                used_saved = true;
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: {}\nthe run's saved thresholds cannot be read; --fresh ignores them",
+                    steadfast::run::escape_terminal(&e.to_string())
+                );
+                return EXIT_USAGE;
+            }
+        }
     }
+    loader = loader.profile(args.config.profile.as_deref());
     if let Some(file) = &args.config.config {
         loader = loader.file(file);
     }
@@ -173,7 +192,12 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
     let thresholds = match Thresholds::load(&loader) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: invalid thresholds\n{e}");
+            print_error("error: invalid thresholds", &e.to_string());
+            if used_saved {
+                eprintln!(
+                    "(the run's saved thresholds, validation/thresholds.effective.toml, are the lowest layer; --fresh ignores them)"
+                );
+            }
             return EXIT_USAGE;
         }
     };

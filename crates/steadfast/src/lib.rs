@@ -88,8 +88,7 @@ pub use steadfast_prometheus as prometheus;
 mod settings;
 pub use settings::Settings;
 
-/// Items that wire every data crate together (the Run API): compiled
-/// when `metrics`, `retry`, `diskwatch`, `validation` and `perf-profiler` are all on.
+/// The Run API, compiled when `metrics`, `retry`, `diskwatch`, `validation`, `perf-profiler` are on.
 macro_rules! with_every_crate {
     ($($item:item)*) => {$(
         #[cfg(all(

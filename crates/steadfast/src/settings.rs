@@ -78,6 +78,7 @@ impl Config for Settings {
 /// The sections, for `cargo xtask docs`: each one's keys are in its own crate's table.
 impl steadfast_core::config::keys::Documented for Settings {
     const KEYS: &'static [steadfast_core::config::keys::KeySpec] = {
+        #[allow(unused_imports, reason = "every section is behind its feature")]
         use steadfast_core::config::keys::{KeySpec, ValueType::Table, table};
         &[
             #[cfg(feature = "metrics")]

@@ -152,9 +152,10 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             |ns| HumanDuration::new(Duration::from_nanos(ns)).approx(),
         );
         println!(
-            "SLO {} p{:.0} {observed} (target {}): {}",
+            "SLO {} p{} {observed} (target {}): {}",
             r.slo.component,
-            r.slo.percentile * 100.0,
+            // p95, p99.9: as many digits as the percentile has.
+            format!("{:.1}", r.slo.percentile * 100.0).trim_end_matches(".0"),
             HumanDuration::new(r.slo.target).approx(),
             r.status.as_str()
         );

@@ -198,6 +198,16 @@ fn deadletter_list_hides_items_and_errors_unless_revealed() {
     let mut text = serde_json::to_string(&letter).unwrap();
     text.push_str("\n{\"mrn\": \"MRN00412\"\n");
     text.push_str(&serde_json::to_string(&letter).unwrap());
+    text.push_str("\n\n");
+    let odd = steadfast::retry::DeadLetter::new(
+        &serde_json::json!({"resourceType": "Jones, Ada", "id": "p2"}),
+        &"boom",
+        1,
+        steadfast::run::Timestamp::now(),
+        "Ada Jones",
+    )
+    .unwrap();
+    text.push_str(&serde_json::to_string(&odd).unwrap());
     text.push('\n');
     steadfast::run::atomic_write(dir.dead_letter_path(), text).unwrap();
     let path = dir.path().to_str().unwrap();
@@ -205,23 +215,26 @@ fn deadletter_list_hides_items_and_errors_unless_revealed() {
     let out = steadfast(&["deadletter", "list", path]);
     let listing = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{listing}");
-    for hidden in ["Ada", "MRN00412", "422"] {
+    for hidden in ["Ada", "Jones", "MRN00412", "422"] {
         assert!(!listing.contains(hidden), "{hidden} in {listing}");
     }
     assert!(listing.contains("line 2: not a dead letter"), "{listing}");
-    assert!(listing.contains("2 dead letter(s)"), "{listing}");
+    assert!(listing.contains("3 dead letter(s)"), "{listing}");
 
     let hidden = json(&["deadletter", "list", path, "--format", "json"], 0);
     insta::assert_snapshot!(
         serde_json::to_string_pretty(&shape(
             &hidden,
-            &["first_attempt", "last_attempt", "item_sha256"]
+            &["first_attempt", "last_attempt", "item_digest"]
         ))
         .unwrap()
     );
     let letters = hidden["letters"].as_array().unwrap();
-    assert_eq!(letters[0]["item_sha256"], letters[1]["item_sha256"]);
-    assert_eq!(letters[1]["line"], 3);
+    assert_eq!(letters[0]["item_digest"], letters[1]["item_digest"]);
+    assert_eq!(letters[1]["index"], 2);
+    // A resource type or decision that is not one cannot carry data out.
+    assert_eq!(letters[2]["resource_type"], serde_json::Value::Null);
+    assert_eq!(letters[2]["decision"], "(not a reason)");
 
     let shown = json(
         &["deadletter", "list", path, "--reveal", "--format", "json"],

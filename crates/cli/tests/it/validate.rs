@@ -161,3 +161,32 @@ fn revalidating_a_run_keeps_its_own_thresholds_unless_fresh() {
     assert_eq!(fresh.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("row_count:silver->gold"), "{stdout}");
 }
+
+/// A run's saved thresholds come from a directory anyone may have handed over: they are a
+/// literal layer — a `${VAR}` in them is never filled from this process's environment.
+#[test]
+fn saved_thresholds_never_read_the_environment() {
+    let root = tempfile::tempdir().unwrap();
+    let runs = root.path().join("runs");
+    crate::assert_ok(&crate::demo(&runs, 20, &[]));
+    let run = crate::runs_in(&runs).pop().unwrap();
+    let saved = run.join("validation").join("thresholds.effective.toml");
+    steadfast::run::atomic_write(
+        &saved,
+        "[[validation.rules]]\nname = \"${STEADFAST_TEST_SECRET}\"\ncheck = \"dead_letters\"\nmax = 0\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steadfast"))
+        .args(["validate-run", "--no-write"])
+        .arg(&run)
+        .env("STEADFAST_TEST_SECRET", "s3cr3t-value")
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("s3cr3t-value"), "{all}");
+    assert!(matches!(out.status.code(), Some(0..=2)), "{all}");
+}
