@@ -81,7 +81,7 @@ pub(crate) enum ProfileCommand {
 
 fn profile_path(path: &Path) -> PathBuf {
     if path.is_dir() {
-        path.join("profile.json")
+        path.join(steadfast::run::files::PROFILE)
     } else {
         path.to_path_buf()
     }

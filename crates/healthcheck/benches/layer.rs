@@ -22,7 +22,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use steadfast_healthcheck::RequestMetrics;
 
 mod support;
-use support::{Served, load, on_own_runtime, ratio_rounds, wrk_rounds};
+use support::{Served, load, ratio_rounds, serve_router, wrk_rounds};
 
 const PATH: &str = "/api/v1/patients/42";
 
@@ -34,25 +34,17 @@ fn router() -> Router {
 }
 
 fn served(measured: bool) -> Served {
-    on_own_runtime(move || async move {
-        let app = if measured {
-            let prom = prometheus::Registry::new();
-            let layer = RequestMetrics::default()
-                .response_time_header(true)
-                .register(&prom, &steadfast_core::Prefix::default())
-                .expect("register");
-            router().layer(layer)
-        } else {
-            router()
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move { axum::serve(listener, app).await });
-        let keep: Box<dyn FnOnce() + Send> = Box::new(move || task.abort());
-        (addr, keep)
-    })
+    let app = if measured {
+        let prom = prometheus::Registry::new();
+        let layer = RequestMetrics::default()
+            .response_time_header(true)
+            .register(&prom, &steadfast_core::Prefix::default())
+            .expect("register");
+        router().layer(layer)
+    } else {
+        router()
+    };
+    serve_router(app)
 }
 
 /// The router as a service: `n` requests answered in process, one after another.

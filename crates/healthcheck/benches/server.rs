@@ -21,7 +21,7 @@ use steadfast_healthcheck::{
     CheckOutput, Group, Health, Registration, Registry, ServerOptions, serve,
 };
 mod support;
-use support::{Served, client, load, on_own_runtime, ratio_rounds, wrk_rounds};
+use support::{Served, client, load, on_own_runtime, ratio_rounds, serve_router, wrk_rounds};
 
 fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
     let (health_tx, health_rx) = std::sync::mpsc::channel();
@@ -72,24 +72,17 @@ fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
 }
 
 fn bare(live: String, all: String) -> Served {
-    on_own_runtime(move || async move {
-        let json = |body: String| {
-            move || {
-                let body = body.clone();
-                async move { ([(header::CONTENT_TYPE, "application/health+json")], body) }
-            }
-        };
-        let app = Router::new()
+    let json = |body: String| {
+        move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/health+json")], body) }
+        }
+    };
+    serve_router(
+        Router::new()
             .route("/health/live", get(json(live)))
-            .route("/health", get(json(all)));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move { axum::serve(listener, app).await });
-        let keep: Box<dyn FnOnce() + Send> = Box::new(move || task.abort());
-        (addr, keep)
-    })
+            .route("/health", get(json(all))),
+    )
 }
 
 fn server(c: &mut Criterion) {

@@ -15,6 +15,7 @@
 
 use std::path::PathBuf;
 
+pub mod pushgateway;
 #[cfg(feature = "tls")]
 pub mod servers;
 #[cfg(feature = "tls")]

@@ -62,10 +62,7 @@ fn start(program: &std::path::Path, args: &[String]) -> Killed {
 fn a_failed_run_reaches_a_webhook_through_prometheus_and_alertmanager() {
     let (Some(prometheus), Some(pushgateway), Some(alertmanager)) = (
         tool("prometheus", "apt-get install prometheus"),
-        tool(
-            "prometheus-pushgateway",
-            "apt-get install prometheus-pushgateway",
-        ),
+        steadfast_testkit::pushgateway::start(),
         tool(
             "prometheus-alertmanager",
             "apt-get install prometheus-alertmanager",
@@ -77,12 +74,7 @@ fn a_failed_run_reaches_a_webhook_through_prometheus_and_alertmanager() {
     let path = |name: &str| dir.path().join(name).display().to_string();
     let (hook, alerts) = webhook();
 
-    let gateway: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let _gateway = start(&pushgateway, &[format!("--web.listen-address={gateway}")]);
-    assert!(
-        poll(Duration::from_secs(20), || http_get(gateway, "/-/ready")).is_some(),
-        "the Pushgateway did not get ready"
-    );
+    let gateway = pushgateway.addr;
     let manager: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     steadfast::run::atomic_write(
         path("alertmanager.yml"),

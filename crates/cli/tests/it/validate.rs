@@ -170,7 +170,9 @@ fn saved_thresholds_never_read_the_environment() {
     let runs = root.path().join("runs");
     crate::assert_ok(&crate::demo(&runs, 20, &[]));
     let run = crate::runs_in(&runs).pop().unwrap();
-    let saved = run.join("validation").join("thresholds.effective.toml");
+    let saved = run
+        .join(steadfast::run::files::VALIDATION_DIR)
+        .join(steadfast::run::files::THRESHOLDS_EFFECTIVE);
     steadfast::run::atomic_write(
         &saved,
         "[[validation.rules]]\nname = \"${STEADFAST_TEST_SECRET}\"\ncheck = \"dead_letters\"\nmax = 0\n",

@@ -43,6 +43,20 @@ where
     }
 }
 
+/// `app` served by `axum::serve` on 127.0.0.1 (an ephemeral port) on its own one-worker
+/// runtime.
+pub(crate) fn serve_router(app: axum::Router) -> Served {
+    on_own_runtime(move || async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move { axum::serve(listener, app).await });
+        let keep: Box<dyn FnOnce() + Send> = Box::new(move || task.abort());
+        (addr, keep)
+    })
+}
+
 /// One keep-alive client: sends `n` GETs of `path`, reading each answer whole.
 pub(crate) async fn client(addr: SocketAddr, path: &'static str, n: u64) -> Vec<u8> {
     let stream = TcpStream::connect(addr).await.expect("connect");

@@ -3,7 +3,6 @@
 //! `tidy`, when installed), and the comparison page.
 
 use std::process::Command;
-use std::time::Duration;
 
 use steadfast_core::{RunManifest, RunState, Status, StepRecord, Timestamp, files};
 use steadfast_report::{RunView, render, render_compare};
@@ -168,7 +167,6 @@ fn tidy(page: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let _ = Duration::ZERO;
 }
 
 #[test]

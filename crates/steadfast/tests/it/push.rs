@@ -2,67 +2,7 @@
 //! (Debian package; `.ci/run` installs it) and writes the textfile — and a gateway that is
 //! down never fails the run. The push itself is tested in steadfast-prometheus.
 
-use std::io::{Read, Write};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Gateway {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn get(addr: SocketAddr, path: &str) -> Option<String> {
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).ok()?;
-    raw.starts_with("HTTP/1.1 200").then_some(raw)
-}
-
-/// A real Pushgateway on a free port, ready; `None` (a skip, which fails in CI) when it is
-/// not installed. One that is installed but never gets ready fails the test.
-fn gateway() -> Option<Gateway> {
-    let bin = steadfast_testkit::require_tool(
-        "prometheus-pushgateway",
-        "apt-get install prometheus-pushgateway",
-    )?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(bin)
-        .arg(format!("--web.listen-address={addr}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let gw = Gateway { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if get(addr, "/-/ready").is_some() {
-            return Some(gw);
-        }
-        let _ = std::net::TcpStream::connect_timeout(
-            &"127.0.0.1:9".parse().unwrap(),
-            Duration::from_millis(100),
-        );
-    }
-    panic!("the Pushgateway at {addr} did not get ready within 20 s");
-}
+use steadfast_testkit::pushgateway::{get, start as gateway};
 
 #[test]
 fn run_finish_pushes_and_a_dead_gateway_never_fails_the_run() {

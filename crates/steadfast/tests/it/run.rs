@@ -124,8 +124,10 @@ fn a_run_samples_its_memory_into_the_profile() {
         .start()
         .unwrap();
     let report = run.finish().unwrap();
-    let profile =
-        steadfast::perf_profiler::Snapshot::read(report.run_dir.join("profile.json")).unwrap();
+    let profile = steadfast::perf_profiler::Snapshot::read(
+        report.run_dir.join(steadfast::run::files::PROFILE),
+    )
+    .unwrap();
     let memory = profile
         .memory
         .expect("profile.json holds the sampled memory");
