@@ -17,6 +17,9 @@ pub(crate) const LIBRARY_CRATES: &[&str] = &[
     "steadfast-http",
     "steadfast-report",
     "steadfast-prometheus",
+    "steadfast-run",
+    "steadfast-fhir",
+    "steadfast-cache",
     "steadfast",
 ];
 

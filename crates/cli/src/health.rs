@@ -1,16 +1,11 @@
-//! `steadfast health serve` and the demo's `--serve`: the health server on a tokio runtime
-//! of its own thread, so the (synchronous) pipeline keeps its thread.
+//! `steadfast health serve`: the health server on a tokio runtime of its own thread (the
+//! demo serves through `Run::serve`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
-use steadfast::healthcheck::{
-    CheckKind, CheckOutput, CheckSpec, Error, Group, HealthConfig, Registration, Registry,
-    ServerOptions, StalenessCheck, serve,
-};
+use steadfast::healthcheck::{HealthConfig, HealthRegistry, Registration, StalenessCheck, serve};
 
 /// How long a stopping runtime waits for blocking work (a check's file read stuck on a
 /// hung mount) before the process exits without it; dropping a runtime would wait forever.
@@ -39,46 +34,9 @@ pub(crate) struct ServeArgs {
     config: crate::ConfigArgs,
 }
 
-/// The checks every Steadfast process answers for when `[[health.checks]]` declares none:
-/// alive (live), scheduling lag (live, ready), the disk of the runs root against `[disk]`
-/// watermarks and available memory (ready, non-critical) — the last three as declared
-/// entries, so their defaults are the documented ones of `[[health.checks]]`.
-fn default_checks(registry: Registry, runs_root: PathBuf) -> Result<Registry, Error> {
-    let every = |secs| Some(steadfast::run::HumanDuration::from_secs(secs));
-    let declared = [
-        CheckSpec {
-            name: "runtime:schedulingLag".into(),
-            kind: Some(CheckKind::Runtime),
-            groups: Some(vec!["live".into(), "ready".into()]),
-            interval: every(5),
-            ..CheckSpec::default()
-        },
-        CheckSpec {
-            name: "disk:utilization".into(),
-            kind: Some(CheckKind::Disk),
-            path: Some(runs_root),
-            interval: every(10),
-            ..CheckSpec::default()
-        },
-        CheckSpec {
-            name: "memory:available".into(),
-            kind: Some(CheckKind::Memory),
-            critical: false,
-            interval: every(10),
-            ..CheckSpec::default()
-        },
-    ];
-    registry
-        .register(
-            Registration::new("process:alive", || async { CheckOutput::pass() })
-                .groups([Group::Live]),
-        )?
-        .declare(&declared)
-}
-
 /// A registry with `[health]`'s check defaults and `[disk]`'s watermarks.
-fn configured(health: &HealthConfig, disk: &steadfast::diskwatch::DiskConfig) -> Registry {
-    Registry::from_config(health)
+fn configured(health: &HealthConfig, disk: &steadfast::diskwatch::DiskConfig) -> HealthRegistry {
+    HealthRegistry::from_config(health)
         .version(env!("CARGO_PKG_VERSION"))
         .service_id("steadfast")
         .disk_watermarks(disk.watermarks.clone())
@@ -108,7 +66,7 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
     let registry = configured(cfg, &settings.value().disk);
     // Declared checks are served exactly; none declared: the default set.
     let registry = if cfg.checks.is_empty() {
-        default_checks(registry, args.runs_root.clone())
+        registry.standard_checks(args.runs_root.clone())
     } else {
         registry.declare(&cfg.checks)
     };
@@ -176,111 +134,15 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
     outcome
 }
 
-/// The demo's server: base checks plus a readiness check that reflects the run, and
-/// `/metrics` from the run's recorder and profiler.
-pub(crate) struct DemoServer {
-    pub(crate) addr: SocketAddr,
-    running: Arc<AtomicBool>,
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl DemoServer {
-    pub(crate) fn start(
-        addr: SocketAddr,
-        runs_root: PathBuf,
-        metrics: prometheus::Registry,
-        prefix: steadfast::run::Prefix,
-    ) -> anyhow::Result<Self> {
-        let running = Arc::new(AtomicBool::new(true));
-        let flag = Arc::clone(&running);
-        let defaults = steadfast::diskwatch::DiskConfig::default();
-        let registry = default_checks(configured(&HealthConfig::default(), &defaults), runs_root)?
-            .metrics(&metrics, &prefix)?
-            .register(
-                Registration::new("run:inProgress", move || {
-                    let busy = flag.load(Relaxed);
-                    async move {
-                        if busy {
-                            CheckOutput::pass()
-                        } else {
-                            CheckOutput::warn("run finished")
-                        }
-                    }
-                })
-                .ttl(Duration::from_millis(200)),
-            )?;
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("health-server".into())
-            .spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(1)
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                runtime.block_on(async move {
-                    let health = registry.start();
-                    let options = ServerOptions {
-                        metrics: Some(metrics),
-                        prefix,
-                        drain: Duration::ZERO,
-                        ..ServerOptions::default()
-                    };
-                    match serve(health, addr, options).await {
-                        Ok(server) => {
-                            let _ = addr_tx.send(Ok(server.addr));
-                            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
-                            server.shutdown().await;
-                        }
-                        Err(e) => {
-                            let _ = addr_tx.send(Err(e.to_string()));
-                        }
-                    }
-                });
-                runtime.shutdown_timeout(BLOCKING_GRACE);
-            })?;
-        let addr = addr_rx
-            .recv()
-            .map_err(|_| anyhow::anyhow!("the health server did not start"))?
-            .map_err(|e| anyhow::anyhow!(e))?;
-        Ok(Self {
-            addr,
-            running,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        })
-    }
-
-    /// The run ended: readiness reports it.
-    pub(crate) fn run_finished(&self) {
-        self.running.store(false, Relaxed);
-    }
-
-    /// Serves until Ctrl-C.
-    pub(crate) fn wait_for_ctrl_c(&self) {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        runtime.block_on(async {
-            let _ = tokio::signal::ctrl_c().await;
-        });
-    }
-}
-
-impl Drop for DemoServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// Waits for Ctrl-C (the demo's `--keep-serving`).
+pub(crate) fn wait_for_ctrl_c() {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
 }

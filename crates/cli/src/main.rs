@@ -1,6 +1,8 @@
 //! The `steadfast` command line: the operator's front end to the Steadfast crates.
 
+mod audit;
 mod deadletter;
+mod deadletter_replay;
 mod demo;
 mod health;
 mod logging;
@@ -98,13 +100,24 @@ enum Command {
     /// A run's dead letters: what failed for good.
     #[command(subcommand)]
     Deadletter(DeadletterCommand),
+    /// Check the hash-chained audit trail of a run or a runs root.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum DeadletterCommand {
-    /// List a run's dead letters: decision, attempts, times, resource type and an item
-    /// digest; items and error texts only with --reveal (they may hold patient data).
+    /// List a run's dead letters: decision, attempts, times, error kind and status,
+    /// resource type and an item digest; items and error texts only with --reveal (they may
+    /// hold patient data).
     List(deadletter::ListArgs),
+    /// Show one dead letter in full (N as `list` numbers them): its error's kind, status,
+    /// resource type and id hash; the item and error text only with --reveal.
+    Show(deadletter::ShowArgs),
+    /// Send a run's HTTP-request dead letters again (--base URL) through the [retry]
+    /// policy and breaker; write recovered pages to data/replayed/<Type>.ndjson. Exit 0 when
+    /// the queue is empty afterwards, 1 when letters remain, 2 usage error.
+    Replay(deadletter_replay::ReplayArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,6 +237,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Report(args) => Ok(report::report(&args)),
         Command::Deadletter(DeadletterCommand::List(args)) => deadletter::list(&args),
+        Command::Deadletter(DeadletterCommand::Show(args)) => deadletter::show(&args),
+        Command::Deadletter(DeadletterCommand::Replay(args)) => deadletter_replay::replay(&args),
+        Command::Audit(cmd) => audit::run(&cmd),
         Command::Alerts(AlertsCommand::Generate {
             config,
             thresholds,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use steadfast::diskwatch::{CleanupPolicy, CleanupReport, SkipReason, Statvfs};
+use steadfast::diskwatch::{CleanupPolicy, CleanupReport, DeleteReason, SkipReason, Statvfs};
 use steadfast::perf_profiler::{CompareOptions, Snapshot, compare};
 use steadfast::run::{ByteSize, HumanDuration, RunDir, escape_terminal};
 
@@ -26,9 +26,10 @@ pub(crate) enum DiskCommand {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
-    /// Delete old runs under ROOT, oldest first; never an active run, never the newest N,
-    /// never a directory that is not a Steadfast run (no run.json naming it). Exit 1 when a
-    /// deletion failed.
+    /// Delete old runs under ROOT, oldest first: those older than --older-than, or with
+    /// --target-free only while less than that is available; never an active run, never
+    /// one on hold (a .hold file in it), never the newest N, never a directory that is not
+    /// a Steadfast run (no run.json naming it). Exit 1 when a deletion failed.
     Clean {
         /// The runs root.
         root: PathBuf,
@@ -41,9 +42,14 @@ pub(crate) enum DiskCommand {
         /// Only runs older than this, like `7d`.
         #[arg(long, value_name = "DURATION", default_value = "1h")]
         older_than: HumanDuration,
-        /// Delete only while less than this is available.
+        /// Delete only while less than this is available (then --older-than is a floor,
+        /// not a reason to delete).
         #[arg(long, value_name = "SIZE")]
         target_free: Option<ByteSize>,
+        /// Also delete the oldest while the runs in scope hold more than this in all (per
+        /// pipeline), like `200GiB`.
+        #[arg(long, value_name = "SIZE")]
+        max_total: Option<ByteSize>,
         /// Say what would be deleted, delete nothing.
         #[arg(long)]
         dry_run: bool,
@@ -127,6 +133,7 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
             keep,
             older_than,
             target_free,
+            max_total,
             dry_run,
             format,
         } => {
@@ -134,10 +141,16 @@ pub(crate) fn disk(cmd: &DiskCommand) -> anyhow::Result<u8> {
                 steadfast::run::validate_pipeline_name(name)
                     .with_context(|| "--pipeline names no pipeline a run could have")?;
             }
+            // An operator's explicit cleanup: without a free-space target, every run past
+            // the floors and older than --older-than goes (a `max_age` cap); it never waits
+            // for the cooldown of automatic cleanups.
             let policy = CleanupPolicy {
                 keep_newest: *keep,
                 min_age: *older_than,
                 target_free: *target_free,
+                max_age: target_free.is_none().then_some(*older_than),
+                max_total: *max_total,
+                cooldown: HumanDuration::from_secs(0),
                 dry_run: *dry_run,
                 pipeline: pipeline.clone(),
                 ..CleanupPolicy::default()
@@ -168,7 +181,14 @@ fn print_cleanup(report: &CleanupReport) -> u8 {
         "deleted"
     };
     for d in &report.deleted {
-        println!("{verb} {} ({})", d.id, ByteSize::new(d.bytes).human());
+        let why = match d.reason {
+            Some(DeleteReason::MaxAge) => ", older than --older-than",
+            Some(DeleteReason::Pressure) => ", less than --target-free available",
+            Some(DeleteReason::MaxTotal) => ", over --max-total",
+            Some(DeleteReason::Leftover) => ", leftover of a crash",
+            _ => "",
+        };
+        println!("{verb} {} ({}{why})", d.id, ByteSize::new(d.bytes).human());
     }
     for (d, why) in &report.skipped {
         let why = match why {
@@ -179,6 +199,9 @@ fn print_cleanup(report: &CleanupReport) -> u8 {
     }
     for (_, err) in &report.failed {
         eprintln!("error: {}", steadfast::run::escape_terminal(err));
+    }
+    for warning in &report.not_recorded {
+        eprintln!("warning: {}", steadfast::run::escape_terminal(warning));
     }
     println!(
         "{} {} run(s), {} freed",

@@ -143,14 +143,19 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
         eprintln!("error: give the run directory: validate-run RUN_DIR");
         return EXIT_USAGE;
     };
-    // The thresholds the run was validated with come first, under everything given now:
-    // re-validating a run judges it by its own rules unless told otherwise (--fresh).
-    let saved = run_dir
-        .join(steadfast::run::files::VALIDATION_DIR)
-        .join(steadfast::run::files::THRESHOLDS_EFFECTIVE);
+    // The thresholds the run was validated with (its first validation record's: the run's
+    // own, not a later one-off) come first, under everything given now: re-validating a
+    // run judges it by its own rules unless told otherwise (--fresh).
+    let run = steadfast::run::RunDir::open(run_dir).ok();
+    let saved = run
+        .as_ref()
+        .and_then(|r| validation::records(r).ok())
+        .and_then(|records| records.into_iter().next())
+        .map(|first| first.thresholds_path())
+        .filter(|p| std::fs::symlink_metadata(p).is_ok());
     let mut loader = Loader::new();
     let mut used_saved = false;
-    if !args.fresh && std::fs::symlink_metadata(&saved).is_ok() {
+    if let (false, Some(saved)) = (args.fresh, saved) {
         // A file from the run directory: a regular file, never through a link, bounded; a
         // literal layer (its `${…}` are not expanded from this process's environment, and
         // no profile overlay is looked for beside it).
@@ -201,10 +206,35 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let incomplete = if args.allow_incomplete {
-        validation::Incomplete::Warn
-    } else {
-        validation::Incomplete::Fail
+
+    // Recording a validation holds the run's lock, so no cleanup takes the run meanwhile
+    // and no live pipeline is written under; a live run is judged with --no-write.
+    let lock = match (&run, args.no_write) {
+        (Some(run), false) => match run.lock() {
+            Ok(lock) => Some(lock),
+            // Partial data judged on purpose: shown, not recorded into a live run.
+            Err(steadfast::run::Error::RunActive { .. }) if args.allow_incomplete => {
+                eprintln!(
+                    "note: the run is live (another process holds its .active lock): judged, not recorded"
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: cannot record a validation of this run: {}\n--no-write judges it without recording",
+                    steadfast::run::escape_terminal(&e.to_string())
+                );
+                return EXIT_USAGE;
+            }
+        },
+        _ => None,
+    };
+    // With the lock taken here, it is this process's, not a live run's.
+    let incomplete = match (args.allow_incomplete, lock.is_some()) {
+        (false, false) => validation::Incomplete::Fail,
+        (true, false) => validation::Incomplete::Warn,
+        (false, true) => validation::Incomplete::Recording,
+        (true, true) => validation::Incomplete::RecordingPartial,
     };
     let now = steadfast::run::Timestamp::now();
     let report = match validation::validate_run_with(run_dir, thresholds.value(), incomplete, now) {
@@ -215,19 +245,53 @@ pub(crate) fn validate_run(args: &ValidateRunArgs) -> u8 {
             return u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
         }
     };
-    if !args.no_write {
-        let written = steadfast::run::RunDir::open(run_dir)
-            .map_err(validation::Error::from)
-            .and_then(|run| validation::write_reports(&run, &report, Some(&thresholds)));
-        if let Err(e) = written {
-            eprintln!("error: cannot write the reports: {e}");
+    if let (Some(run), Some(lock)) = (&run, lock) {
+        if let Err(e) = record(run, &report, &thresholds) {
+            eprintln!(
+                "error: cannot record the validation: {}",
+                steadfast::run::escape_terminal(&e.to_string())
+            );
             return EXIT_USAGE;
+        }
+        if let Err(e) = lock.release() {
+            eprintln!("warning: {e}");
         }
     }
     let format: Format = args.format.parse().unwrap_or(Format::Text);
     let color = format == Format::Text && validation::color_for_stdout();
     print!("{}", validation::render(&report, format, color));
     u8::try_from(report.exit_code()).unwrap_or(crate::EXIT_FAIL)
+}
+
+/// Writes a new validation record into `run` and makes it the latest in `run.json`
+/// (earlier records stay as they were; the run's own verdict, `status`, is unchanged).
+fn record(
+    run: &steadfast::run::RunDir,
+    report: &validation::ValidationReport,
+    thresholds: &steadfast::run::config::Effective<Thresholds>,
+) -> Result<(), validation::Error> {
+    use steadfast::run::audit::{AuditEvent, AuditLog, verify};
+    let written = validation::write_reports(run, report, Some(thresholds))?;
+    // The audit line is evidence, not the validation: a trail that cannot take it (a torn
+    // last line after a crash) is a warning; the record and run.json still say what happened.
+    let appended = AuditLog::in_run(run).and_then(|log| {
+        log.append(&AuditEvent::Validated {
+            record: written.record.clone(),
+            status: report.status,
+        })?;
+        verify(log.path())
+    });
+    let mut manifest = run.read_manifest()?;
+    manifest.validation = Some(written.index(run, report.status)?);
+    match appended {
+        Ok(trail) => manifest.audit = steadfast::run::AuditSeal::of(&trail),
+        Err(e) => eprintln!(
+            "warning: the validation is recorded, but not in the audit trail: {}",
+            steadfast::run::escape_terminal(&e.to_string())
+        ),
+    }
+    run.write_manifest(&manifest)?;
+    Ok(())
 }
 
 pub(crate) fn alerts_generate(

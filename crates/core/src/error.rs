@@ -74,14 +74,16 @@ pub enum Error {
     },
     /// A manifest was written by a newer (or unknown) format version.
     #[error(
-        "{path}: unsupported manifest format_version {found}, expected {expected}; upgrade steadfast to read this run"
+        "{path}: unsupported manifest format_version {found}, expected {oldest} to {expected}; upgrade steadfast to read this run"
     )]
     UnsupportedManifestVersion {
         /// The manifest file.
         path: PathBuf,
         /// The version found in the file (or `missing`).
         found: String,
-        /// The version this build reads.
+        /// The oldest version this build reads.
+        oldest: u32,
+        /// The newest version this build reads (the one it writes).
         expected: u32,
     },
     /// Another process holds the run's `.active` lock.
@@ -138,6 +140,30 @@ pub enum Error {
     FileTooLarge {
         /// The file.
         path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An audit trail cannot be continued from its last line: the line is incomplete (a
+    /// write cut off by a crash) or not an audit record. The file is never repaired
+    /// automatically; `problem` says how to check and fix it.
+    #[error("{path}:{line}: the audit chain cannot continue from this line: {problem}")]
+    AuditDamaged {
+        /// The audit file.
+        path: PathBuf,
+        /// 1-based line the chain would continue from.
+        line: u64,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// An audit record would be longer than the longest line an audit trail holds.
+    #[error(
+        "{path}: an audit record of {bytes} bytes is longer than {limit}, the longest line an audit trail holds; shorten the event's texts"
+    )]
+    AuditRecordTooLong {
+        /// The audit file.
+        path: PathBuf,
+        /// The record's length as one line.
+        bytes: u64,
         /// The limit in bytes.
         limit: u64,
     },

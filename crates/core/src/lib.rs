@@ -32,6 +32,7 @@
 //! ```
 
 mod atomic;
+pub mod audit;
 pub mod config;
 mod duration;
 mod error;
@@ -39,6 +40,7 @@ mod escape;
 mod lock;
 mod manifest;
 mod ndjson;
+mod ndjson_read;
 mod percent;
 mod rand;
 mod redact;
@@ -48,6 +50,7 @@ mod safe_fs;
 pub mod series;
 mod size;
 mod status;
+mod step;
 mod time;
 
 pub use atomic::{atomic_write, atomic_write_with, sync_dir};
@@ -55,8 +58,12 @@ pub use duration::HumanDuration;
 pub use error::{Error, Result};
 pub use escape::{escape_markup, escape_terminal};
 pub use lock::{ActiveLock, LockState};
-pub use manifest::{MANIFEST_FORMAT_VERSION, RunManifest, RunState, StepRecord};
-pub use ndjson::{BadLine, NdjsonRead, NdjsonWriter, TornLine, read_ndjson, read_ndjson_lenient};
+pub use manifest::{
+    AuditSeal, MANIFEST_FORMAT_VERSION, MANIFEST_OLDEST_READABLE, RunManifest, RunState,
+    ValidationIndex,
+};
+pub use ndjson::{BadLine, NdjsonRead, NdjsonWriter, TornLine};
+pub use ndjson_read::{NdjsonReader, read_ndjson, read_ndjson_lenient};
 pub use percent::SizeOrPercent;
 pub use rand::SplitMix64;
 pub use redact::{REDACTED, redact_credentials};
@@ -68,4 +75,5 @@ pub use safe_fs::{
 pub use series::Prefix;
 pub use size::ByteSize;
 pub use status::{ParseStatusError, Status};
+pub use step::{StepKind, StepRecord};
 pub use time::{ParseTimestampError, Timestamp};

@@ -7,10 +7,18 @@ use serde::{Deserialize, Serialize};
 use crate::atomic::atomic_write;
 use crate::error::{Error, Result};
 use crate::status::Status;
+use crate::step::StepRecord;
 use crate::time::Timestamp;
 
-/// The manifest format this build writes and reads.
-pub const MANIFEST_FORMAT_VERSION: u32 = 1;
+/// The manifest format this build writes.
+///
+/// Version 2 added step kinds ([`StepRecord::kind`], [`StepRecord::ratio_from`]) and the
+/// validation index ([`RunManifest::validation`]); version 1 manifests (written before,
+/// with one flat `validation/` directory) still read.
+pub const MANIFEST_FORMAT_VERSION: u32 = 2;
+
+/// The oldest manifest format this build reads.
+pub const MANIFEST_OLDEST_READABLE: u32 = 1;
 
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -24,44 +32,50 @@ pub enum RunState {
     Aborted,
 }
 
-/// One step of a run (`bronze`, `silver`, `gold`, …).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepRecord {
-    /// The step's name.
-    pub name: String,
-    /// When it started.
-    pub started: Timestamp,
-    /// When it ended, once it has.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished: Option<Timestamp>,
-    /// Records the step read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub records_in: Option<u64>,
-    /// Records the step wrote.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub records_out: Option<u64>,
-    /// The step's own verdict, if it gave one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<Status>,
+/// Where a run's validations are: each validation is a record of its own under
+/// `validation/` (never an overwrite), and `run.json` names the latest.
+///
+/// ```
+/// use steadfast_core::{Status, ValidationIndex};
+///
+/// let index = ValidationIndex { latest: "validation/20261202T081500Z".into(), status: Status::Pass, count: 2 };
+/// assert!(index.latest_dir(std::path::Path::new("/runs/epic-1")).is_some());
+/// let hostile = ValidationIndex { latest: "../../etc".into(), ..index };
+/// assert!(hostile.latest_dir(std::path::Path::new("/runs/epic-1")).is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationIndex {
+    /// The latest validation's directory, relative to the run (`validation/<stamp>`).
+    pub latest: String,
+    /// The latest validation's verdict.
+    pub status: Status,
+    /// How many validations the run has had.
+    pub count: u32,
 }
 
-impl StepRecord {
-    /// A step that started at `started`.
-    pub fn new(name: impl Into<String>, started: Timestamp) -> Self {
-        Self {
-            name: name.into(),
-            started,
-            finished: None,
-            records_in: None,
-            records_out: None,
-            status: None,
-        }
+impl ValidationIndex {
+    /// The latest validation's directory under `run`, or `None` when `latest` is not a
+    /// plain `validation/<name>` path (a manifest never points outside its run).
+    pub fn latest_dir(&self, run: &Path) -> Option<std::path::PathBuf> {
+        let (dir, name) = self.latest.split_once('/')?;
+        let plain = !name.is_empty()
+            && !name.starts_with('.')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        (dir == crate::files::VALIDATION_DIR && plain).then(|| run.join(dir).join(name))
     }
+}
 
-    /// How long the step took, once finished.
-    pub fn duration(&self) -> Option<std::time::Duration> {
-        self.finished.map(|f| f.since(self.started))
-    }
+/// Where a run's audit trail ended when `run.json` was last written by the run (its finish,
+/// each recorded validation): a chain shows any edit but one to its last lines, which this
+/// seal shows (`steadfast audit verify RUN_DIR`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSeal {
+    /// Lines in `audit.ndjson`.
+    pub lines: u64,
+    /// The SHA-256 of its last line.
+    pub last_hash: String,
 }
 
 /// The manifest of a run, stored as `run.json` in the run directory.
@@ -72,7 +86,7 @@ impl StepRecord {
 /// let m = RunManifest::new("epic-fhir-20250929T100000Z-a1b2c3", "epic-fhir", Timestamp::now());
 /// assert_eq!(m.state, RunState::Running);
 /// let json = serde_json::to_string(&m).unwrap();
-/// assert!(json.contains("\"format_version\":1"));
+/// assert!(json.contains("\"format_version\":2"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -103,6 +117,14 @@ pub struct RunManifest {
     /// The run's steps, in the order they started.
     #[serde(default)]
     pub steps: Vec<StepRecord>,
+    /// The run's validations: the latest one's directory and verdict, and their count
+    /// (manifest v2; `None` before the first validation, or in a v1 run whose one
+    /// validation is the flat `validation/` directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationIndex>,
+    /// Where the run's audit trail ended when the run last wrote this manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditSeal>,
 }
 
 impl RunManifest {
@@ -120,6 +142,8 @@ impl RunManifest {
             steadfast_version: env!("CARGO_PKG_VERSION").to_owned(),
             config_digest: None,
             steps: Vec::new(),
+            validation: None,
+            audit: None,
         }
     }
 
@@ -136,10 +160,15 @@ impl RunManifest {
         let value: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|e| Error::json(path, &e))?;
         let version = value.get("format_version");
-        if version.and_then(serde_json::Value::as_u64) != Some(u64::from(MANIFEST_FORMAT_VERSION)) {
+        let readable = u64::from(MANIFEST_OLDEST_READABLE)..=u64::from(MANIFEST_FORMAT_VERSION);
+        if !version
+            .and_then(serde_json::Value::as_u64)
+            .is_some_and(|v| readable.contains(&v))
+        {
             return Err(Error::UnsupportedManifestVersion {
                 path: path.to_path_buf(),
                 found: version.map_or_else(|| "missing".to_owned(), ToString::to_string),
+                oldest: MANIFEST_OLDEST_READABLE,
                 expected: MANIFEST_FORMAT_VERSION,
             });
         }
@@ -147,12 +176,23 @@ impl RunManifest {
         serde_json::from_slice(&bytes).map_err(|e| Error::json(path, &e))
     }
 
-    /// Writes the manifest atomically (pretty JSON).
+    /// Writes the manifest atomically (pretty JSON), in this build's format
+    /// ([`MANIFEST_FORMAT_VERSION`], whatever version it was read as).
     ///
     /// # Errors
     /// [`Error::Io`] naming `path`.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        let mut json = serde_json::to_vec_pretty(self).map_err(|source| Error::Serialize {
+        let current;
+        let this = if self.format_version == MANIFEST_FORMAT_VERSION {
+            self
+        } else {
+            current = Self {
+                format_version: MANIFEST_FORMAT_VERSION,
+                ..self.clone()
+            };
+            &current
+        };
+        let mut json = serde_json::to_vec_pretty(this).map_err(|source| Error::Serialize {
             what: "the run manifest",
             source,
         })?;
@@ -189,9 +229,15 @@ mod tests {
         m.host = "worker-1".into();
         m.steadfast_version = "0.1.0".into();
         let mut step = StepRecord::new("bronze", Timestamp::from_unix_secs(1_759_140_001));
+        step.kind = Some(crate::StepKind::Extract);
         step.finished = Some(Timestamp::from_unix_secs(1_759_140_031));
         step.records_out = Some(1200);
         m.steps.push(step);
+        m.validation = Some(ValidationIndex {
+            latest: "validation/20250929T100100Z".into(),
+            status: Status::Pass,
+            count: 1,
+        });
         m
     }
 
@@ -210,6 +256,51 @@ mod tests {
     }
 
     #[test]
+    fn version_1_reads_and_is_written_as_the_current_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let v1 = r#"{"format_version": 1, "id": "epic-20250929T100000Z-a1b2c3", "pipeline": "epic",
+            "state": "finished", "status": "pass", "started": "2025-09-29T10:00:00Z",
+            "host": "worker-1", "steadfast_version": "0.1.0",
+            "steps": [{"name": "bronze", "started": "2025-09-29T10:00:01Z", "records_out": 1200}]}"#;
+        crate::atomic_write(&path, v1).unwrap();
+        let m = RunManifest::read(&path).unwrap();
+        assert_eq!(m.format_version, 1);
+        assert_eq!(m.steps[0].kind, None);
+        assert_eq!(m.validation, None);
+        m.write(&path).unwrap();
+        assert_eq!(
+            RunManifest::read(&path).unwrap().format_version,
+            MANIFEST_FORMAT_VERSION
+        );
+    }
+
+    #[test]
+    fn validation_index_stays_inside_the_run() {
+        let run = Path::new("/runs/epic-1");
+        let index = |latest: &str| ValidationIndex {
+            latest: latest.to_owned(),
+            status: Status::Pass,
+            count: 1,
+        };
+        assert_eq!(
+            index("validation/20261202T081500Z").latest_dir(run),
+            Some(run.join("validation").join("20261202T081500Z"))
+        );
+        for hostile in [
+            "validation/..",
+            "validation/.",
+            "/etc/passwd",
+            "validation/a/b",
+            "data/x",
+            "validation/",
+            "validation",
+        ] {
+            assert_eq!(index(hostile).latest_dir(run), None, "{hostile}");
+        }
+    }
+
+    #[test]
     fn unknown_version_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.json");
@@ -218,7 +309,7 @@ mod tests {
         let err = err.replace(dir.path().to_str().unwrap(), "<dir>");
         assert_eq!(
             err,
-            "<dir>/run.json: unsupported manifest format_version 7, expected 1; upgrade steadfast to read this run"
+            "<dir>/run.json: unsupported manifest format_version 7, expected 1 to 2; upgrade steadfast to read this run"
         );
         crate::atomic_write(&path, r#"{"id": "x"}"#).unwrap();
         let err = RunManifest::read(&path).unwrap_err().to_string();

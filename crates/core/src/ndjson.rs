@@ -1,12 +1,11 @@
-//! Append-only NDJSON files that survive crashes: a batched writer that repairs a torn tail,
-//! and readers that skip and report a torn last line instead of failing the whole file.
+//! Append-only NDJSON files that survive crashes: a batched writer that repairs a torn tail
+//! (the readers, which skip and report a torn last line, are in `ndjson_read.rs`).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
@@ -205,88 +204,10 @@ fn repair_tail(file: &mut File) -> std::io::Result<Option<TornLine>> {
     }))
 }
 
-/// Reads every record of an NDJSON file; a malformed line fails the read with its
-/// `file:line:column`, except a torn last line, which is skipped and reported.
-///
-/// Blank lines are ignored.
-///
-/// # Errors
-/// [`Error::Io`] when the file cannot be read; [`Error::Json`] for a malformed line that is
-/// not a torn tail.
-pub fn read_ndjson<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<NdjsonRead<T>> {
-    read_impl(path.as_ref(), false)
-}
-
-/// Like [`read_ndjson`], but malformed lines anywhere are skipped and listed in
-/// [`NdjsonRead::malformed`] instead of failing the read.
-///
-/// ```
-/// use std::io::Write;
-///
-/// let dir = tempfile::tempdir()?;
-/// let path = dir.path().join("events.ndjson");
-/// let mut f = std::fs::File::create(&path)?;
-/// f.write_all(b"{\"a\":1}\nnot json\n{\"a\":2}\n{\"a\":")?; // a crash mid-line
-/// let read = steadfast_core::read_ndjson_lenient::<serde_json::Value>(&path)?;
-/// assert_eq!(read.records.len(), 2);
-/// assert_eq!(read.malformed[0].line, 2);
-/// assert_eq!(read.torn_tail.unwrap().line, 4);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-///
-/// # Errors
-/// [`Error::Io`] when the file cannot be read.
-pub fn read_ndjson_lenient<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<NdjsonRead<T>> {
-    read_impl(path.as_ref(), true)
-}
-
-fn read_impl<T: DeserializeOwned>(path: &Path, lenient: bool) -> Result<NdjsonRead<T>> {
-    // A regular file only: a FIFO or device would block or never end.
-    let file = crate::safe_fs::open_regular(path, crate::Links::Follow)?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut out = NdjsonRead {
-        records: Vec::new(),
-        torn_tail: None,
-        malformed: Vec::new(),
-    };
-    let mut line = Vec::new();
-    let mut line_no = 0usize;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("read", path, e))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let complete = line.last() == Some(&b'\n');
-        let text = line.trim_ascii();
-        if text.is_empty() {
-            continue;
-        }
-        match serde_json::from_slice::<T>(text) {
-            Ok(record) => out.records.push(record),
-            Err(_) if !complete => {
-                out.torn_tail = Some(TornLine {
-                    line: line_no,
-                    bytes: n,
-                });
-            }
-            Err(e) if lenient => out.malformed.push(BadLine {
-                line: line_no,
-                column: e.column(),
-                message: e.to_string(),
-            }),
-            Err(e) => return Err(Error::json_at(path, line_no, e.column().max(1), &e)),
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ndjson_read::{read_ndjson, read_ndjson_lenient};
     use serde::Deserialize;
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]

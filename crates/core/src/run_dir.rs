@@ -21,6 +21,11 @@ pub mod files {
     pub const PROFILE: &str = "profile.json";
     /// Items that failed for good (steadfast-retry).
     pub const DEAD_LETTER: &str = "deadletter.ndjson";
+    /// Dead letters that failed `max_replays` replays, moved out of the queue (steadfast-retry).
+    pub const DEAD_LETTER_QUARANTINE: &str = "deadletter.quarantine.ndjson";
+    /// The journal of a dead-letter replay in progress; one left by a crash is applied on
+    /// the next open (steadfast-retry).
+    pub const DEAD_LETTER_REPLAY: &str = "deadletter.replay.ndjson";
     /// Watermark crossings and deletions (steadfast-diskwatch).
     pub const DISK_EVENTS: &str = "disk-events.ndjson";
     /// Validation output directory.
@@ -35,6 +40,9 @@ pub mod files {
     pub const REPORT_PAGE: &str = "report.html";
     /// The pipeline's own data (`bronze/`, `silver/`, `gold/`).
     pub const DATA_DIR: &str = "data";
+    /// The hash-chained audit trail ([`AuditLog`](crate::audit::AuditLog)): one in each run
+    /// directory (its life) and one in the runs root (cleanup's deletions).
+    pub const AUDIT: &str = "audit.ndjson";
     /// The prefix of a run directory's temporary name while it is being created with its
     /// lock held ([`RunDir::create_locked`](super::RunDir::create_locked)); one left behind
     /// by a crash is removed by cleanup.
@@ -42,6 +50,12 @@ pub mod files {
     /// The prefix a run directory is renamed to while cleanup deletes it (under its lock);
     /// one left behind by a deletion that failed half-way is retried by a later cleanup.
     pub const DELETING_PREFIX: &str = ".deleting-";
+    /// A legal hold: a run directory holding an entry of this name (a file, or anything
+    /// else of that name) is never deleted by any cleanup; remove it to release the run.
+    pub const HOLD: &str = ".hold";
+    /// In a runs root: when cleanup under disk pressure last deleted (its cooldown), one
+    /// file per scope — this name for the whole root, `<this>-<pipeline>` for one pipeline.
+    pub const CLEANUP_LAST: &str = ".cleanup-last";
 }
 
 /// A run directory: `<root>/<pipeline>-<YYYYMMDDTHHMMSSZ>-<6 hex>/`.
@@ -304,14 +318,10 @@ impl RunDir {
         self.join(files::DISK_EVENTS)
     }
 
-    /// `validation/`.
+    /// `validation/`: one record per validation (`validation/<stamp>/`, see
+    /// steadfast-validation's `records`), and the data-quality report of a run's checks.
     pub fn validation_dir(&self) -> PathBuf {
         self.join(files::VALIDATION_DIR)
-    }
-
-    /// `validation/thresholds.effective.toml`.
-    pub fn thresholds_effective_path(&self) -> PathBuf {
-        self.validation_dir().join(files::THRESHOLDS_EFFECTIVE)
     }
 
     /// `data/`, or `data/<layer>` (`bronze`, `silver`, `gold`) when a layer is given.

@@ -48,6 +48,26 @@ impl Default for DiskConfig {
     }
 }
 
+impl DiskConfig {
+    /// The cleanup a run of `pipeline` applies: `[disk.cleanup]` scoped by its `scope`
+    /// ([`CleanupPolicy::for_run_of`]), with `[disk.watermarks]` deciding disk pressure
+    /// ([`CleanupPolicy::with_watermarks`]). The one policy for a run's start-up cleanup
+    /// and its monitor's.
+    ///
+    /// ```
+    /// let disk = steadfast_diskwatch::DiskConfig::default();
+    /// let policy = disk.cleanup_for("epic");
+    /// assert_eq!(policy.pipeline.as_deref(), Some("epic"));
+    /// assert_eq!(policy.watermarks.as_ref(), Some(&disk.watermarks));
+    /// ```
+    pub fn cleanup_for(&self, pipeline: &str) -> CleanupPolicy {
+        self.cleanup
+            .clone()
+            .for_run_of(pipeline)
+            .with_watermarks(&self.watermarks)
+    }
+}
+
 /// Loaded as `[disk]` through `steadfast_core::config::Loader`, with its ranges checked.
 impl steadfast_core::config::Config for DiskConfig {
     fn check(&self, problems: &mut steadfast_core::config::Problems) {
@@ -85,6 +105,9 @@ impl Documented for CleanupPolicy {
         KeySpec::new("min_age", ValueType::Duration),
         KeySpec::new("target_free", ValueType::Size),
         KeySpec::new("min_reclaim", ValueType::Size),
+        KeySpec::new("max_total", ValueType::Size),
+        KeySpec::new("max_age", ValueType::Duration),
+        KeySpec::new("cooldown", ValueType::Duration),
         KeySpec::new("dry_run", ValueType::Bool),
         KeySpec::new("scope", ValueType::Choice(serde_variants::<CleanupScope>)),
     ];

@@ -117,6 +117,7 @@ mod tests {
             ts: steadfast_core::Timestamp::from_unix_secs(1_767_225_600),
             run: "old-20250101T000000Z-abcdef".into(),
             bytes: 7,
+            reason: Some(crate::events::DeleteReason::Pressure),
         };
         let line = serde_json::to_string(&event).unwrap();
         steadfast_core::atomic_write(&path, format!("{line}\nnot json\n{{\"event\":")).unwrap();

@@ -10,10 +10,13 @@
 //!   and inodes, with hysteresis; levels speak [`Status`](steadfast_core::Status).
 //! - [`Monitor`]: a background sampler delivering [`DiskEvent`]s to callbacks, a channel and
 //!   `disk-events.ndjson`, with [`FillPredictor`] ("full in 37 min").
-//! - [`clean_runs`]: keep the newest N, never younger than a minimum age, oldest first until
-//!   a free-space target; only Steadfast runs (a `run.json` naming the directory) of the
-//!   pipeline in scope, never an active run, never through a symlink, never outside the
-//!   root; leftovers of crashes (`.creating-*`, `.deleting-*`) removed once unlocked.
+//! - [`clean_runs`]: retention that keeps evidence — old runs go only under disk pressure
+//!   (below a free-space target or past the high watermark, down to the low one, with a
+//!   cooldown) or past a cap that is set (`max_total`, `max_age`); never the newest N, never
+//!   one younger than a minimum age, never one on hold (`.hold`), never an active run; only
+//!   Steadfast runs (a `run.json` naming the directory) of the pipeline in scope, never
+//!   through a symlink, never outside the root; every deletion recorded with its size and
+//!   reason; leftovers of crashes (`.creating-*`, `.deleting-*`) removed once unlocked.
 //! - Feature `prometheus`: `DiskMetrics` (space, inode, level and prediction gauges) and
 //!   `CleanupMetrics`; feature `tokio`: `Monitor::spawn` as a task.
 //!
@@ -36,6 +39,8 @@ mod events_read;
 #[cfg(feature = "prometheus")]
 mod metrics;
 mod monitor;
+mod monitor_cleanup;
+mod monitor_run;
 mod mounts;
 mod predict;
 mod preflight;
@@ -49,13 +54,14 @@ pub use cleanup::{
 };
 pub use config::DiskConfig;
 pub use error::Error;
-pub use events::DiskEvent;
+pub use events::{DeleteReason, DiskEvent};
 pub use events_read::{BadEventLine, DiskEventsRead, read_events};
 #[cfg(feature = "prometheus")]
 pub use metrics::{CleanupMetrics, DiskMetrics};
+pub use monitor::{Monitor, MonitorBuilder};
+pub use monitor_run::MonitorHandle;
 #[cfg(feature = "tokio")]
-pub use monitor::MonitorTask;
-pub use monitor::{Monitor, MonitorBuilder, MonitorHandle};
+pub use monitor_run::MonitorTask;
 pub use mounts::MountInfo;
 pub use predict::FillPredictor;
 pub use preflight::{Preflight, available_memory};

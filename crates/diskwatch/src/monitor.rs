@@ -5,19 +5,22 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use steadfast_core::{NdjsonWriter, Timestamp};
 
+use crate::cleanup::{CleanupPolicy, CleanupReport};
 use crate::error::Error;
 use crate::events::DiskEvent;
+use crate::monitor_cleanup::{CleanupCallback, Clock, MonitorCleanup};
 use crate::predict::FillPredictor;
 use crate::space::{DiskSpace, SpaceSource, Statvfs};
 use crate::watermark::{Level, Watermarks};
 
 type Callback = Box<dyn Fn(&DiskEvent) + Send>;
+/// Called with every sample (`MonitorBuilder::on_sample`).
+pub(crate) type SampleCallback = Box<dyn Fn(&DiskSpace) + Send>;
 
 struct State {
     path: PathBuf,
@@ -28,8 +31,11 @@ struct State {
     predicted: bool,
     writer: Option<NdjsonWriter>,
     callbacks: Vec<Callback>,
+    samplers: Vec<SampleCallback>,
     channel: Option<Sender<DiskEvent>>,
     last: Option<(DiskSpace, Level)>,
+    cleanup: Option<MonitorCleanup>,
+    clock: Clock,
 }
 
 /// A disk monitor for one path.
@@ -57,7 +63,7 @@ struct State {
 #[derive(Clone)]
 pub struct Monitor {
     state: Arc<Mutex<State>>,
-    interval: Duration,
+    pub(crate) interval: Duration,
 }
 
 /// Builds a [`Monitor`].
@@ -70,7 +76,11 @@ pub struct MonitorBuilder {
     window: Duration,
     events_file: Option<PathBuf>,
     callbacks: Vec<Callback>,
+    pub(crate) samplers: Vec<SampleCallback>,
     channel: Option<Sender<DiskEvent>>,
+    pub(crate) cleanup: Option<(PathBuf, CleanupPolicy)>,
+    pub(crate) cleanup_callbacks: Vec<CleanupCallback>,
+    pub(crate) clock: Clock,
 }
 
 impl MonitorBuilder {
@@ -130,6 +140,57 @@ impl MonitorBuilder {
         self
     }
 
+    /// Clean the runs under `root` by `policy` on every tick that finds the disk under
+    /// pressure — past the monitor's `high` watermark, or below the policy's `target_free`
+    /// — within that tick: down to below the `low` watermark (past its hysteresis) or to
+    /// `target_free`, plus `min_reclaim`, at most once per `cooldown`. The policy's scope
+    /// is kept as given (use [`CleanupPolicy::for_run_of`] or
+    /// [`DiskConfig::cleanup_for`](crate::DiskConfig::cleanup_for)); its watermarks are
+    /// the monitor's. An active run (its lock held, as a running `Run` holds its own) and
+    /// a run on hold are never deleted. Each deletion is delivered as a
+    /// [`DiskEvent::Deleted`](crate::DiskEvent::Deleted) with its reason.
+    ///
+    /// ```
+    /// use steadfast_core::{RunDir, RunManifest, Timestamp};
+    /// use steadfast_diskwatch::{CleanupPolicy, DiskEvent, DiskSpace, Level, Monitor};
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// for h in 0..3 {
+    ///     let started = Timestamp::from_unix_secs(1_759_140_000 + h * 3600);
+    ///     let run = RunDir::create_at(root.path(), "epic", started)?;
+    ///     run.write_manifest(&RunManifest::new(run.id(), "epic", started))?;
+    /// }
+    /// // 1000 bytes, 50 available (95% used) until a run is deleted: then 500.
+    /// let runs = root.path().to_path_buf();
+    /// let source = move |p: &std::path::Path| {
+    ///     let left = RunDir::list(&runs).map_or(0, |r| r.len());
+    ///     Ok(DiskSpace::new(p, 1000, if left == 3 { 50 } else { 500 }))
+    /// };
+    /// let policy = CleanupPolicy { keep_newest: 1, ..CleanupPolicy::default() };
+    /// let monitor = Monitor::builder(root.path())
+    ///     .source(source)
+    ///     .cleanup(root.path(), policy.for_run_of("epic"))
+    ///     .build()?;
+    /// let events = monitor.tick(std::time::Duration::ZERO)?;
+    /// assert!(events.iter().any(|e| matches!(e, DiskEvent::Deleted { .. })));
+    /// assert_eq!(monitor.last().unwrap().1, Level::Ok);
+    /// assert_eq!(RunDir::list(root.path())?.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn cleanup(mut self, root: impl AsRef<Path>, policy: CleanupPolicy) -> Self {
+        self.cleanup = Some((root.as_ref().to_path_buf(), policy));
+        self
+    }
+
+    /// Call `f` with the report of every cleanup the monitor runs (to count it in
+    /// [`CleanupMetrics`](crate::CleanupMetrics), say). Needs [`cleanup`](Self::cleanup).
+    #[must_use]
+    pub fn on_cleanup(mut self, f: impl Fn(&CleanupReport) + Send + 'static) -> Self {
+        self.cleanup_callbacks.push(Box::new(f));
+        self
+    }
+
     /// The monitor.
     ///
     /// # Errors
@@ -151,8 +212,13 @@ impl MonitorBuilder {
                 predicted: false,
                 writer,
                 callbacks: self.callbacks,
+                samplers: self.samplers,
                 channel: self.channel,
                 last: None,
+                cleanup: self
+                    .cleanup
+                    .map(|c| MonitorCleanup::new(c, self.cleanup_callbacks)),
+                clock: self.clock,
             })),
         })
     }
@@ -170,7 +236,11 @@ impl Monitor {
             window: Duration::from_secs(30 * 60),
             events_file: None,
             callbacks: Vec::new(),
+            samplers: Vec::new(),
             channel: None,
+            cleanup: None,
+            cleanup_callbacks: Vec::new(),
+            clock: Arc::new(SystemTime::now),
         }
     }
 
@@ -211,98 +281,104 @@ impl Monitor {
         deliver(&mut st, events)
     }
 
-    /// Takes one sample at `at` (time since any fixed origin) and returns its events.
+    /// The report of the last cleanup this monitor ran under pressure
+    /// ([`MonitorBuilder::cleanup`]).
+    pub fn last_cleanup(&self) -> Option<CleanupReport> {
+        let st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        st.cleanup.as_ref().and_then(|c| c.last.clone())
+    }
+
+    /// Takes one sample at `at` (time since any fixed origin) and returns its events. With
+    /// [`MonitorBuilder::cleanup`], a sample under pressure cleans the runs root within the
+    /// tick: its deletions follow, and the space is sampled again (a recovery is an event
+    /// of this tick too).
     ///
     /// # Errors
-    /// The space source's error, or [`Error::Core`] if the events file cannot be written
-    /// (the events were still delivered to callbacks and the channel).
+    /// The space source's error, cleanup's error (the sample's events were delivered), or
+    /// [`Error::Core`] if the events file cannot be written (the events were still
+    /// delivered to callbacks and the channel).
     pub fn tick(&self, at: Duration) -> Result<Vec<DiskEvent>, Error> {
+        let (mut events, job, delivered) = {
+            let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let space = st.source.space(&st.path)?;
+            for f in &st.samplers {
+                f(&space);
+            }
+            let events = observe(&mut st, space, at);
+            let job = match (&st.cleanup, &st.last) {
+                (Some(c), Some((space, _))) => c.job(space, &st.watermarks, &st.source, &st.clock),
+                _ => None,
+            };
+            // A full disk may refuse the events file: cleanup still runs, the error after.
+            let delivered = deliver(&mut st, &events);
+            (events, job, delivered)
+        };
+        // Runs are deleted without the state's lock: `last`, scrapes and `publish` go on.
+        let Some(job) = job else {
+            return delivered.map(|()| events);
+        };
+        let report = job.run()?;
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let space = st.source.space(&st.path)?;
-        let before = st.watermarks.current().unwrap_or(Level::Ok);
-        let level = st.watermarks.evaluate(&space);
-        let ts = Timestamp::now();
-        let path = st.path.clone();
-        let mut events = Vec::new();
-        if level > before {
-            events.push(DiskEvent::Crossed {
-                ts,
-                path: path.clone(),
-                level,
-                from: before,
-                available: space.available,
-            });
-        } else if level < before {
-            events.push(DiskEvent::Recovered {
-                ts,
-                path: path.clone(),
-                level,
-                from: before,
-                available: space.available,
-            });
-        }
-        st.predictor.push(at, space.available);
-        let soon = st.predictor.time_to_full().filter(|t| *t < st.horizon);
-        match soon {
-            Some(t) if !st.predicted => {
-                st.predicted = true;
-                events.push(DiskEvent::FillPredicted {
-                    ts,
-                    path,
-                    seconds_to_full: t.as_secs(),
-                    available: space.available,
-                });
+        let mut more = report.events();
+        if !report.deleted.is_empty() && !report.dry_run {
+            // Sampled again for the recovery; a failed read keeps the deletions' events.
+            if let Ok(space) = st.source.space(&st.path) {
+                more.extend(observe(&mut st, space, at));
             }
-            None => st.predicted = false,
-            Some(_) => {}
         }
-        st.last = Some((space, level));
-        deliver(&mut st, &events)?;
-        Ok(events)
+        if let Some(c) = st.cleanup.as_mut() {
+            for cb in &c.callbacks {
+                cb(&report);
+            }
+            c.last = Some(report);
+        }
+        let more_delivered = deliver(&mut st, &more);
+        events.extend(more);
+        delivered.and(more_delivered).map(|()| events)
     }
+}
 
-    /// Samples every interval as a tokio task until the returned task is stopped (feature
-    /// `tokio`). A sample is one `statvfs` (microseconds), so it runs inline on the runtime.
-    #[cfg(feature = "tokio")]
-    pub fn spawn(&self) -> MonitorTask {
-        let stop = Arc::new(tokio::sync::Notify::new());
-        let (me, s, interval) = (self.clone(), stop.clone(), self.interval);
-        let handle = tokio::spawn(async move {
-            let origin = tokio::time::Instant::now();
-            loop {
-                let _ = me.tick(origin.elapsed());
-                tokio::select! {
-                    () = s.notified() => return,
-                    () = tokio::time::sleep(interval) => {}
-                }
-            }
+/// Evaluates one sample: the level (a crossing or recovery event), the prediction.
+fn observe(st: &mut State, space: DiskSpace, at: Duration) -> Vec<DiskEvent> {
+    let before = st.watermarks.current().unwrap_or(Level::Ok);
+    let level = st.watermarks.evaluate(&space);
+    let ts = Timestamp::now();
+    let path = st.path.clone();
+    let mut events = Vec::new();
+    if level > before {
+        events.push(DiskEvent::Crossed {
+            ts,
+            path: path.clone(),
+            level,
+            from: before,
+            available: space.available,
         });
-        MonitorTask { stop, handle }
+    } else if level < before {
+        events.push(DiskEvent::Recovered {
+            ts,
+            path: path.clone(),
+            level,
+            from: before,
+            available: space.available,
+        });
     }
-
-    /// Samples every interval on a background thread until the handle is stopped.
-    pub fn start(&self) -> MonitorHandle {
-        let signal = Arc::new((Mutex::new(false), Condvar::new()));
-        let (sig, me, interval) = (signal.clone(), self.clone(), self.interval);
-        let thread = std::thread::Builder::new()
-            .name("steadfast-diskwatch".into())
-            .spawn(move || {
-                let origin = Instant::now();
-                loop {
-                    let _ = me.tick(origin.elapsed());
-                    let (lock, cv) = &*sig;
-                    let stop = lock.lock().unwrap_or_else(PoisonError::into_inner);
-                    let (stop, _) = cv
-                        .wait_timeout_while(stop, interval, |s| !*s)
-                        .unwrap_or_else(PoisonError::into_inner);
-                    if *stop {
-                        return;
-                    }
-                }
-            })
-            .ok();
-        MonitorHandle { signal, thread }
+    st.predictor.push(at, space.available);
+    let soon = st.predictor.time_to_full().filter(|t| *t < st.horizon);
+    match soon {
+        Some(t) if !st.predicted => {
+            st.predicted = true;
+            events.push(DiskEvent::FillPredicted {
+                ts,
+                path,
+                seconds_to_full: t.as_secs(),
+                available: space.available,
+            });
+        }
+        None => st.predicted = false,
+        Some(_) => {}
     }
+    st.last = Some((space, level));
+    events
 }
 
 fn deliver(st: &mut State, events: &[DiskEvent]) -> Result<(), Error> {
@@ -321,48 +397,4 @@ fn deliver(st: &mut State, events: &[DiskEvent]) -> Result<(), Error> {
         w.sync()?;
     }
     Ok(())
-}
-
-/// Stops a started monitor; dropping it stops it too.
-pub struct MonitorHandle {
-    signal: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl MonitorHandle {
-    /// Stops the thread and waits for it.
-    pub fn stop(mut self) {
-        self.stop_inner();
-    }
-
-    fn stop_inner(&mut self) {
-        let (lock, cv) = &*self.signal;
-        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        cv.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for MonitorHandle {
-    fn drop(&mut self) {
-        self.stop_inner();
-    }
-}
-
-/// A monitor running as a tokio task (feature `tokio`).
-#[cfg(feature = "tokio")]
-pub struct MonitorTask {
-    stop: Arc<tokio::sync::Notify>,
-    handle: tokio::task::JoinHandle<()>,
-}
-
-#[cfg(feature = "tokio")]
-impl MonitorTask {
-    /// Stops the task and waits for it.
-    pub async fn stop(self) {
-        self.stop.notify_one();
-        let _ = self.handle.await;
-    }
 }

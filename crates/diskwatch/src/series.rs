@@ -29,3 +29,11 @@ pub const DISK_CLEANUP_DELETED_RUNS_TOTAL: &str = "disk_cleanup_deleted_runs_tot
 pub const DISK_CLEANUP_FREED_BYTES_TOTAL: &str = "disk_cleanup_freed_bytes_total";
 /// Counter: run deletions that failed.
 pub const DISK_CLEANUP_FAILURES_TOTAL: &str = "disk_cleanup_failures_total";
+
+/// A run's own record of its disk, in its `metrics.ndjson` (steadfast-metrics' `step.name`
+/// form): a `Run` sets [`RUN_AVAILABLE_BYTES`] at every monitor sample, so the run page can
+/// draw the free space over the run.
+pub const RUN_STEP: &str = "disk";
+/// Gauge in `metrics.ndjson`, step [`RUN_STEP`]: bytes available to the run's user on the
+/// runs root's filesystem, at each monitor sample.
+pub const RUN_AVAILABLE_BYTES: &str = "available_bytes";

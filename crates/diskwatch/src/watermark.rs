@@ -137,6 +137,55 @@ impl Watermarks {
     pub fn current(&self) -> Option<Level> {
         self.level
     }
+
+    /// The same watermarks without the memory of earlier samples.
+    pub(crate) fn fresh(&self) -> Self {
+        Self {
+            level: None,
+            ..self.clone()
+        }
+    }
+
+    /// Where cleanup under pressure stops: the available bytes and free inodes at which
+    /// `space`'s filesystem is below the low watermark by the hysteresis too (so a monitor
+    /// sees the level recover). Deleting moves bytes from used to available, so the
+    /// filesystem's user-visible size (`used + available`) stays what it is now. Free
+    /// inodes are `0` (no goal) when the filesystem has no fixed inode count.
+    pub(crate) fn below_low(&self, space: &DiskSpace) -> (u64, u64) {
+        let h = self.hysteresis_percent.max(0.0);
+        let visible = space
+            .total
+            .saturating_sub(space.free)
+            .saturating_add(space.available);
+        let bytes = goal(self.low, visible, space.total, h);
+        let inodes = if space.inodes_total == 0 {
+            0
+        } else {
+            goal(self.inodes_low, space.inodes_total, space.inodes_total, h)
+        };
+        (bytes, inodes)
+    }
+}
+
+/// The least amount free (of `visible`, on a filesystem of `total`) at which `mark` is not
+/// crossed even with `h` percentage points of hysteresis: the inverse of [`crossed`].
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "non-negative and whole; a float cast saturates at u64::MAX"
+)]
+fn goal(mark: SizeOrPercent, visible: u64, total: u64, h: f64) -> u64 {
+    match mark {
+        SizeOrPercent::Percent(p) => {
+            // used / visible < (p − h) / 100  ⟺  free > visible · (1 − (p − h) / 100)
+            let share = ((p - h) / 100.0).clamp(0.0, 1.0);
+            let over = (visible as f64 * (1.0 - share)).floor() as u64;
+            over.saturating_add(1).min(visible)
+        }
+        SizeOrPercent::Size(free) => free
+            .bytes()
+            .saturating_add((h / 100.0 * total as f64).ceil() as u64),
+    }
 }
 
 #[cfg(test)]
@@ -183,5 +232,23 @@ mod tests {
         assert_eq!(w.evaluate(&at(900).with_inodes(100, 4)), Level::Flood);
         assert_eq!(Level::Flood.status(), Status::Fail);
         assert_eq!(Level::Low.status(), Status::Warn);
+    }
+
+    #[test]
+    fn below_low_is_the_first_amount_free_that_recovers_past_the_hysteresis() {
+        let w = Watermarks::default(); // low 85%, 2% hysteresis: used must fall below 83%
+        let (bytes, inodes) = w.below_low(&at(50));
+        assert_eq!((bytes, inodes), (171, 0));
+        let mut after = w.fresh();
+        after.evaluate(&at(50));
+        assert_eq!(after.evaluate(&at(bytes)), Level::Ok);
+        let mut short = w.fresh();
+        short.evaluate(&at(50));
+        assert_eq!(short.evaluate(&at(bytes - 1)), Level::Low);
+        let sized = Watermarks {
+            low: SizeOrPercent::Size(ByteSize::new(300)),
+            ..Watermarks::default()
+        };
+        assert_eq!(sized.below_low(&at(10).with_inodes(100, 1)), (320, 18));
     }
 }

@@ -18,7 +18,7 @@ use axum::http::header;
 use axum::routing::get;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use steadfast_healthcheck::{
-    CheckOutput, Group, Health, Registration, Registry, ServerOptions, serve,
+    CheckOutput, Group, Health, HealthRegistry, Registration, ServerOptions, serve,
 };
 mod support;
 use support::{Served, client, load, on_own_runtime, ratio_rounds, serve_router, wrk_rounds};
@@ -26,7 +26,7 @@ use support::{Served, client, load, on_own_runtime, ratio_rounds, serve_router, 
 fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
     let (health_tx, health_rx) = std::sync::mpsc::channel();
     let served = on_own_runtime(move || async move {
-        let mut registry = Registry::new()
+        let mut registry = HealthRegistry::new()
             .version("0.1.0")
             .service_id("bench")
             .register(

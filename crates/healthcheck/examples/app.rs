@@ -2,14 +2,14 @@
 //! steadfast-healthcheck --features server --example app`, `curl -i :3000/api/v1/patients/42`.
 
 use axum::{Router, extract::Path, routing::get};
-use steadfast_healthcheck::{CheckOutput, Error, Group, Registration, Registry, RequestMetrics};
+use steadfast_healthcheck::{CheckOutput, Group, HealthRegistry, Registration, RequestMetrics};
 
 /// The API, health under `/api/v1/health` and `/metrics`; every route measured.
-pub(crate) fn app(prom: prometheus::Registry) -> Result<Router, Error> {
+pub(crate) fn app(prom: prometheus::Registry) -> Result<Router, steadfast_healthcheck::Error> {
     let alive = Registration::new("process:alive", || async { CheckOutput::pass() });
     let db = Registration::new("db:ping", || async { CheckOutput::pass() });
     let prefix = steadfast_core::Prefix::default(); // [metrics] prometheus_prefix
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .metrics(&prom, &prefix)?
         .register(alive.groups([Group::Live]))?;
     let health = health.register(db)?.start();

@@ -71,9 +71,9 @@ impl Health {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// use steadfast_healthcheck::{CheckOutput, Registration, Registry};
+    /// use steadfast_healthcheck::{CheckOutput, Registration, HealthRegistry};
     ///
-    /// let health = Registry::new()
+    /// let health = HealthRegistry::new()
     ///     .register(Registration::new("db:ping", || std::future::pending::<CheckOutput>()))?
     ///     .start();
     /// health.close(); // the pending run is aborted
@@ -144,9 +144,9 @@ impl Health {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use steadfast_core::Status;
-    /// use steadfast_healthcheck::{CheckOutput, Registration, Registry};
+    /// use steadfast_healthcheck::{CheckOutput, Registration, HealthRegistry};
     ///
-    /// let health = Registry::new()
+    /// let health = HealthRegistry::new()
     ///     .register(Registration::new("cache:ping", || async { CheckOutput::fail("timed out") }).critical(false))?
     ///     .start();
     /// health.first_round(std::time::Duration::from_secs(1)).await;
@@ -177,10 +177,10 @@ impl Health {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// use steadfast_healthcheck::{CheckOutput, Group, Registration, Registry};
+    /// use steadfast_healthcheck::{CheckOutput, Group, Registration, HealthRegistry};
     ///
     /// let batch = Group::Custom("batch".into());
-    /// let health = Registry::new()
+    /// let health = HealthRegistry::new()
     ///     .register(Registration::new("pipeline:staleness", || async { CheckOutput::pass() }).groups([batch.clone()]))?
     ///     .start();
     /// assert!(health.has_group(&batch) && !health.has_group(&Group::Startup));

@@ -79,7 +79,7 @@ impl Entry {
     }
 }
 
-/// Registry-wide defaults of registrations that leave them unset.
+/// HealthRegistry-wide defaults of registrations that leave them unset.
 #[derive(Debug, Clone)]
 pub(crate) struct Defaults {
     pub(crate) timeout: Duration,

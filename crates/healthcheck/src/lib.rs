@@ -11,7 +11,7 @@
 //! observed values and reasons withheld unless the caller may see details.
 //!
 //! Checks can also be declared in configuration (`[[health.checks]]`: [`CheckSpec`],
-//! registered by [`Registry::declare`]); the endpoints mount inside an application under any
+//! registered by [`HealthRegistry::declare`]); the endpoints mount inside an application under any
 //! prefix with `Health::router` (feature `server`), with per-check routes, custom groups,
 //! `?exclude=` and `?verbose`; [`Health::subscribe`] follows damped status changes.
 //!
@@ -19,9 +19,9 @@
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! use std::time::Duration;
 //! use steadfast_core::Status;
-//! use steadfast_healthcheck::{CheckOutput, External, Group, Registration, Registry};
+//! use steadfast_healthcheck::{CheckOutput, External, Group, Registration, HealthRegistry};
 //!
-//! let health = Registry::new()
+//! let health = HealthRegistry::new()
 //!     .version("1.4.2")
 //!     .register(Registration::new("process:alive", || async { CheckOutput::pass() }).groups([Group::Live]))?
 //!     .register(Registration::new("ehr:metadata", External(|| async { CheckOutput::fail("timed out") })).critical(false))?
@@ -87,6 +87,9 @@ mod runtime;
 pub mod series;
 #[cfg(feature = "server")]
 mod server;
+// `HealthRegistry::standard_checks`: the default checks of a Steadfast process (a disk check).
+#[cfg(feature = "diskwatch")]
+mod standard;
 mod subscribe;
 mod target;
 
@@ -117,7 +120,7 @@ pub use process_memory::ProcessMemory;
 #[cfg(feature = "redis")]
 pub use redis_check::RedisCheck;
 pub use registration::{Group, Registration};
-pub use registry::Registry;
+pub use registry::HealthRegistry;
 pub use report::{CheckReport, HealthReport};
 #[cfg(feature = "layer")]
 pub use request_metrics::{DEFAULT_BUCKETS, RequestMetrics};

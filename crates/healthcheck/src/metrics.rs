@@ -12,7 +12,7 @@ use steadfast_core::Prefix;
 
 use crate::series;
 
-/// Check series, registered by [`Registry::metrics`](crate::Registry::metrics).
+/// Check series, registered by [`HealthRegistry::metrics`](crate::HealthRegistry::metrics).
 #[derive(Debug, Clone)]
 pub(crate) struct CheckMetrics {
     status: IntGaugeVec,

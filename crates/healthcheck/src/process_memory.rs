@@ -4,7 +4,7 @@
 //! `memory.limit_in_bytes`, else `MemTotal`), read at each scrape from `/proc` and the
 //! cgroup files, which are in memory and never block. Their ratio is the memory alert of
 //! `steadfast alerts generate`. Registered with the check series by
-//! [`Registry::metrics`](crate::Registry::metrics); elsewhere by
+//! [`HealthRegistry::metrics`](crate::HealthRegistry::metrics); elsewhere by
 //! [`ProcessMemory::register`]. Absent where `/proc` is (not Linux).
 
 use prometheus::core::{Collector, Desc};

@@ -22,7 +22,7 @@ pub enum Group {
 /// One check with its options. Defaults: group ready, critical, timeout 2 s, TTL 5 s,
 /// `max_stale` 3 × the longer of its refresh period (interval, else TTL) and its timeout,
 /// no damping. Timeout, TTL and
-/// `max_stale` left unset take the registry's defaults ([`Registry::from_config`](crate::Registry::from_config)).
+/// `max_stale` left unset take the registry's defaults ([`HealthRegistry::from_config`](crate::HealthRegistry::from_config)).
 ///
 /// ```
 /// use std::time::Duration;

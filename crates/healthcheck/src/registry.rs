@@ -1,4 +1,4 @@
-//! [`Registry`]: collects registrations and the defaults they share (timeout, TTL,
+//! [`HealthRegistry`]: collects registrations and the defaults they share (timeout, TTL,
 //! `max_stale`, how many checks run at once), then starts them as a [`Health`].
 
 use std::sync::Arc;
@@ -9,15 +9,15 @@ use crate::{Error, Group, Health, HealthConfig, Registration};
 /// Collects registrations, then starts them as a [`Health`].
 ///
 /// ```
-/// use steadfast_healthcheck::{CheckOutput, External, Group, Registration, Registry};
+/// use steadfast_healthcheck::{CheckOutput, External, Group, Registration, HealthRegistry};
 ///
 /// let live_db = Registration::new("db:ping", External(|| async { CheckOutput::pass() }))
 ///     .groups([Group::Live]);
-/// let err = Registry::new().register(live_db).unwrap_err();
+/// let err = HealthRegistry::new().register(live_db).unwrap_err();
 /// assert!(err.to_string().contains("liveness"));
 /// ```
 #[derive(Debug, Default)]
-pub struct Registry {
+pub struct HealthRegistry {
     regs: Vec<Registration>,
     version: Option<String>,
     service_id: Option<String>,
@@ -27,7 +27,7 @@ pub struct Registry {
     metrics: Option<crate::metrics::CheckMetrics>,
 }
 
-impl Registry {
+impl HealthRegistry {
     /// An empty registry.
     pub fn new() -> Self {
         Self::default()
@@ -38,10 +38,10 @@ impl Registry {
     /// `max_concurrent_checks`.
     ///
     /// ```
-    /// use steadfast_healthcheck::{HealthConfig, Registry};
+    /// use steadfast_healthcheck::{HealthConfig, HealthRegistry};
     ///
     /// let cfg = HealthConfig { max_concurrent_checks: 4, ..HealthConfig::default() };
-    /// let registry = Registry::from_config(&cfg);
+    /// let registry = HealthRegistry::from_config(&cfg);
     /// # let _ = registry;
     /// ```
     pub fn from_config(cfg: &HealthConfig) -> Self {
@@ -61,7 +61,7 @@ impl Registry {
     /// of connections and tasks.
     ///
     /// ```
-    /// let registry = steadfast_healthcheck::Registry::new().max_concurrent(4);
+    /// let registry = steadfast_healthcheck::HealthRegistry::new().max_concurrent(4);
     /// # let _ = registry;
     /// ```
     #[must_use]
@@ -74,7 +74,7 @@ impl Registry {
     /// [`Watermarks::default`](steadfast_diskwatch::Watermarks::default)); pass `[disk]`'s.
     ///
     /// ```
-    /// let registry = steadfast_healthcheck::Registry::new()
+    /// let registry = steadfast_healthcheck::HealthRegistry::new()
     ///     .disk_watermarks(steadfast_diskwatch::Watermarks::default());
     /// # let _ = registry;
     /// ```
@@ -92,11 +92,11 @@ impl Registry {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use steadfast_core::config::Loader;
-    /// use steadfast_healthcheck::{HealthConfig, Registry};
+    /// use steadfast_healthcheck::{HealthConfig, HealthRegistry};
     ///
     /// let toml = "[[health.checks]]\nname = \"memory:available\"\nkind = \"memory\"\nmin_available = \"1MiB\"\n";
     /// let cfg = Loader::new().toml_str("s.toml", toml).load_section::<HealthConfig>("health")?;
-    /// let health = Registry::from_config(cfg.value()).declare(&cfg.value().checks)?.start();
+    /// let health = HealthRegistry::from_config(cfg.value()).declare(&cfg.value().checks)?.start();
     /// assert!(health.names().contains("memory:available"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
@@ -162,11 +162,11 @@ impl Registry {
     /// check finishes — a scrape never runs a check.
     ///
     /// ```
-    /// use steadfast_healthcheck::Registry;
+    /// use steadfast_healthcheck::HealthRegistry;
     ///
     /// let (prom, prefix) = (prometheus::Registry::new(), steadfast_core::Prefix::default());
-    /// let registry = Registry::new().metrics(&prom, &prefix)?;
-    /// assert!(Registry::new().metrics(&prom, &prefix).is_err()); // once per prometheus registry
+    /// let registry = HealthRegistry::new().metrics(&prom, &prefix)?;
+    /// assert!(HealthRegistry::new().metrics(&prom, &prefix).is_err()); // once per prometheus registry
     /// # let _ = registry;
     /// # Ok::<(), steadfast_healthcheck::Error>(())
     /// ```

@@ -54,9 +54,9 @@ impl Health {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// use steadfast_healthcheck::{CheckOutput, Group, Registration, Registry};
+    /// use steadfast_healthcheck::{CheckOutput, Group, Registration, HealthRegistry};
     ///
-    /// let health = Registry::new()
+    /// let health = HealthRegistry::new()
     ///     .register(Registration::new("process:alive", || async { CheckOutput::pass() }).groups([Group::Live]))?
     ///     .start();
     /// // GET /api/v1/health, /api/v1/health/ready?verbose, /api/v1/health/checks/process:alive …
@@ -73,9 +73,9 @@ impl Health {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// use steadfast_healthcheck::{Group, Registry, RouterOptions, ShowDetails, StatusCodes};
+    /// use steadfast_healthcheck::{Group, HealthRegistry, RouterOptions, ShowDetails, StatusCodes};
     ///
-    /// let health = Registry::new().start();
+    /// let health = HealthRegistry::new().start();
     /// let options = RouterOptions {
     ///     show_details: ShowDetails::WhenAuthorized("s3cret".into()),
     ///     status_codes: StatusCodes::default().warn_for(Group::Ready, 503),

@@ -146,9 +146,9 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'stat
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// use steadfast_healthcheck::{CheckOutput, Group, Registration, Registry, ServerOptions, serve};
+/// use steadfast_healthcheck::{CheckOutput, Group, Registration, HealthRegistry, ServerOptions, serve};
 ///
-/// let health = Registry::new()
+/// let health = HealthRegistry::new()
 ///     .register(Registration::new("self:alive", || async { CheckOutput::pass() }).groups([Group::Live]))?
 ///     .start();
 /// let options = ServerOptions { drain: std::time::Duration::ZERO, ..ServerOptions::default() };

@@ -39,9 +39,9 @@ impl Health {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// use steadfast_core::Status;
-    /// use steadfast_healthcheck::{CheckOutput, Registration, Registry};
+    /// use steadfast_healthcheck::{CheckOutput, Registration, HealthRegistry};
     ///
-    /// let health = Registry::new()
+    /// let health = HealthRegistry::new()
     ///     .register(Registration::new("db:ping", || async { CheckOutput::pass() }))?
     ///     .start();
     /// health.first_round(std::time::Duration::from_secs(1)).await;

@@ -26,5 +26,5 @@ pub use client::HttpClient;
 pub use error::Error;
 pub use reqwest;
 pub use rustls;
-pub use settings::HttpSettings;
+pub use settings::{HttpSettings, MAX_REDIRECTS};
 pub use tls::{read_certificates, root_store};

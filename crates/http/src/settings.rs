@@ -9,6 +9,27 @@ use steadfast_core::HumanDuration;
 
 use crate::{Error, HttpClient};
 
+/// The most redirects the client follows for one request.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Follows a redirect only on the redirected request's origin (scheme, host, port), at
+/// most [`MAX_REDIRECTS`] times; else the `3xx` answer is returned as it is.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .last()
+            .is_some_and(|from| from.origin() == attempt.url().origin());
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if same_origin {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
 /// How to connect: timeouts, trusted roots, a client certificate, proxies.
 ///
 /// Defaults: connect timeout 5 s, request timeout 30 s, the system's roots, no extra CA,
@@ -16,6 +37,12 @@ use crate::{Error, HttpClient};
 /// (as curl reads them). As configuration (`deny_unknown_fields`): `connect_timeout`,
 /// `timeout`, `system_roots`, `ca_file`, `client_cert_file`, `client_key_file`,
 /// `proxy_from_env`.
+///
+/// Redirects: the client follows a redirect only to the same origin (scheme, host and
+/// port) as the request that was redirected — never to another host or port, never from
+/// `https` to `http` — and at most [`MAX_REDIRECTS`] in a row. Any other redirect is not
+/// followed: the `3xx` response itself is the answer, so credentials and request data
+/// never reach a server the caller did not name (no SSRF through a redirect).
 ///
 /// ```
 /// use std::time::Duration;
@@ -125,6 +152,7 @@ impl HttpSettings {
             .tls_backend_preconfigured(tls)
             .connect_timeout(self.connect_timeout.get())
             .timeout(self.timeout.get())
+            .redirect(redirect_policy())
             .user_agent(concat!("steadfast/", env!("CARGO_PKG_VERSION")));
         if !self.proxy_from_env {
             builder = builder.no_proxy();
@@ -133,5 +161,82 @@ impl HttpSettings {
             .build()
             .map(HttpClient::from_reqwest)
             .map_err(Error::Build)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    /// A server on 127.0.0.1 answering every request with `status` and `location`;
+    /// counts requests.
+    fn server(status: &'static str, location: Option<String>) -> (String, Arc<AtomicU32>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicU32::new(0));
+        let counter = hits.clone();
+        std::thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                        break;
+                    }
+                }
+                let location = location
+                    .as_deref()
+                    .map(|l| format!("location: {l}\r\n"))
+                    .unwrap_or_default();
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\n{location}content-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        (base, hits)
+    }
+
+    fn get(url: &str) -> reqwest::StatusCode {
+        let client = HttpSettings::default().no_proxy().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async { client.send(client.get(url)).await.unwrap().status() })
+    }
+
+    #[test]
+    fn a_redirect_to_another_port_is_not_followed() {
+        let (other, other_hits) = server("200 OK", None);
+        let (base, hits) = server("302 Found", Some(format!("{other}/secret")));
+        assert_eq!(get(&format!("{base}/start")), reqwest::StatusCode::FOUND);
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        assert_eq!(other_hits.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_redirect_on_the_same_origin_is_followed_at_most_ten_times() {
+        // Every answer redirects to the same origin: the eleventh redirect is refused.
+        let (base, hits) = server("302 Found", Some("/again".to_owned()));
+        let client = HttpSettings::default().no_proxy().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let result = rt.block_on(async { client.send(client.get(format!("{base}/x"))).await });
+        assert!(result.is_err());
+        assert_eq!(
+            u32::try_from(MAX_REDIRECTS + 1).ok(),
+            Some(hits.load(Ordering::SeqCst))
+        );
     }
 }

@@ -113,6 +113,17 @@ impl ProfilerConfig {
         crate::MemorySampler::start(profiler, self.memory_interval.get())
     }
 
+    /// As [`memory_sampler`](Self::memory_sampler), calling `on_sample` with each
+    /// sample's RSS in bytes (feature `memory`).
+    #[cfg(feature = "memory")]
+    pub fn memory_sampler_with(
+        &self,
+        profiler: &Profiler,
+        on_sample: impl Fn(u64) + Send + Sync + 'static,
+    ) -> crate::MemorySampler {
+        crate::MemorySampler::start_with(profiler, self.memory_interval.get(), on_sample)
+    }
+
     /// The SLO targets.
     pub fn slos(&self) -> Vec<Slo> {
         self.slos

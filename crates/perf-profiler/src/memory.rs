@@ -29,6 +29,7 @@ pub use sampler::MemorySampler;
 
 #[cfg(feature = "memory")]
 mod sampler {
+    use std::sync::Arc;
     use std::sync::mpsc::{self, RecvTimeoutError, Sender};
     use std::thread::JoinHandle;
     use std::time::Duration;
@@ -45,23 +46,59 @@ mod sampler {
     /// sampler.sample_now();
     /// assert!(profiler.snapshot().memory.unwrap().rss_bytes > 0);
     /// ```
-    #[derive(Debug)]
     pub struct MemorySampler {
         profiler: Profiler,
+        on_sample: Arc<OnSample>,
         stop: Option<Sender<()>>,
         thread: Option<JoinHandle<()>>,
+    }
+
+    /// Called with each sample's RSS in bytes.
+    type OnSample = dyn Fn(u64) + Send + Sync;
+
+    impl std::fmt::Debug for MemorySampler {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("MemorySampler").finish_non_exhaustive()
+        }
     }
 
     impl MemorySampler {
         /// Starts sampling on a background thread.
         pub fn start(profiler: &Profiler, interval: Duration) -> Self {
+            Self::start_with(profiler, interval, |_| {})
+        }
+
+        /// Starts sampling, calling `on_sample` with each sample's RSS in bytes (a run's
+        /// memory gauge in its metrics file, say — the run page draws it).
+        ///
+        /// ```
+        /// use std::sync::{Arc, atomic::{AtomicU64, Ordering::Relaxed}};
+        ///
+        /// let seen = Arc::new(AtomicU64::new(0));
+        /// let last = Arc::clone(&seen);
+        /// let profiler = steadfast_perf_profiler::Profiler::new();
+        /// let sampler = steadfast_perf_profiler::MemorySampler::start_with(
+        ///     &profiler,
+        ///     std::time::Duration::from_secs(60),
+        ///     move |rss| last.store(rss, Relaxed),
+        /// );
+        /// sampler.sample_now();
+        /// assert!(seen.load(Relaxed) > 0);
+        /// ```
+        pub fn start_with(
+            profiler: &Profiler,
+            interval: Duration,
+            on_sample: impl Fn(u64) + Send + Sync + 'static,
+        ) -> Self {
+            let on_sample: Arc<OnSample> = Arc::new(on_sample);
             let (tx, rx) = mpsc::channel::<()>();
             let p = profiler.clone();
+            let hook = Arc::clone(&on_sample);
             let thread = std::thread::Builder::new()
                 .name("steadfast-memory".into())
                 .spawn(move || {
                     loop {
-                        sample(&p);
+                        sample(&p, &*hook);
                         match rx.recv_timeout(interval) {
                             Err(RecvTimeoutError::Timeout) => {}
                             _ => return,
@@ -71,6 +108,7 @@ mod sampler {
                 .ok();
             Self {
                 profiler: profiler.clone(),
+                on_sample,
                 stop: Some(tx),
                 thread,
             }
@@ -78,7 +116,7 @@ mod sampler {
 
         /// Takes one sample now, on this thread.
         pub fn sample_now(&self) {
-            sample(&self.profiler);
+            sample(&self.profiler, &*self.on_sample);
         }
     }
 
@@ -91,7 +129,7 @@ mod sampler {
         }
     }
 
-    fn sample(profiler: &Profiler) {
+    fn sample(profiler: &Profiler, on_sample: &OnSample) {
         let Ok(pid) = sysinfo::get_current_pid() else {
             return;
         };
@@ -106,6 +144,7 @@ mod sampler {
         let Some(rss) = system.process(pid).map(sysinfo::Process::memory) else {
             return;
         };
+        on_sample(rss);
         let mut slot = profiler
             .shared
             .memory

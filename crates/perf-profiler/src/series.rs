@@ -15,3 +15,10 @@ pub const PROFILER_COMPONENT_SECONDS: &str = "profiler_component_seconds";
 pub const PROFILER_COMPONENT_SELF_SECONDS_TOTAL: &str = "profiler_component_self_seconds_total";
 /// Counter: calls that were timed, per component; `component`.
 pub const PROFILER_COMPONENT_TIMED_TOTAL: &str = "profiler_component_timed_total";
+
+/// A run's own record of its memory, in its `metrics.ndjson` (steadfast-metrics'
+/// `step.name` form): a `Run` sets [`RUN_RSS_BYTES`] at every memory sample (feature
+/// `memory`), so the run page can draw memory over the run.
+pub const RUN_STEP: &str = "memory";
+/// Gauge in `metrics.ndjson`, step [`RUN_STEP`]: the process's resident set size, bytes.
+pub const RUN_RSS_BYTES: &str = "rss_bytes";

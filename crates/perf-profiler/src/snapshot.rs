@@ -78,9 +78,35 @@ pub struct Snapshot {
     /// Call paths with their self time, folded (`outer;inner ns`); kept at level detailed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub folded: Vec<String>,
+    /// The SLOs judged on this snapshot ([`judge`](Self::judge); a `Run` judges its
+    /// `[[profiler.slos]]` at finish).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slos: Vec<crate::SloResult>,
+    /// The health score of those SLOs' components, once judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::HealthScore>,
 }
 
 impl Snapshot {
+    /// Judges `slos` on this snapshot and keeps the results and the health score in it
+    /// (so `profile.json` carries them, for the run's page and later reports).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_perf_profiler::{Profiler, Slo};
+    ///
+    /// let profiler = Profiler::new();
+    /// profiler.record("parse", Duration::from_millis(2));
+    /// let mut snap = profiler.snapshot();
+    /// snap.judge(&[Slo::new("parse", 0.95, Duration::from_millis(5))]);
+    /// assert_eq!(snap.slos[0].status, steadfast_core::Status::Pass);
+    /// assert_eq!(snap.health.as_ref().map(|h| h.score.round()), Some(100.0));
+    /// ```
+    pub fn judge(&mut self, slos: &[crate::Slo]) {
+        self.slos = self.check_slos(slos, |_| {});
+        self.health = Some(self.health_score(slos));
+    }
+
     /// The component called `name`.
     pub fn component(&self, name: &str) -> Option<&ComponentStats> {
         self.components.iter().find(|c| c.name == name)
@@ -275,6 +301,8 @@ impl Profiler {
             components,
             memory: crate::memory::latest(self),
             folded: self.folded(),
+            slos: Vec::new(),
+            health: None,
         }
     }
 }

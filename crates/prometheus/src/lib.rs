@@ -52,6 +52,9 @@ pub use prometheus;
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub use push::{push_blocking, push_to_gateway, push_with, push_with_client};
 pub use run::{RunParts, RunSeries};
+#[cfg(feature = "cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
+pub use service::CACHE_HIT_RATIO;
 #[cfg(feature = "healthcheck")]
 #[cfg_attr(docsrs, doc(cfg(feature = "healthcheck")))]
 pub use service::{POOL_SATURATION, PROCESS_MEMORY_SHARE, REQUEST_LATENCY_P95_SECONDS};

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use steadfast_core::{ByteSize, Timestamp, files};
 use steadfast_diskwatch::{DiskEvent, Level};
 
+use crate::chart::{Chart, Unit, line_chart};
 use crate::html::esc;
-use crate::svg::sparkline;
 use crate::view::RunView;
 
 /// When an event happened.
@@ -136,9 +136,54 @@ pub(crate) fn disk(out: &mut String, v: &RunView) {
         .filter_map(|e| Some((when(e)?, available(e)?)))
         .map(|(t, b)| (t.since(v.manifest.started).as_secs_f64(), b as f64))
         .collect();
+    let sampled: Vec<(f64, f64)> = v
+        .metrics
+        .iter()
+        .flat_map(|m| &m.records)
+        .filter(|r| {
+            r.step == steadfast_diskwatch::series::RUN_STEP
+                && r.name == steadfast_diskwatch::series::RUN_AVAILABLE_BYTES
+        })
+        .filter_map(|r| Some((r.ts.since(v.manifest.started).as_secs_f64(), r.value?)))
+        .collect();
+    // The run's own samples (a gauge set at every monitor tick), else the events' readings.
+    let (title, points) = if sampled.len() >= 2 {
+        (
+            "Available disk space over the run (each disk sample)",
+            sampled,
+        )
+    } else {
+        ("Available disk space at each disk event", free)
+    };
     // One point draws no line; the table says it.
-    if free.len() >= 2 {
-        out.push_str(&sparkline("Available bytes at each disk event", &free, &[]));
+    if points.len() >= 2 {
+        let x_end = v
+            .manifest
+            .finished
+            .map_or(0.0, |f| f.since(v.manifest.started).as_secs_f64());
+        let low = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        let last = points.last().map_or(f64::NAN, |p| p.1);
+        let _ = writeln!(
+            out,
+            "{}",
+            line_chart(&Chart {
+                title,
+                unit: Unit::Bytes,
+                x_end,
+                summary: format!(
+                    "lowest {}, last {}",
+                    Unit::Bytes.format(low),
+                    Unit::Bytes.format(last)
+                ),
+                segments: vec![points],
+            })
+        );
+        let _ = writeln!(
+            out,
+            "<p>Available: lowest {}, last {}.</p>",
+            Unit::Bytes.format(low),
+            Unit::Bytes.format(last)
+        );
     }
     if events.is_empty() {
         if v.disk.bad_lines.is_empty() && v.disk.torn_tail.is_none() {

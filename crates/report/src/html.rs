@@ -22,8 +22,12 @@ pub(crate) fn badge(status: Option<Status>) -> String {
     }
 }
 
-/// A duration in core's one compact form ([`HumanDuration::approx`](steadfast_core::HumanDuration::approx)).
+/// A duration in core's one compact form ([`HumanDuration::approx`](steadfast_core::HumanDuration::approx)):
+/// µs and ns below a millisecond; nothing at all is `0s`, never a misleading `0ms`.
 pub(crate) fn ms(d: std::time::Duration) -> String {
+    if d.is_zero() {
+        return "0s".to_owned();
+    }
     steadfast_core::HumanDuration::new(d).approx()
 }
 
@@ -66,5 +70,8 @@ mod tests {
         assert_eq!(super::num(0.5), "0.500");
         assert_eq!(super::ns(250_000_000), "250ms");
         assert_eq!(super::ms(std::time::Duration::from_secs(180)), "3m 00s");
+        assert_eq!(super::ns(29_400), "29.4µs");
+        assert_eq!(super::ns(700), "700ns");
+        assert_eq!(super::ns(0), "0s");
     }
 }

@@ -24,11 +24,15 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod chart;
 mod compare;
 mod disk;
 mod error;
 mod html;
+mod metrics;
 mod page;
+mod profile;
+mod rates;
 mod style;
 mod svg;
 mod view;
@@ -36,7 +40,7 @@ mod view;
 pub use compare::render_compare;
 pub use error::Error;
 pub use page::render;
-pub use view::RunView;
+pub use view::{EarlierValidation, RunView};
 
 /// Loads the run in `run_dir`, renders its page and writes it into the run as
 /// `report.html` (atomically); the page's path.

@@ -1,14 +1,15 @@
 //! One run's page, section by section.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use steadfast_core::{Status, files};
 use steadfast_metrics::Kind;
 
 use crate::disk::disk;
-use crate::html::{badge, esc, head, ms, ns, num};
-use crate::svg::{Span, bars, sparkline, timeline};
+use crate::html::{badge, esc, head, ms, num};
+use crate::metrics::metrics;
+use crate::profile::profile;
+use crate::svg::{Span, timeline};
 use crate::view::RunView;
 
 fn header(out: &mut String, v: &RunView) {
@@ -99,74 +100,87 @@ fn steps(out: &mut String, v: &RunView) {
     out.push_str("</tbody></table>\n</section>\n");
 }
 
-/// A series' kind, its points over the run, and its running value.
-type Series = (Kind, Vec<(f64, f64)>, f64);
-
-fn metrics(out: &mut String, v: &RunView) {
-    out.push_str("<section id=\"metrics\">\n<h2>Metrics over the run</h2>\n");
-    let Some(m) = &v.metrics else {
-        out.push_str("<p class=\"muted\">No metrics.ndjson.</p>\n</section>\n");
-        return;
-    };
-    // step.name → (kind, points of the running total or the gauge value).
-    let mut series: BTreeMap<String, Series> = BTreeMap::new();
-    let start = v.manifest.started;
-    for r in &m.records {
-        let key = format!("{}.{}", r.step, r.name);
-        let x = r.ts.since(start).as_secs_f64();
-        let entry = series
-            .entry(key)
-            .or_insert_with(|| (r.kind, Vec::new(), 0.0));
-        match r.kind {
-            Kind::Counter => entry.2 += r.value.unwrap_or(0.0),
-            Kind::Gauge => entry.2 = r.value.unwrap_or(0.0),
-            Kind::Histogram => entry.2 += r.count.unwrap_or(0) as f64,
-        }
-        let y = entry.2;
-        match entry.1.last_mut() {
-            Some(last) if (last.0 - x).abs() < 1e-9 => last.1 = y,
-            _ => entry.1.push((x, y)),
-        }
-    }
-    out.push_str("<table><thead><tr><th>Series (step.name)</th><th>Kind</th><th class=\"num\">Total / last</th><th>Over the run</th></tr></thead><tbody>\n");
-    for (key, (kind, points, last)) in &series {
-        let mut points = points.clone();
-        if points.len() == 1 {
-            points.insert(0, (0.0, 0.0));
-        }
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            esc(key),
-            match kind {
-                Kind::Counter => "counter",
-                Kind::Gauge => "gauge",
-                Kind::Histogram => "histogram (count)",
-            },
-            num(*last),
-            sparkline(&format!("{key} over the run"), &points, &[]),
-        );
-    }
-    out.push_str("</tbody></table>\n</section>\n");
-}
-
 fn reliability(out: &mut String, v: &RunView) {
-    let total = |name: &str| -> f64 {
-        v.metrics.as_ref().map_or(0.0, |m| {
-            m.records
-                .iter()
-                .filter(|r| r.name == name && r.kind == Kind::Counter)
-                .filter_map(|r| r.value)
-                .sum()
+    use steadfast_retry::series as rs;
+    // The run's own record of its retry policies and breaker (step `retry`, the retry
+    // crate's names): each counter summed by one label's value, `None` when the series is
+    // absent — "not recorded", never 0 — unless the run marked that it was recording.
+    let totals = v.metrics.as_ref().map(|m| &m.totals);
+    let present = |name: &str| {
+        totals.is_some_and(|t| {
+            t.series
+                .keys()
+                .any(|k| k.step == rs::RUN_STEP && k.name == name)
         })
     };
+    let by_label = |name: &str, label: &str, marked: bool| {
+        let mut by: Vec<(String, f64)> = Vec::new();
+        for (k, t) in totals.iter().flat_map(|t| &t.series) {
+            if k.step != rs::RUN_STEP || k.name != name || t.kind != Kind::Counter {
+                continue;
+            }
+            let value = k
+                .labels
+                .iter()
+                .find(|(l, _)| l == label)
+                .map_or("", |(_, v)| v.as_str());
+            match by.iter_mut().find(|(v, _)| v == value) {
+                Some((_, n)) => *n += t.value,
+                None => by.push((value.to_owned(), t.value)),
+            }
+        }
+        by.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        (marked || present(name)).then_some(by)
+    };
+    let cell = |by: Option<Vec<(String, f64)>>, sep: &str| match by {
+        None => "<td class=\"num muted\">not recorded</td>".to_owned(),
+        Some(by) => {
+            let total: f64 = by.iter().map(|(_, n)| n).sum();
+            let parts: Vec<String> = by
+                .iter()
+                .filter(|(v, _)| !v.is_empty())
+                .map(|(v, n)| format!("{}{sep}{}", esc(v), num(*n)))
+                .collect();
+            if parts.is_empty() {
+                format!("<td class=\"num\">{}</td>", num(total + 0.0))
+            } else {
+                format!(
+                    "<td class=\"num\">{} <span class=\"muted\">({})</span></td>",
+                    num(total + 0.0),
+                    parts.join(", ")
+                )
+            }
+        }
+    };
+    let policies = present(rs::RUN_POLICIES);
+    let breaker = present(rs::RUN_BREAKER_STATE);
+    let retries = cell(by_label(rs::RUN_RETRIES, "", policies), "");
+    let give_ups = cell(by_label(rs::RUN_GIVE_UPS, rs::LABEL_REASON, policies), " ");
+    let errors = cell(
+        by_label(rs::RUN_HTTP_ERRORS, rs::LABEL_STATUS, policies),
+        " × ",
+    );
+    let openings = cell(
+        by_label(rs::RUN_BREAKER_TRANSITIONS, rs::LABEL_TO, breaker).map(|by| {
+            by.into_iter()
+                .filter(|(to, _)| to == "open")
+                .map(|(_, n)| (String::new(), n))
+                .collect()
+        }),
+        "",
+    );
     let _ = write!(
         out,
-        "<section id=\"reliability\">\n<h2>Retries, circuit breaker, dead letters</h2>\n<table><tbody><tr><th>Retries</th><td class=\"num\">{}</td></tr><tr><th>HTTP errors</th><td class=\"num\">{}</td></tr><tr><th>Circuit-breaker openings</th><td class=\"num\">{}</td></tr><tr><th>Dead letters</th><td class=\"num\">{}</td></tr></tbody></table>\n</section>\n",
-        num(total("retries") + 0.0),
-        num(total("http_errors") + 0.0),
-        num(total("circuit_opened") + 0.0),
-        v.dead_letters
+        "<section id=\"reliability\">\n<h2>Retries, circuit breaker, dead letters</h2>\n<table><tbody><tr><th>Retries</th>{retries}</tr><tr><th>Gave up</th>{give_ups}</tr><tr><th>HTTP errors</th>{errors}</tr><tr><th>Circuit-breaker openings</th>{openings}</tr><tr><th>Dead letters</th><td class=\"num\">{}</td></tr>{}</tbody></table>\n</section>\n",
+        v.dead_letters,
+        if v.dead_letters_quarantined > 0 {
+            format!(
+                "<tr><th>Quarantined after replays</th><td class=\"num\">{}</td></tr>",
+                v.dead_letters_quarantined
+            )
+        } else {
+            String::new()
+        }
     );
     dead_letter_problems(out, v);
 }
@@ -199,75 +213,44 @@ fn dead_letter_problems(out: &mut String, v: &RunView) {
     out.push_str("</ul>\n");
 }
 
-fn profile(out: &mut String, v: &RunView) {
-    out.push_str("<section id=\"profile\">\n<h2>Profiler: top components</h2>\n");
-    let Some(p) = &v.profile else {
-        out.push_str("<p class=\"muted\">No profile.json.</p>\n</section>\n");
-        return;
-    };
-    let mut top: Vec<_> = p.components.iter().collect();
-    top.sort_by_key(|c| std::cmp::Reverse(c.self_ns));
-    top.truncate(10);
-    let values: Vec<(String, f64, String)> = top
-        .iter()
-        .map(|c| {
-            (
-                c.name.clone(),
-                c.self_ns as f64,
-                format!("{} ({:.0}%)", ns(c.self_ns), c.share * 100.0),
-            )
-        })
-        .collect();
-    out.push_str(&bars("Self time of the top components", &values));
-    out.push_str("\n<table><thead><tr><th>Component</th><th class=\"num\">Calls</th><th class=\"num\">Self</th><th class=\"num\">p50</th><th class=\"num\">p95</th><th class=\"num\">p99</th><th class=\"num\">Max</th></tr></thead><tbody>\n");
-    for c in &top {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(&c.name),
-            c.calls,
-            ns(c.self_ns),
-            ns(c.p50_ns),
-            ns(c.p95_ns),
-            ns(c.p99_ns),
-            ns(c.max_ns)
-        );
-    }
-    out.push_str("</tbody></table>\n");
-    #[cfg(feature = "flamegraph")]
-    if !p.folded.is_empty() {
-        let svg = p.flamegraph_svg();
-        let svg = svg.find("<svg").map_or("", |i| &svg[i..]);
-        // Fonts through CSS: HTML checkers flag SVG presentation attributes on <svg>.
-        // Inline SVG in HTML needs no namespace: the page names no outside address at all.
-        let svg = svg
-            .replacen(
-                r#" font-family="monospace" font-size="12">"#,
-                r#" role="img" aria-label="Flame graph: self time by call path">"#,
-                1,
-            )
-            .replacen(r#"<svg xmlns="http://www.w3.org/2000/svg""#, "<svg", 1);
-        let _ = write!(
-            out,
-            "<h3>Flame graph</h3>\n<div class=\"flame\">{svg}</div>\n"
-        );
-    }
-    out.push_str("</section>\n");
-}
-
 fn validation(out: &mut String, v: &RunView) {
     out.push_str("<section id=\"validation\">\n<h2>Validation</h2>\n");
     match &v.validation {
-        None => out.push_str("<p class=\"muted\">Not validated (no validation/report.json).</p>\n"),
+        None => out.push_str("<p class=\"muted\">Not validated (no validation record).</p>\n"),
         Some(r) => {
             let _ = writeln!(
                 out,
-                "<p>{} {} rules</p>",
+                "<p>{} {} rules, validated {}{}</p>",
                 badge(Some(r.status)),
-                r.results.len()
+                r.results.len(),
+                esc(&r.validated_at.to_string()),
+                v.manifest
+                    .validation
+                    .as_ref()
+                    .map(|i| format!(
+                        " (the run's validation number {}, {})",
+                        i.count,
+                        esc(&i.latest)
+                    ))
+                    .unwrap_or_default()
             );
             results_table(out, &r.results);
         }
+    }
+    if !v.earlier_validations.is_empty() {
+        out.push_str("<h3>Earlier validations</h3>\n<table><thead><tr><th>Status</th><th>Validated</th><th>Record</th></tr></thead><tbody>\n");
+        for e in &v.earlier_validations {
+            let (status, at) = match e.outcome {
+                Some((s, t)) => (badge(Some(s)), esc(&t.to_string())),
+                None => (badge(None), "report unreadable".to_owned()),
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{status}</td><td>{at}</td><td>{}</td></tr>",
+                esc(&e.record)
+            );
+        }
+        out.push_str("</tbody></table>\n");
     }
     out.push_str("</section>\n");
 }

@@ -18,7 +18,11 @@ th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(-
 td.num, th.num { text-align: right; }
 .chart text.label, .chart text.value { font-size: 12px; fill: var(--fg); }
 .chart rect.bar, .chart rect.step { fill: var(--bar); } .chart rect.fail { fill: var(--fail); } .chart rect.warn { fill: var(--warn); }
-.spark .line { fill: none; stroke: var(--bar); stroke-width: 1.5; } .spark .ref { stroke: var(--fail); stroke-dasharray: 3 3; }
+.plot { max-width: 100%; height: auto; } .plot text { font-size: 11px; fill: var(--muted); } .plot .ctitle { font-size: 13px; font-weight: 600; fill: var(--fg); }
+.plot .ytick { text-anchor: end; } .plot .xtick { text-anchor: middle; } .plot .caption { text-anchor: end; }
+.plot .grid { stroke: var(--line); stroke-width: .5; } .plot .axis { stroke: var(--muted); stroke-width: 1; }
+.plot .line { fill: none; stroke: var(--bar); stroke-width: 1.5; } .plot .dot { fill: var(--bar); }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: .5rem 1.5rem; } .charts figure { margin: 0; }
 .regression { color: var(--fail); font-weight: 700; } .improvement { color: var(--pass); }
 .muted { color: var(--muted); }
 .flame svg { max-width: 100%; font: 12px monospace; }

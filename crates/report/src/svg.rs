@@ -1,4 +1,5 @@
-//! Small inline SVG charts (no scripts): timeline bars, horizontal bar charts, sparklines.
+//! Small inline SVG charts (no scripts): timeline bars and horizontal bar charts (line
+//! charts with axes are in `chart`).
 //! Every chart has a `<title>` and `role="img"` with an `aria-label`, and every number it
 //! shows is also in a table next to it.
 
@@ -67,51 +68,6 @@ pub(crate) fn bars(title: &str, values: &[(String, f64, String)]) -> String {
             v = esc(shown),
         );
     }
-    s.push_str("</svg>");
-    s
-}
-
-/// A sparkline of `points` (x, y), with optional horizontal reference lines (value, label).
-pub(crate) fn sparkline(title: &str, points: &[(f64, f64)], lines: &[(f64, &str)]) -> String {
-    let (w, h) = (240.0, 48.0);
-    let mut s = format!(
-        r#"<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}"><title>{t}</title>"#,
-        t = esc(title)
-    );
-    if points.is_empty() {
-        s.push_str("</svg>");
-        return s;
-    }
-    let (x0, x1) = points
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let ymax = points
-        .iter()
-        .map(|p| p.1)
-        .chain(lines.iter().map(|l| l.0))
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let sx = |x: f64| {
-        if x1 > x0 {
-            2.0 + (w - 4.0) * (x - x0) / (x1 - x0)
-        } else {
-            w / 2.0
-        }
-    };
-    let sy = |y: f64| h - 3.0 - (h - 6.0) * (y / ymax);
-    for (value, label) in lines {
-        let _ = write!(
-            s,
-            r#"<line x1="0" x2="{w}" y1="{y:.1}" y2="{y:.1}" class="ref"><title>{l}</title></line>"#,
-            y = sy(*value),
-            l = esc(label)
-        );
-    }
-    let path: Vec<String> = points
-        .iter()
-        .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
-        .collect();
-    let _ = write!(s, r#"<polyline points="{}" class="line"/>"#, path.join(" "));
     s.push_str("</svg>");
     s
 }

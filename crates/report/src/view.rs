@@ -30,12 +30,18 @@ pub struct RunView {
     pub metrics: Option<RunMetrics>,
     /// `profile.json`.
     pub profile: Option<Snapshot>,
-    /// `validation/report.json`.
+    /// The latest validation's `report.json` (the record `run.json` names; a run
+    /// validated before records: `validation/report.json`).
     pub validation: Option<ValidationReport>,
+    /// Earlier validations of the run, oldest first (at most the last 50): each record's
+    /// name, verdict and time; a record whose report cannot be read is listed without them.
+    pub earlier_validations: Vec<EarlierValidation>,
     /// `validation/data-quality.json`.
     pub data_quality: Option<DataReport>,
     /// Dead letters in `deadletter.ndjson` (read by steadfast-retry's typed reader).
     pub dead_letters: u64,
+    /// Dead letters a replay gave up on, in `deadletter.quarantine.ndjson`.
+    pub dead_letters_quarantined: u64,
     /// Lines of `deadletter.ndjson` that are not dead letters, by line and column: shown on
     /// the page, never dropped. Their `message` is a fixed phrase, never the parser's (which
     /// can quote a value from the line).
@@ -45,6 +51,18 @@ pub struct RunView {
     /// `disk-events.ndjson`: the events, and the lines that could not be read.
     pub disk: DiskEventsRead,
 }
+
+/// One earlier validation of a run, as the page lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarlierValidation {
+    /// The record's directory relative to the run (`validation/<stamp>`).
+    pub record: String,
+    /// Its verdict and time, or `None` when its report cannot be read.
+    pub outcome: Option<(steadfast_core::Status, steadfast_core::Timestamp)>,
+}
+
+/// Earlier validations listed on a page, at most.
+const EARLIER_SHOWN: usize = 50;
 
 impl RunView {
     /// A view of `manifest` alone: no metrics, profile, validation, dead letters or disk
@@ -62,8 +80,10 @@ impl RunView {
             metrics: None,
             profile: None,
             validation: None,
+            earlier_validations: Vec::new(),
             data_quality: None,
             dead_letters: 0,
+            dead_letters_quarantined: 0,
             dead_letter_problems: Vec::new(),
             dead_letter_torn: None,
             disk: DiskEventsRead::default(),
@@ -101,23 +121,40 @@ impl RunView {
         };
         let validation_dir = run.validation_dir();
         let present = |p: &Path| std::fs::symlink_metadata(p).is_ok();
-        let report = validation_dir.join(files::VALIDATION_REPORT);
-        let validation = present(&report)
-            .then(|| ValidationReport::read(&report))
+        let latest = steadfast_validation::latest_record(&run, &manifest)?;
+        let validation = latest
+            .as_ref()
+            .map(steadfast_validation::ValidationRecord::read_report)
             .transpose()?;
+        let mut earlier: Vec<EarlierValidation> = steadfast_validation::records(&run)?
+            .into_iter()
+            .filter(|r| latest.as_ref().is_none_or(|l| l.name != r.name))
+            .map(|r| EarlierValidation {
+                outcome: r
+                    .read_report()
+                    .ok()
+                    .map(|rep| (rep.status, rep.validated_at)),
+                record: r.name,
+            })
+            .collect();
+        earlier.drain(..earlier.len().saturating_sub(EARLIER_SHOWN));
         let quality = validation_dir.join(files::DATA_QUALITY);
         let data_quality = present(&quality)
             .then(|| DataReport::read(&quality))
             .transpose()?;
         let letters = steadfast_retry::read_dead_letters(run.dead_letter_path())?;
+        let quarantined =
+            steadfast_retry::read_dead_letters(run.join(files::DEAD_LETTER_QUARANTINE))?;
         let disk = steadfast_diskwatch::read_events(run.disk_events_path())?;
         Ok(Self {
             manifest,
             metrics,
             profile,
             validation,
+            earlier_validations: earlier,
             data_quality,
             dead_letters: letters.records.len() as u64,
+            dead_letters_quarantined: quarantined.records.len() as u64,
             dead_letter_problems: letters
                 .malformed
                 .into_iter()

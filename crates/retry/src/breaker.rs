@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-pub use crate::breaker_state::CircuitState;
+pub use crate::breaker_state::{CircuitState, WhenOpen};
 use crate::breaker_state::{Config, Inner, StateHook};
 use crate::clock::{Clock, SystemClock};
+use crate::events::RetryListener;
 pub use crate::permit::Permit;
 
 /// A circuit breaker shared by every caller of one dependency (clone it freely).
@@ -54,6 +55,7 @@ pub struct CircuitBreakerBuilder {
     config: Config,
     clock: Arc<dyn Clock>,
     on_change: Option<StateHook>,
+    listeners: Vec<Arc<dyn RetryListener>>,
 }
 
 impl CircuitBreakerBuilder {
@@ -100,6 +102,14 @@ impl CircuitBreakerBuilder {
         self
     }
 
+    /// What a policy's call does when this breaker refuses it: fail at once (the default)
+    /// or wait for the half-open trial within the policy's deadline.
+    #[must_use]
+    pub fn when_open(mut self, mode: WhenOpen) -> Self {
+        self.config.when_open = mode;
+        self
+    }
+
     /// The clock that times the open state.
     #[must_use]
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
@@ -117,10 +127,30 @@ impl CircuitBreakerBuilder {
         self
     }
 
+    /// Tells `listener` about every state change too
+    /// ([`RetryListener::breaker_changed`]); listeners add up and keep
+    /// [`on_state_change`](Self::on_state_change).
+    #[must_use]
+    pub fn listener(mut self, listener: Arc<dyn RetryListener>) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
     /// The breaker, closed.
     pub fn build(self) -> CircuitBreaker {
+        let hook: Option<StateHook> = match (self.on_change, self.listeners) {
+            (hook, listeners) if listeners.is_empty() => hook,
+            (hook, listeners) => Some(Arc::new(move |from, to| {
+                if let Some(f) = &hook {
+                    f(from, to);
+                }
+                for l in &listeners {
+                    l.breaker_changed(from, to);
+                }
+            })),
+        };
         CircuitBreaker {
-            inner: Arc::new(Inner::new(self.config, self.clock, self.on_change)),
+            inner: Arc::new(Inner::new(self.config, self.clock, hook)),
         }
     }
 }
@@ -142,9 +172,11 @@ impl CircuitBreaker {
                 minimum_calls: 10,
                 open_duration: Duration::from_secs(30),
                 half_open_calls: 1,
+                when_open: WhenOpen::FailFast,
             },
             clock: Arc::new(SystemClock),
             on_change: None,
+            listeners: Vec::new(),
         }
     }
 
@@ -152,6 +184,61 @@ impl CircuitBreaker {
     /// next call asks).
     pub fn state(&self) -> CircuitState {
         CircuitState::from_u8(self.inner.state.load(Ordering::Acquire))
+    }
+
+    /// Whether the circuit is open: calls are refused until the open duration has passed
+    /// (then the next call is let through as a half-open trial; until a call asks, an open
+    /// circuit whose time is up still reads open — see [`half_open_in`](Self::half_open_in)).
+    ///
+    /// ```
+    /// let breaker = steadfast_retry::CircuitBreaker::default();
+    /// assert!(!breaker.is_open());
+    /// breaker.force_open();
+    /// assert!(breaker.is_open());
+    /// ```
+    pub fn is_open(&self) -> bool {
+        self.state() == CircuitState::Open
+    }
+
+    /// While open, how long until the breaker admits a half-open trial (zero once it is
+    /// due); `None` when it is not open.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_retry::{CircuitBreaker, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// let breaker = CircuitBreaker::builder()
+    ///     .open_duration(Duration::from_secs(2))
+    ///     .clock(clock.clone())
+    ///     .build();
+    /// assert_eq!(breaker.half_open_in(), None);
+    /// breaker.force_open();
+    /// clock.advance(Duration::from_millis(500));
+    /// assert_eq!(breaker.half_open_in(), Some(Duration::from_millis(1500)));
+    /// ```
+    pub fn half_open_in(&self) -> Option<Duration> {
+        if !self.is_open() {
+            return None;
+        }
+        let now = self.inner.clock.now();
+        let cold = self.inner.lock_cold();
+        Some(cold.opened_at.map_or(Duration::ZERO, |at| {
+            self.inner
+                .config
+                .open_duration
+                .saturating_sub(now.saturating_duration_since(at))
+        }))
+    }
+
+    /// What a policy's call does when this breaker refuses it.
+    pub fn when_open(&self) -> WhenOpen {
+        self.inner.config.when_open
+    }
+
+    /// How long it stays open before a trial.
+    pub(crate) fn open_duration(&self) -> Duration {
+        self.inner.config.open_duration
     }
 
     /// Calls refused so far.

@@ -38,6 +38,32 @@ impl CircuitState {
     }
 }
 
+/// What a policy's call does when its breaker refuses it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenOpen {
+    /// Give up at once ([`RetryError::CircuitOpen`](crate::RetryError::CircuitOpen)): a
+    /// request that someone waits for should fail fast.
+    #[default]
+    FailFast,
+    /// Wait, with the policy's sleeper, until the breaker admits a half-open trial, as long
+    /// as the policy's `max_elapsed` allows (a policy without a deadline fails fast): a
+    /// batch job rides out a short outage instead of dead-lettering what it meets.
+    Wait,
+}
+
+impl WhenOpen {
+    /// `fail_fast` or `wait`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FailFast => "fail_fast",
+            Self::Wait => "wait",
+        }
+    }
+}
+
 pub(crate) type StateHook = Arc<dyn Fn(CircuitState, CircuitState) + Send + Sync>;
 
 pub(crate) struct Inner {
@@ -68,6 +94,7 @@ pub(crate) struct Config {
     pub(crate) minimum_calls: usize,
     pub(crate) open_duration: Duration,
     pub(crate) half_open_calls: u32,
+    pub(crate) when_open: WhenOpen,
 }
 
 impl Inner {

@@ -4,6 +4,8 @@
 use std::io;
 use std::time::Duration;
 
+use crate::facts::{ErrorFacts, Facts};
+
 /// What to do about a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Decision {
@@ -37,6 +39,24 @@ impl Decision {
 pub trait Classify<E: ?Sized> {
     /// The decision for `error`.
     fn classify(&self, error: &E) -> Decision;
+
+    /// What `error` says about itself — HTTP status, `Retry-After`, kind — for the policy's
+    /// hooks and listeners ([`RetryEvent::status`](crate::RetryEvent::status)). Nothing by
+    /// default; [`IoErrors`] gives the I/O kind, [`Classify::with_facts`] the error's own
+    /// [`Facts`].
+    fn facts(&self, error: &E) -> ErrorFacts {
+        let _ = error;
+        ErrorFacts::new()
+    }
+
+    /// This classifier, with the facts of errors that implement [`Facts`].
+    fn with_facts(self) -> WithFacts<Self>
+    where
+        Self: Sized,
+        E: Facts,
+    {
+        WithFacts(self)
+    }
 }
 
 impl<E: ?Sized, F: Fn(&E) -> Decision> Classify<E> for F {
@@ -55,6 +75,21 @@ impl<E: ?Sized> Classify<E> for AlwaysRetry {
     }
 }
 
+/// A classifier whose decisions are `C`'s and whose facts are the error's own
+/// ([`Facts`]); made by [`Classify::with_facts`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WithFacts<C>(pub C);
+
+impl<E: Facts + ?Sized, C: Classify<E>> Classify<E> for WithFacts<C> {
+    fn classify(&self, error: &E) -> Decision {
+        self.0.classify(error)
+    }
+
+    fn facts(&self, error: &E) -> ErrorFacts {
+        error.facts()
+    }
+}
+
 /// The classifier for [`std::io::Error`]: see [`classify_io`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IoErrors;
@@ -62,6 +97,10 @@ pub struct IoErrors;
 impl Classify<io::Error> for IoErrors {
     fn classify(&self, error: &io::Error) -> Decision {
         classify_io(error)
+    }
+
+    fn facts(&self, error: &io::Error) -> ErrorFacts {
+        ErrorFacts::io(error)
     }
 }
 

@@ -6,7 +6,7 @@ use steadfast_core::config::keys::{
     Documented, KeySpec, Measure, ValueType, serde_variants, table,
 };
 
-use crate::breaker::CircuitBreaker;
+use crate::breaker::{CircuitBreaker, CircuitBreakerBuilder, WhenOpen};
 use crate::budget::RetryBudget;
 use crate::config_keys as keys;
 use crate::error::Error;
@@ -66,6 +66,10 @@ pub struct RetryConfig {
     pub max_retry_after: Option<HumanDuration>,
     /// Timeout of each async attempt; unset for none.
     pub attempt_timeout: Option<HumanDuration>,
+    /// Also write each dead letter's error text (credentials redacted). Default `false`:
+    /// a server's error text can carry patient data; the kind, status, resource type and a
+    /// keyed hash of the resource id are always kept.
+    pub dead_letter_raw_errors: bool,
     /// `[retry.breaker]`.
     pub breaker: BreakerConfig,
     /// `[retry.budget]`.
@@ -84,6 +88,7 @@ impl Default for RetryConfig {
             max_retries: None,
             max_retry_after: None,
             attempt_timeout: None,
+            dead_letter_raw_errors: false,
             breaker: BreakerConfig::default(),
             budget: BudgetConfig::default(),
         }
@@ -108,6 +113,10 @@ pub struct BreakerConfig {
     pub open_duration: HumanDuration,
     /// Probes let through when half-open. Default `1`.
     pub half_open_calls: u32,
+    /// What a call does when the breaker refuses it: `fail_fast` (give up at once, for
+    /// requests someone waits for) or `wait` (wait for the half-open trial within
+    /// `max_elapsed`, for batch jobs). Default `fail_fast`.
+    pub when_open: WhenOpen,
 }
 
 impl Default for BreakerConfig {
@@ -120,6 +129,7 @@ impl Default for BreakerConfig {
             minimum_calls: 10,
             open_duration: HumanDuration::from_secs(30),
             half_open_calls: 1,
+            when_open: WhenOpen::FailFast,
         }
     }
 }
@@ -237,6 +247,19 @@ impl RetryConfig {
 
     /// The breaker this section describes, if enabled.
     pub fn breaker(&self) -> Option<CircuitBreaker> {
+        self.breaker_builder().map(CircuitBreakerBuilder::build)
+    }
+
+    /// The builder of the breaker this section describes, if enabled: add a clock, a
+    /// listener or a hook before building it.
+    ///
+    /// ```
+    /// let cfg: steadfast_retry::RetryConfig = toml::from_str("breaker.when_open = \"wait\"")?;
+    /// let breaker = cfg.breaker_builder().unwrap().on_state_change(|_, _| {}).build();
+    /// assert_eq!(breaker.when_open(), steadfast_retry::WhenOpen::Wait);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn breaker_builder(&self) -> Option<CircuitBreakerBuilder> {
         let b = &self.breaker;
         b.enabled.then(|| {
             CircuitBreaker::builder()
@@ -246,7 +269,7 @@ impl RetryConfig {
                 .minimum_calls(b.minimum_calls)
                 .open_duration(b.open_duration.get())
                 .half_open_calls(b.half_open_calls)
-                .build()
+                .when_open(b.when_open)
         })
     }
 
@@ -318,6 +341,7 @@ impl Documented for RetryConfig {
         KeySpec::new("max_retries", ValueType::Integer),
         KeySpec::new("max_retry_after", ValueType::Duration),
         KeySpec::new("attempt_timeout", ValueType::Duration),
+        KeySpec::new("dead_letter_raw_errors", ValueType::Bool),
         KeySpec::new("breaker", ValueType::Table(table::<BreakerConfig>)),
         KeySpec::new("budget", ValueType::Table(table::<BudgetConfig>)),
     ];
@@ -332,6 +356,7 @@ impl Documented for BreakerConfig {
         KeySpec::new("minimum_calls", ValueType::Integer),
         KeySpec::new("open_duration", ValueType::Duration),
         keys::breaker::HALF_OPEN_CALLS,
+        KeySpec::new("when_open", ValueType::Choice(serde_variants::<WhenOpen>)),
     ];
 }
 

@@ -188,6 +188,12 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// Another process is replaying this dead-letter queue (it holds the journal's lock).
+    #[error("a replay of this dead-letter queue is already running (journal {path})")]
+    ReplayInProgress {
+        /// The replay journal.
+        path: PathBuf,
+    },
     /// A configuration value is out of range.
     #[error("invalid [retry] {key} = {value}: {expected}")]
     InvalidConfig {

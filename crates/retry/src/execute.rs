@@ -4,10 +4,12 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::breaker::Permit;
+use crate::breaker::{Permit, WhenOpen};
 use crate::classify::{AlwaysRetry, Classify, Decision};
+use crate::dead_letter_error::clean_kind;
 use crate::error::{Failure, RetryError};
-use crate::events::{GiveUpEvent, RetryEvent};
+use crate::events::{FailedAttempt, GiveUpEvent, RetryEvent};
+use crate::facts::{ErrorFacts, http_kind};
 use crate::policy::RetryPolicy;
 use crate::schedule::Schedule;
 
@@ -32,12 +34,59 @@ pub(crate) enum Verdict {
     GiveUp(GiveUp),
 }
 
+/// What is known of a failed attempt beyond its text, for the hooks and listeners.
+#[derive(Default)]
+pub(crate) struct Seen {
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+    kind: Option<String>,
+}
+
+impl Seen {
+    /// The facts of an error classified `decision`.
+    pub(crate) fn of(facts: ErrorFacts, decision: Decision) -> Self {
+        let kind = facts
+            .kind
+            .as_deref()
+            .map(clean_kind)
+            .or_else(|| facts.status.map(http_kind));
+        let retry_after = match decision {
+            Decision::RetryAfter(d) => Some(d),
+            _ => facts.retry_after,
+        };
+        Self {
+            status: facts.status,
+            retry_after,
+            kind,
+        }
+    }
+
+    /// An attempt that outlived its timeout.
+    #[cfg_attr(
+        not(feature = "tokio"),
+        allow(dead_code, reason = "used by retry_async")
+    )]
+    pub(crate) fn timed_out() -> Self {
+        Self {
+            kind: Some("timeout".to_owned()),
+            ..Self::default()
+        }
+    }
+}
+
+/// A wait for a half-open trial when the breaker is half-open and its trial slots are
+/// taken: a tenth of the open duration, within 10 ms and 1 s.
+fn trial_poll(open: Duration) -> Duration {
+    (open / 10).clamp(Duration::from_millis(10), Duration::from_secs(1))
+}
+
 /// One call's state: attempts so far, when the first failure happened, its schedule.
 pub(crate) struct Call<'p> {
     policy: &'p RetryPolicy,
     schedule: Option<Schedule>,
     start: Option<Instant>,
     pub(crate) attempts: u32,
+    last_seen: Seen,
 }
 
 impl<'p> Call<'p> {
@@ -50,7 +99,33 @@ impl<'p> Call<'p> {
             schedule: None,
             start: None,
             attempts: 0,
+            last_seen: Seen::default(),
         }
+    }
+
+    /// With a breaker in [`WhenOpen::Wait`] that refused the call: how long to wait before
+    /// asking again (until its half-open trial is due), if that stays within the policy's
+    /// deadline; `None` to give up now.
+    pub(crate) fn breaker_wait(&mut self) -> Option<Duration> {
+        let breaker = self.policy.breaker.as_ref()?;
+        if breaker.when_open() != WhenOpen::Wait {
+            return None;
+        }
+        let deadline = self.policy.max_elapsed?;
+        let elapsed = self.elapsed();
+        let wait = match breaker.half_open_in() {
+            Some(d) if !d.is_zero() => d,
+            _ => trial_poll(breaker.open_duration()),
+        };
+        let within = elapsed.saturating_add(wait) <= deadline;
+        #[cfg(feature = "tracing")]
+        if within {
+            tracing::debug!(
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "circuit open: waiting for its half-open trial"
+            );
+        }
+        within.then_some(wait)
     }
 
     /// Asks the breaker (if any) for the next attempt; `None` when the circuit is open.
@@ -76,7 +151,17 @@ impl<'p> Call<'p> {
         &mut self,
         failure: &Failure<E>,
         decision: Decision,
+        seen: Seen,
     ) -> Verdict {
+        self.last_seen = seen;
+        let seen = &self.last_seen;
+        self.policy.hooks.failed(&FailedAttempt {
+            attempt: self.attempts,
+            decision,
+            status: seen.status,
+            retry_after: seen.retry_after,
+            kind: seen.kind.as_deref(),
+        });
         let elapsed = self.elapsed();
         let policy = self.policy;
         let schedule = self.schedule.get_or_insert_with(|| policy.schedule());
@@ -121,6 +206,9 @@ impl<'p> Call<'p> {
             from_retry_after,
             elapsed,
             error: failure,
+            status: self.last_seen.status,
+            retry_after: self.last_seen.retry_after,
+            kind: self.last_seen.kind.as_deref(),
         });
         Verdict::Wait(delay)
     }
@@ -194,6 +282,9 @@ impl<'p> Call<'p> {
             elapsed,
             reason: err.reason(),
             error: last,
+            status: self.last_seen.status,
+            retry_after: self.last_seen.retry_after,
+            kind: self.last_seen.kind.as_deref(),
         });
     }
 }
@@ -247,8 +338,14 @@ impl RetryPolicy {
         let mut call = Call::new(self);
         let mut last = None;
         loop {
-            let Some(permit) = call.permit() else {
-                return Err(call.circuit_open(last));
+            let permit = loop {
+                match call.permit() {
+                    Some(permit) => break permit,
+                    None => match call.breaker_wait() {
+                        Some(wait) => self.sleeper.sleep(wait),
+                        None => return Err(call.circuit_open(last)),
+                    },
+                }
             };
             call.attempts += 1;
             match op(call.attempts) {
@@ -259,8 +356,9 @@ impl RetryPolicy {
                 Err(error) => {
                     let decision = classify.classify(&error);
                     permit.record(decision);
+                    let seen = Seen::of(classify.facts(&error), decision);
                     let failure = Failure::Error(error);
-                    match call.after_failure(&failure, decision) {
+                    match call.after_failure(&failure, decision, seen) {
                         Verdict::Wait(delay) => self.sleeper.sleep(delay),
                         Verdict::GiveUp(why) => return Err(call.give_up(why, failure)),
                     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::classify::{AlwaysRetry, Classify, Decision};
 use crate::clock_async::AsyncSleeper;
 use crate::error::{Failure, RetryError};
-use crate::execute::{Call, Verdict};
+use crate::execute::{Call, Seen, Verdict};
 use crate::policy::RetryPolicy;
 
 impl RetryPolicy {
@@ -67,8 +67,14 @@ impl RetryPolicy {
         let mut call = Call::new(self);
         let mut last = None;
         loop {
-            let Some(permit) = call.permit() else {
-                return Err(call.circuit_open(last));
+            let permit = loop {
+                match call.permit() {
+                    Some(permit) => break permit,
+                    None => match call.breaker_wait() {
+                        Some(wait) => self.async_sleeper.sleep(wait).await,
+                        None => return Err(call.circuit_open(last)),
+                    },
+                }
             };
             call.attempts += 1;
             let outcome = match self.attempt_timeout {
@@ -85,12 +91,15 @@ impl RetryPolicy {
                 }
                 Err(failure) => failure,
             };
-            let decision = match &failure {
-                Failure::Error(e) => classify.classify(e),
-                Failure::TimedOut(_) => Decision::Retry,
+            let (decision, seen) = match &failure {
+                Failure::Error(e) => {
+                    let decision = classify.classify(e);
+                    (decision, Seen::of(classify.facts(e), decision))
+                }
+                Failure::TimedOut(_) => (Decision::Retry, Seen::timed_out()),
             };
             permit.record(decision);
-            match call.after_failure(&failure, decision) {
+            match call.after_failure(&failure, decision, seen) {
                 Verdict::Wait(delay) => self.async_sleeper.sleep(delay).await,
                 Verdict::GiveUp(why) => return Err(call.give_up(why, failure)),
             }

@@ -10,9 +10,15 @@
 //!   FHIR `OperationOutcome` ([`classify_fhir_response`]) and PostgreSQL SQLSTATE
 //!   ([`classify_sqlstate`]); closures classify too.
 //! - [`CircuitBreaker`], [`RetryBudget`] and [`AdaptiveRateLimiter`], shared by every
-//!   worker of a pipeline.
-//! - [`DeadLetterQueue`]: what failed for good, in the run's `deadletter.ndjson`, with
-//!   [`DeadLetterQueue::replay`].
+//!   worker of a pipeline; a breaker fails fast when open or, for batch jobs, waits for its
+//!   half-open trial within the deadline ([`WhenOpen`]).
+//! - What hooks see: the failed attempt's HTTP status, `Retry-After` and kind
+//!   ([`Classify::facts`], [`Facts`]); [`RetryListener`]s told of every failure, retry,
+//!   give-up and breaker transition — how a run records them in its metrics file
+//!   ([`series`]`::RUN_*`).
+//! - [`DeadLetterQueue`]: what failed for good, in the run's `deadletter.ndjson`, its
+//!   error kept as a PHI-free [`ErrorSummary`]; [`DeadLetterQueue::replay_with`] re-drives
+//!   it through a policy and a breaker, crash-safe, with a quarantine after `max_replays`.
 //! - Feature `prometheus`: `RetryMetrics` — attempts, retries,
 //!   give-ups by reason, breaker state and budget level.
 //! - Injected time ([`Clock`], [`Sleeper`], [`ManualClock`]) and seeded jitter, so tests run
@@ -55,11 +61,17 @@ mod clock_async;
 mod config;
 mod config_keys;
 mod dead_letter;
+mod dead_letter_entry;
+mod dead_letter_error;
+mod dead_letter_file;
+mod dead_letter_journal;
+mod dead_letter_replay;
 mod error;
 mod events;
 mod execute;
 #[cfg(feature = "tokio")]
 mod execute_async;
+mod facts;
 mod fhir;
 mod http;
 mod jitter;
@@ -71,16 +83,21 @@ mod rate_limit;
 mod schedule;
 pub mod series;
 
-pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitState, Permit};
+pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitState, Permit, WhenOpen};
 pub use budget::RetryBudget;
-pub use classify::{AlwaysRetry, Classify, Decision, IoErrors, classify_io, classify_sqlstate};
+pub use classify::{
+    AlwaysRetry, Classify, Decision, IoErrors, WithFacts, classify_io, classify_sqlstate,
+};
 pub use clock::{Clock, ManualClock, Sleeper, SystemClock, ThreadSleeper};
 #[cfg(feature = "tokio")]
 pub use clock_async::{AsyncSleeper, SleepFuture, TokioClock, TokioSleeper};
 pub use config::{BreakerConfig, BudgetConfig, JitterKind, RetryConfig};
-pub use dead_letter::{DeadLetter, DeadLetterQueue, ReplayReport, read_dead_letters};
+pub use dead_letter::{DeadLetter, DeadLetterQueue, read_dead_letters};
+pub use dead_letter_error::ErrorSummary;
+pub use dead_letter_replay::{ReplayOptions, ReplayReport};
 pub use error::{Error, Failure, RetryError};
-pub use events::{GiveUpEvent, GiveUpReason, RetryEvent};
+pub use events::{FailedAttempt, GiveUpEvent, GiveUpReason, RetryEvent, RetryListener};
+pub use facts::{ErrorFacts, Facts};
 pub use fhir::{classify_fhir_response, classify_operation_outcome};
 pub use http::{classify_http, classify_http_at, parse_http_date, parse_retry_after};
 pub use jitter::Jitter;

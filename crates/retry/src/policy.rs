@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::breaker::CircuitBreaker;
 use crate::budget::RetryBudget;
 use crate::clock::{Clock, ManualClock, Sleeper, SystemClock, ThreadSleeper};
-use crate::events::{GiveUpEvent, Hooks, RetryEvent};
+use crate::events::{GiveUpEvent, Hooks, RetryEvent, RetryListener};
 use crate::jitter::{Jitter, Rng};
 use crate::schedule::{DelayFactory, Schedule, Shape};
 
@@ -260,6 +260,16 @@ impl RetryPolicy {
         self
     }
 
+    /// Tells `listener` about every failed attempt, retry and give-up of this policy's
+    /// calls. Listeners add up (a second one does not replace the first) and are kept by
+    /// [`on_retry`](Self::on_retry) and [`on_give_up`](Self::on_give_up): a run records
+    /// through one while its caller hooks in.
+    #[must_use]
+    pub fn listener(mut self, listener: Arc<dyn RetryListener>) -> Self {
+        self.hooks.listeners.push(listener);
+        self
+    }
+
     /// Includes error messages (credentials redacted) in the `tracing` events. Off by
     /// default: an error message can carry patient identifiers.
     #[must_use]
@@ -268,7 +278,9 @@ impl RetryPolicy {
         self
     }
 
-    /// Every attempt asks `breaker` first; an open circuit ends the call at once.
+    /// Every attempt asks `breaker` first; an open circuit ends the call at once, or, when
+    /// the breaker was built with [`WhenOpen::Wait`](crate::WhenOpen::Wait), waits for its
+    /// half-open trial within [`max_elapsed`](Self::max_elapsed).
     #[must_use]
     pub fn circuit_breaker(mut self, breaker: CircuitBreaker) -> Self {
         self.breaker = Some(breaker);

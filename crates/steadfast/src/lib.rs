@@ -14,8 +14,10 @@
 //! | `perf_profiler` | `steadfast-perf-profiler` | `perf-profiler` |
 //! | `healthcheck` | `steadfast-healthcheck` | `healthcheck` |
 //! | `http` | `steadfast-http`: the HTTP client (rustls, system roots + a CA file, mTLS) | `http` (with `prometheus`) |
+//! | `fhir` | `steadfast-fhir`: a resilient FHIR client (paged search, reads, replayable dead letters) | `fhir` |
 //! | `report` | `steadfast-report`: a run's HTML page, two runs compared | `report` |
 //! | `prometheus` | `steadfast-prometheus`: alert rules from the thresholds, Pushgateway, node_exporter textfile | `prometheus` |
+//! | `cache` | `steadfast-cache`: a FHIR response cache, in process (moka) and shared through Redis | `cache` |
 //!
 //! And what only the facade can do, since it sees every crate: [`Run`], a pipeline run
 //! wired end to end (its page written by `steadfast-report`, its metrics pushed by
@@ -75,6 +77,16 @@ pub use steadfast_healthcheck as healthcheck;
 #[doc(inline)]
 pub use steadfast_http as http;
 
+#[cfg(feature = "cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
+#[doc(inline)]
+pub use steadfast_cache as cache;
+
+#[cfg(feature = "fhir")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fhir")))]
+#[doc(inline)]
+pub use steadfast_fhir as fhir;
+
 #[cfg(feature = "report")]
 #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
 #[doc(inline)]
@@ -85,41 +97,11 @@ pub use steadfast_report as report;
 #[doc(inline)]
 pub use steadfast_prometheus as prometheus;
 
-mod settings;
-pub use settings::Settings;
-
-/// The Run API, compiled when `metrics`, `retry`, `diskwatch`, `validation`, `perf-profiler` are on.
-macro_rules! with_every_crate {
-    ($($item:item)*) => {$(
-        #[cfg(all(
-            feature = "metrics",
-            feature = "retry",
-            feature = "diskwatch",
-            feature = "validation",
-            feature = "perf-profiler"
-        ))]
-        #[cfg_attr(
-            docsrs,
-            doc(cfg(all(
-                feature = "metrics",
-                feature = "retry",
-                feature = "diskwatch",
-                feature = "validation",
-                feature = "perf-profiler"
-            )))
-        )]
-        $item
-    )*};
-}
-
-with_every_crate! {
-    mod error;
-    mod pipeline;
-    mod run_builder;
-    pub use error::{ExportError, RunError};
-    pub use pipeline::{Run, RunReport, Step};
-    pub use run_builder::RunBuilder;
-}
+/// [`Settings`] and the Run API (`steadfast-run`): `Run`, `RunBuilder`, `RunReport`, `Step`,
+/// `RunError`, `ExportError` (the Run API when `metrics`, `retry`, `diskwatch`,
+/// `validation` and `perf-profiler` are on).
+#[doc(inline)]
+pub use steadfast_run::*;
 
 /// The names most pipelines use, for `use steadfast::prelude::*`.
 pub mod prelude {

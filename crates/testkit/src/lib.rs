@@ -15,6 +15,7 @@
 
 use std::path::PathBuf;
 
+pub mod fhir;
 pub mod pushgateway;
 #[cfg(feature = "tls")]
 pub mod servers;

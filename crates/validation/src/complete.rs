@@ -25,6 +25,13 @@ pub enum Incomplete {
     /// The caller holds the run's lock and is finishing it (`Run::finish` validating its own
     /// run): there is no `run_complete` rule.
     Finishing,
+    /// The caller took the run's lock to record this validation (`validate-run`): the held
+    /// lock is the caller's, not a live run's; `run_complete` judges `run.json`'s state and
+    /// fails as [`Fail`](Self::Fail) does.
+    Recording,
+    /// As [`Recording`](Self::Recording), judging partial data on purpose: `run_complete`
+    /// only warns.
+    RecordingPartial,
 }
 
 /// The `run_complete` rule for `run`, or `None` when the caller is finishing the run.
@@ -34,22 +41,33 @@ pub(crate) fn run_complete(
     incomplete: Incomplete,
 ) -> Option<RuleResult> {
     let severity = match incomplete {
-        Incomplete::Fail => Severity::Fail,
-        Incomplete::Warn => Severity::Warn,
+        Incomplete::Fail | Incomplete::Recording => Severity::Fail,
+        Incomplete::Warn | Incomplete::RecordingPartial => Severity::Warn,
         Incomplete::Finishing => return None,
     };
+    let held_by_caller = matches!(
+        incomplete,
+        Incomplete::Recording | Incomplete::RecordingPartial
+    );
     let state = match manifest.state {
         RunState::Running => "running",
         RunState::Finished => "finished",
         RunState::Aborted => "aborted",
     };
     let hint = match incomplete {
-        Incomplete::Warn => "judged as partial data (--allow-incomplete)",
+        Incomplete::Warn | Incomplete::RecordingPartial => {
+            "judged as partial data (--allow-incomplete)"
+        }
         _ => {
             "validate it once it has finished, or pass --allow-incomplete to judge partial data on purpose"
         }
     };
-    let (observed, problem) = match run.lock_state() {
+    let lock = match run.lock_state() {
+        // The caller's own lock: nobody else's process is in the run.
+        Ok(LockState::Active) if held_by_caller => Ok(LockState::Unlocked),
+        other => other,
+    };
+    let (observed, problem) = match lock {
         Ok(LockState::Active) => (
             format!("{state}, live"),
             Some("another process holds its .active lock: the run is still going".to_owned()),

@@ -44,8 +44,8 @@
 //! let report = validate_run(run.path(), thresholds.value())?;
 //! assert_eq!(report.exit_code(), 1); // 0.90 < 0.95
 //! println!("{}", render(&report, Format::Text, false));
-//! write_reports(&run, &report, Some(&thresholds))?;
-//! assert!(run.validation_dir().join("junit.xml").exists());
+//! let written = write_reports(&run, &report, Some(&thresholds))?; // validation/<stamp>/
+//! assert!(written.junit.exists());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -55,6 +55,7 @@ mod error;
 mod history;
 mod locations;
 mod read;
+mod records;
 mod render;
 mod report;
 mod rules;
@@ -66,7 +67,8 @@ mod validate;
 
 pub use complete::Incomplete;
 pub use error::Error;
-pub use render::{Format, ReportPaths, color_for_stdout, render, write_reports};
+pub use records::{ReportPaths, ValidationRecord, latest_record, records, write_reports};
+pub use render::{Format, color_for_stdout, render};
 pub use report::{RuleResult, ValidationReport};
 pub use selector::{Aggregate, MetricSelector};
 pub use thresholds::{CheckKind, RuleSpec, Severity, Thresholds};

@@ -3,12 +3,10 @@
 //! them atomically into the run's `validation/` directory.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
-use steadfast_core::config::Effective;
-use steadfast_core::{RunDir, Status, Timestamp, atomic_write, escape_markup, escape_terminal};
+use steadfast_core::{Status, Timestamp, escape_markup, escape_terminal};
 
-use crate::{Error, RuleResult, Thresholds, ValidationReport};
+use crate::{Error, RuleResult, ValidationReport};
 
 /// Output formats of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,46 +300,4 @@ pub(crate) fn junit(report: &View<'_>) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
-}
-
-/// Files written by [`write_reports`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportPaths {
-    /// `validation/report.json`.
-    pub json: PathBuf,
-    /// `validation/report.md`.
-    pub markdown: PathBuf,
-    /// `validation/junit.xml`.
-    pub junit: PathBuf,
-    /// `validation/thresholds.effective.toml`, when thresholds were given.
-    pub thresholds: Option<PathBuf>,
-}
-
-/// Writes the report as JSON, Markdown and JUnit XML into the run's `validation/`
-/// directory, and the effective thresholds (with their origins, secrets redacted) when
-/// given. Each file is written atomically: a reader sees the old file or the new one.
-///
-/// # Errors
-/// [`Error::Run`] naming the file that could not be written.
-pub fn write_reports(
-    run: &RunDir,
-    report: &ValidationReport,
-    thresholds: Option<&Effective<Thresholds>>,
-) -> Result<ReportPaths, Error> {
-    let dir = run.validation_dir();
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| steadfast_core::Error::io("create directory", &dir, e))?;
-    let paths = ReportPaths {
-        json: dir.join("report.json"),
-        markdown: dir.join("report.md"),
-        junit: dir.join("junit.xml"),
-        thresholds: thresholds.map(|_| run.thresholds_effective_path()),
-    };
-    if let (Some(effective), Some(path)) = (thresholds, &paths.thresholds) {
-        effective.write(path)?;
-    }
-    atomic_write(&paths.json, render(report, Format::Json, false))?;
-    atomic_write(&paths.markdown, render(report, Format::Markdown, false))?;
-    atomic_write(&paths.junit, render(report, Format::Junit, false))?;
-    Ok(paths)
 }

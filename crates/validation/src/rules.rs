@@ -1,9 +1,9 @@
 //! Evaluating rules against one run: the built-ins (row counts, extract time, torn metrics)
 //! and every [`RuleSpec`].
 
-use std::path::Path;
+use std::path::PathBuf;
 
-use steadfast_core::{HumanDuration, RunDir, RunManifest, read_ndjson_lenient};
+use steadfast_core::{HumanDuration, RunDir, RunManifest, StepKind, read_ndjson_lenient};
 use steadfast_metrics::{MetricTotals, RunMetrics};
 
 use crate::history::History;
@@ -65,24 +65,44 @@ pub(crate) fn builtins(view: &RunView<'_>, t: &Thresholds) -> Vec<RuleResult> {
     out
 }
 
+/// One step as the `row_count` rule sees it.
+struct Counted<'a> {
+    name: &'a str,
+    records: f64,
+    kind: Option<StepKind>,
+    ratio_from: Option<&'a str>,
+}
+
 fn row_counts(view: &RunView<'_>, t: &Thresholds) -> Vec<RuleResult> {
-    let steps: Vec<&str> = if t.row_count_steps.is_empty() {
+    // Steps named in `row_count_steps` are compared whatever their kind; by default every
+    // step of the run, and only record-preserving edges are judged.
+    let named = !t.row_count_steps.is_empty();
+    let steps: Vec<&str> = if named {
+        t.row_count_steps.iter().map(String::as_str).collect()
+    } else {
         view.manifest
             .steps
             .iter()
             .map(|s| s.name.as_str())
             .collect()
-    } else {
-        t.row_count_steps.iter().map(String::as_str).collect()
     };
-    let counted: Vec<(&str, f64)> = steps
+    let counted: Vec<Counted<'_>> = steps
         .iter()
-        .filter_map(|s| view.records(s, &t.record_metric).map(|n| (*s, n)))
+        .filter_map(|s| {
+            let step = view.manifest.step(s);
+            view.records(s, &t.record_metric).map(|n| Counted {
+                name: s,
+                records: n,
+                kind: step.and_then(|st| st.kind),
+                ratio_from: step.and_then(|st| st.ratio_from.as_deref()),
+            })
+        })
         .collect();
     let expected = format!(">= {}", number(t.row_count_threshold));
+    let sev = t.builtin_severity;
     if counted.len() < 2 {
         return vec![
-            RuleResult::judge("row_count", "row_count", t.builtin_severity, true)
+            RuleResult::judge("row_count", "row_count", sev, true)
                 .observed(None, format!("{} step(s) counted", counted.len()))
                 .expected(expected)
                 .message(format!(
@@ -92,21 +112,61 @@ fn row_counts(view: &RunView<'_>, t: &Thresholds) -> Vec<RuleResult> {
                 .skipped(),
         ];
     }
-    counted
-        .windows(2)
-        .map(|pair| {
-            let [(from, before), (to, after)] = [pair[0], pair[1]];
-            let name = format!("row_count:{from}->{to}");
-            if before <= 0.0 {
-                return RuleResult::judge(name, "row_count", t.builtin_severity, true)
+    let mut out = Vec::new();
+    for (i, step) in counted.iter().enumerate().skip(1) {
+        let to = step.name;
+        // The step's own `ratio_from` when it names a counted step, else the one before.
+        let source = match step.ratio_from {
+            Some(from) => counted[..i].iter().rev().find(|c| c.name == from),
+            None => counted.get(i - 1),
+        };
+        let Some(source) = source else {
+            let from = step.ratio_from.unwrap_or_default();
+            out.push(
+                RuleResult::judge(format!("row_count:{from}->{to}"), "row_count", sev, true)
+                    .observed(None, "no input")
+                    .expected(expected.clone())
+                    .message(format!(
+                        "step '{to}' takes its ratio from '{from}', which counted no '{}' before it",
+                        t.record_metric
+                    ))
+                    .skipped(),
+            );
+            continue;
+        };
+        let (from, before, after) = (source.name, source.records, step.records);
+        let name = format!("row_count:{from}->{to}");
+        let exempt = step
+            .kind
+            .filter(|k| !named && step.ratio_from.is_none() && !k.preserves_records());
+        if let Some(kind) = exempt {
+            out.push(
+                RuleResult::judge(name, "row_count", sev, true)
+                    .observed(None, format!("{kind} step"))
+                    .expected(expected.clone())
+                    .message(format!(
+                        "'{to}' is an {kind} step, so its count ({}) is not compared with '{from}' ({}); name it in row_count_steps to compare it",
+                        number(after),
+                        number(before)
+                    ))
+                    .skipped(),
+            );
+            continue;
+        }
+        if before <= 0.0 {
+            out.push(
+                RuleResult::judge(name, "row_count", sev, true)
                     .observed(None, "no input")
                     .expected(expected.clone())
                     .message(format!("step '{from}' counted no records; ratio undefined"))
-                    .skipped();
-            }
-            let ratio = after / before;
-            let ok = ratio >= t.row_count_threshold;
-            RuleResult::judge(name, "row_count", t.builtin_severity, ok)
+                    .skipped(),
+            );
+            continue;
+        }
+        let ratio = after / before;
+        let ok = ratio >= t.row_count_threshold;
+        out.push(
+            RuleResult::judge(name, "row_count", sev, ok)
                 .observed(Some(ratio), number(ratio))
                 .expected(expected.clone())
                 .message(format!(
@@ -114,9 +174,10 @@ fn row_counts(view: &RunView<'_>, t: &Thresholds) -> Vec<RuleResult> {
                     number(after),
                     number(before),
                     ratio * 100.0
-                ))
-        })
-        .collect()
+                )),
+        );
+    }
+    out
 }
 
 fn extract_time(view: &RunView<'_>, t: &Thresholds) -> RuleResult {
@@ -124,7 +185,13 @@ fn extract_time(view: &RunView<'_>, t: &Thresholds) -> RuleResult {
     let expected = format!("<= {limit}");
     let step = match &t.extract_step {
         Some(name) => view.manifest.step(name),
-        None => view.manifest.steps.first(),
+        // The first step that says it extracts, else the run's first step.
+        None => view
+            .manifest
+            .steps
+            .iter()
+            .find(|s| s.kind == Some(StepKind::Extract))
+            .or_else(|| view.manifest.steps.first()),
     };
     let sev = t.builtin_severity;
     let Some(step) = step else {
@@ -273,33 +340,55 @@ pub(crate) fn evaluate(
                     format!("{metric} has no records for {label} {}", missing.join(", "))
                 })
         }
-        CheckKind::DeadLetters => dead_letters(rule, view.run.dead_letter_path().as_path()),
+        CheckKind::DeadLetters => dead_letters(
+            rule,
+            &[
+                view.run.dead_letter_path(),
+                view.run.join(steadfast_core::files::DEAD_LETTER_QUARANTINE),
+            ],
+        ),
         CheckKind::Change => history.change(rule, view.value(metric).unwrap_or(0.0)),
     }
 }
 
-fn dead_letters(rule: &RuleSpec, path: &Path) -> RuleResult {
+/// Items in the dead-letter queue and its quarantine (letters a replay gave up on are
+/// still lost records).
+fn dead_letters(rule: &RuleSpec, paths: &[PathBuf]) -> RuleResult {
     let kind = rule.check.as_str();
     let max = rule.max.unwrap_or(0.0);
-    let count = if path.exists() {
-        match read_ndjson_lenient::<serde_json::Value>(path) {
-            Ok(read) => {
-                read.records.len() + read.malformed.len() + usize::from(read.torn_tail.is_some())
+    let mut counts = Vec::new();
+    for path in paths {
+        counts.push(if path.exists() {
+            match read_ndjson_lenient::<serde_json::Value>(path) {
+                Ok(read) => {
+                    read.records.len()
+                        + read.malformed.len()
+                        + usize::from(read.torn_tail.is_some())
+                }
+                Err(e) => {
+                    return RuleResult::judge(&rule.name, kind, rule.severity, false)
+                        .observed(None, "unreadable")
+                        .expected(format!("<= {}", number(max)))
+                        .message(e.to_string());
+                }
             }
-            Err(e) => {
-                return RuleResult::judge(&rule.name, kind, rule.severity, false)
-                    .observed(None, "unreadable")
-                    .expected(format!("<= {}", number(max)))
-                    .message(e.to_string());
-            }
-        }
-    } else {
-        0
-    };
+        } else {
+            0
+        });
+    }
+    let count: usize = counts.iter().sum();
     #[allow(clippy::cast_precision_loss, reason = "line counts stay below 2^52")]
     let n = count as f64;
+    let quarantined = counts.get(1).copied().unwrap_or(0);
     RuleResult::judge(&rule.name, kind, rule.severity, n <= max)
         .observed(Some(n), count.to_string())
         .expected(format!("<= {}", number(max)))
-        .message(format!("{count} item(s) in deadletter.ndjson"))
+        .message(if quarantined == 0 {
+            format!("{count} item(s) in deadletter.ndjson")
+        } else {
+            format!(
+                "{count} item(s): {} in deadletter.ndjson, {quarantined} quarantined after replays",
+                count - quarantined
+            )
+        })
 }

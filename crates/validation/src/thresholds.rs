@@ -142,13 +142,16 @@ pub struct Thresholds {
     pub row_count_threshold: f64,
     /// The extract step must finish within this.
     pub extract_time_threshold: HumanDuration,
-    /// The extract step's name (default: the run's first step).
+    /// The extract step's name (default: the run's first step of kind `extract`, else its
+    /// first step).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extract_step: Option<String>,
     /// The counter that counts a step's records.
     pub record_metric: String,
-    /// Steps compared by the row-count rule, in order (default: every step of the run that
-    /// recorded `record_metric`, in manifest order). Leave out aggregating steps.
+    /// Steps compared by the row-count rule, in order, whatever their kind (default: every
+    /// step of the run that recorded `record_metric`, in manifest order, judging only the
+    /// steps that keep their input's records: a step of kind `extract` or `aggregate` is
+    /// skipped, with a note, unless named here or given a `ratio_from`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub row_count_steps: Vec<String>,
     /// Severity of the two built-in rules.

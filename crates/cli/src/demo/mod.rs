@@ -54,6 +54,12 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     for s in &args.config.set {
         builder = builder.set(s);
     }
+    if let Some(addr) = args.serve {
+        // The flag names the address; draining is for load balancers, not a local demo.
+        builder = builder
+            .set(&format!("health.addr=\"{addr}\""))
+            .set("health.drain=\"0s\"");
+    }
     let run = match builder.start() {
         Ok(run) => run,
         Err(e) => {
@@ -61,16 +67,13 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             return Ok(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    // `[health]` from the run's configuration, `/metrics` with every series of the run.
     let health_server = match args.serve {
-        Some(addr) => {
-            // The run's registry (every series of what it runs) and the health checks'.
-            let registry = run.prometheus_registry().clone();
-            let prefix = run.settings().metrics.prefix()?;
-            let s =
-                crate::health::DemoServer::start(addr, args.runs_root.clone(), registry, prefix)?;
+        Some(_) => {
+            let s = run.serve()?;
             println!(
                 "health: http://{0}/health  ready: http://{0}/health/ready  metrics: http://{0}/metrics",
-                s.addr
+                s.addr()
             );
             Some(s)
         }
@@ -99,8 +102,6 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     let bronze = steps::extract(&run, server.addr)?;
     let silver = steps::transform(&run)?;
     let gold = steps::aggregate(&run)?;
-    let profile = run.profiler().snapshot();
-    let slos = run.settings().profiler.slos();
     let dir = run.dir().clone();
     let report = run.finish()?;
 
@@ -142,11 +143,11 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         )
     );
     println!("\nTop components (profiler):");
-    let mut top = profile.clone();
+    let mut top = report.profile.clone();
     top.components.truncate(6);
     print!("{}", top.to_text());
-    // The latency targets of `[[profiler.slos]]`, judged on this run, and the health score.
-    for r in profile.check_slos(&slos, |_| {}) {
+    // The latency targets of `[[profiler.slos]]`, judged at finish, and the health score.
+    for r in &report.profile.slos {
         let observed = r.observed_ns.map_or_else(
             || "not seen".to_owned(),
             |ns| HumanDuration::new(Duration::from_nanos(ns)).approx(),
@@ -160,36 +161,43 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             r.status.as_str()
         );
     }
-    println!(
-        "health score {:.0}/100 (Apdex of the SLO components)",
-        profile.health_score(&slos).score
-    );
+    if let Some(health) = &report.profile.health {
+        println!(
+            "health score {:.0}/100 (Apdex of the SLO components)",
+            health.score
+        );
+    }
     println!("\nArtefacts:");
+    let a = &report.artefacts;
+    let r = &report.reports;
     for (what, path) in [
-        ("manifest", dir.manifest_path()),
-        ("metrics", dir.metrics_path()),
-        ("profile", dir.profile_path()),
-        ("dead letters", dir.dead_letter_path()),
-        ("disk events", dir.disk_events_path()),
-        ("page", dir.path().join(steadfast::run::files::REPORT_PAGE)),
-        ("report", report.reports.markdown.clone()),
-        ("junit", report.reports.junit.clone()),
-        ("thresholds", dir.thresholds_effective_path()),
-        ("data", dir.data_dir(None)),
+        ("manifest", Some(&a.manifest)),
+        ("metrics", Some(&a.metrics)),
+        ("profile", Some(&a.profile)),
+        ("dead letters", Some(&a.dead_letters)),
+        ("disk events", Some(&a.disk_events)),
+        ("audit", Some(&a.audit)),
+        ("page", a.page.as_ref()),
+        ("report", Some(&r.markdown)),
+        ("junit", Some(&r.junit)),
+        ("thresholds", r.thresholds.as_ref()),
+        ("data", Some(&dir.data_dir(None))),
     ] {
-        println!("  {what:<13} {}", crate::shown(&path));
+        if let Some(path) = path {
+            println!("  {what:<13} {}", crate::shown(path));
+        }
     }
     println!(
         "\ndone in {:.1}s; exit code {}",
         began.elapsed().as_secs_f64(),
         report.exit_code()
     );
-    if let Some(s) = &health_server {
-        s.run_finished();
-        if args.keep_serving {
-            println!("still serving http://{}/health (Ctrl-C to stop)", s.addr);
-            s.wait_for_ctrl_c();
-        }
+    // Readiness now says the run finished (`run:state`).
+    if let Some(s) = &health_server
+        && args.keep_serving
+    {
+        println!("still serving http://{}/health (Ctrl-C to stop)", s.addr());
+        crate::health::wait_for_ctrl_c();
     }
     Ok(u8::try_from(report.exit_code()).unwrap_or(1))
 }

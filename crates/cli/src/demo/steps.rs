@@ -8,12 +8,23 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use steadfast::Run;
-use steadfast::retry::{AdaptiveRateLimiter, ThreadSleeper};
-use steadfast::run::{NdjsonWriter, Timestamp, atomic_write, read_ndjson};
+use steadfast::retry::{AdaptiveRateLimiter, Classify, ErrorFacts, Facts, ThreadSleeper};
+use steadfast::run::{NdjsonReader, NdjsonWriter, StepKind, Timestamp, atomic_write};
 
 use super::client::{Client, FetchError};
 
 const TYPES: [&str; 3] = ["Patient", "Encounter", "Observation"];
+
+/// What a failed fetch says about itself, so the run records its HTTP errors by status.
+impl Facts for FetchError {
+    fn facts(&self) -> ErrorFacts {
+        match self {
+            Self::Io(e) => ErrorFacts::io(e),
+            Self::Status { status, .. } => ErrorFacts::http(*status),
+            Self::Malformed(_) => ErrorFacts::new().kind("malformed"),
+        }
+    }
+}
 
 pub(crate) struct Extracted {
     pub(crate) resources: u64,
@@ -26,6 +37,7 @@ pub(crate) struct Extracted {
 /// shared), an adaptive rate limiter, and dead letters for pages that fail for good.
 pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> {
     let mut step = run.step("bronze");
+    step.kind(StepKind::Extract);
     let retries = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&retries);
     let policy = run.retry().on_retry(move |event| {
@@ -61,22 +73,14 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
             let first_attempt = Timestamp::now();
             let result = {
                 let _span = fetch.span();
-                policy.retry_if(FetchError::classify, |_| {
+                // The run records retries, give-ups and HTTP errors by status itself.
+                policy.retry_if(FetchError::classify.with_facts(), |_| {
                     limiter.acquire(&ThreadSleeper);
                     let r = client.get_json(&path);
                     match &r {
                         Ok(_) => limiter.on_success(),
                         Err(FetchError::Status { status: 429, .. }) => limiter.on_throttled(),
-                        Err(e) => {
-                            let label = match e {
-                                FetchError::Status { status, .. } => status.to_string(),
-                                _ => "io".to_owned(),
-                            };
-                            metrics
-                                .counter("bronze", "http_errors")
-                                .label("status", &label)
-                                .add(1);
-                        }
+                        Err(_) => {}
                     }
                     r
                 })
@@ -123,7 +127,6 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
         retries = out.retries,
         "bronze done"
     );
-    metrics.counter("bronze", "retries").add(out.retries);
     step.records_out(out.resources);
     Ok(out)
 }
@@ -138,6 +141,7 @@ pub(crate) struct Flattened {
 /// Silver: one flat row per resource; resources without an id are rejected and counted.
 pub(crate) fn transform(run: &Run) -> anyhow::Result<Flattened> {
     let mut step = run.step("silver");
+    step.kind(StepKind::Transform);
     let span = run.profiler().component("silver.flatten");
     let (bronze, silver) = (
         run.dir().data_dir(Some("bronze")),
@@ -149,14 +153,16 @@ pub(crate) fn transform(run: &Run) -> anyhow::Result<Flattened> {
     let (mut rows_total, mut rejected) = (0, 0);
     let mut read_total = 0;
     for kind in TYPES {
-        let input = read_ndjson::<Value>(bronze.join(format!("{kind}.ndjson")))?;
-        read_total += input.records.len() as u64;
+        // Streamed: memory stays flat whatever the number of patients.
+        let input = NdjsonReader::<Value>::open(bronze.join(format!("{kind}.ndjson")))?;
         let mut writer = NdjsonWriter::open(silver.join(format!("{kind}.ndjson")))?;
         let mut rows = 0;
-        for r in &input.records {
+        for r in input {
+            let r = r?;
+            read_total += 1;
             let _s = span.span();
-            checker.check_value(r);
-            let Some(row) = flatten(kind, r) else {
+            checker.check_value(&r);
+            let Some(row) = flatten(kind, &r) else {
                 rejected += 1;
                 continue;
             };
@@ -221,14 +227,16 @@ pub(crate) struct Aggregated {
 /// aggregates only, no row of any patient.
 pub(crate) fn aggregate(run: &Run) -> anyhow::Result<Aggregated> {
     let mut step = run.step("gold");
+    step.kind(StepKind::Aggregate);
     let _span = run.profiler().span("gold.aggregate");
     let silver = run.dir().data_dir(Some("silver"));
     let gold = run.dir().data_dir(Some("gold"));
     std::fs::create_dir_all(&gold)?;
     let count_by = |kind: &str, field: &str| -> anyhow::Result<BTreeMap<String, u64>> {
-        let rows = read_ndjson::<Value>(silver.join(format!("{kind}.ndjson")))?;
+        let rows = NdjsonReader::<Value>::open(silver.join(format!("{kind}.ndjson")))?;
         let mut m = BTreeMap::new();
-        for r in rows.records {
+        for r in rows {
+            let r = r?;
             *m.entry(r[field].as_str().unwrap_or("unknown").to_owned())
                 .or_insert(0) += 1;
         }
@@ -237,9 +245,10 @@ pub(crate) fn aggregate(run: &Run) -> anyhow::Result<Aggregated> {
     let genders = count_by("Patient", "gender")?;
     let classes = count_by("Encounter", "class")?;
     let mut by_code: BTreeMap<String, (u64, f64)> = BTreeMap::new();
-    let observations = read_ndjson::<Value>(silver.join("Observation.ndjson"))?;
-    let rows_in = observations.records.len() as u64;
-    for r in observations.records {
+    let mut rows_in = 0;
+    for r in NdjsonReader::<Value>::open(silver.join("Observation.ndjson"))? {
+        let r = r?;
+        rows_in += 1;
         let e = by_code
             .entry(r["code"].as_str().unwrap_or("unknown").to_owned())
             .or_insert((0, 0.0));

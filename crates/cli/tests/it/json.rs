@@ -215,7 +215,7 @@ fn deadletter_list_hides_items_and_errors_unless_revealed() {
     let out = steadfast(&["deadletter", "list", path]);
     let listing = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{listing}");
-    for hidden in ["Ada", "Jones", "MRN00412", "422"] {
+    for hidden in ["Ada", "Jones", "MRN00412", "already exists"] {
         assert!(!listing.contains(hidden), "{hidden} in {listing}");
     }
     assert!(listing.contains("line 2: not a dead letter"), "{listing}");
@@ -241,4 +241,86 @@ fn deadletter_list_hides_items_and_errors_unless_revealed() {
         0,
     );
     assert_eq!(shown["letters"][0]["item"]["name"], "Ada Jones");
+    // The error text was not stored (the default), so even --reveal has none to show.
+    assert_eq!(shown["letters"][0].get("error"), None);
+    assert_eq!(shown["letters"][0]["error_kind"], "http_4xx");
+    assert_eq!(shown["letters"][0]["status"], 422);
+}
+
+#[test]
+fn deadletter_show_prints_one_letter_and_hides_what_may_be_patient_data() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = steadfast::run::RunDir::create(root.path(), "nightly").unwrap();
+    steadfast::run::RunManifest::new(dir.id(), "nightly", steadfast::run::Timestamp::now())
+        .write(dir.manifest_path())
+        .unwrap();
+    let policy = steadfast::retry::RetryPolicy::constant(Duration::ZERO).max_retries(1);
+    let err = policy
+        .retry(|_| Err::<(), _>("HTTP 503: Patient Ada Jones (MRN 00412) busy"))
+        .unwrap_err();
+    let item = serde_json::json!({"resourceType": "Patient", "id": "p1", "name": "Ada Jones"});
+    let started = steadfast::run::Timestamp::now();
+    steadfast::retry::DeadLetterQueue::in_run(&dir)
+        .unwrap()
+        .push_failed(&"first", &err, started)
+        .unwrap();
+    steadfast::retry::DeadLetterQueue::in_run(&dir)
+        .unwrap()
+        .store_raw_errors(true)
+        .push_failed(&item, &err, started)
+        .unwrap();
+    let path = dir.path().to_str().unwrap();
+
+    let hidden = json(&["deadletter", "show", path, "2", "--format", "json"], 0);
+    insta::assert_snapshot!(
+        serde_json::to_string_pretty(&shape(
+            &hidden,
+            &["id", "first_attempt", "last_attempt", "resource_id_hash"]
+        ))
+        .unwrap()
+    );
+    let text =
+        String::from_utf8_lossy(&steadfast(&["deadletter", "show", path, "2"]).stdout).into_owned();
+    for secret in ["Ada", "Jones", "00412", "p1"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+        assert!(!hidden.to_string().contains(secret), "{secret} in {hidden}");
+    }
+    assert!(text.contains("http_5xx 503"), "{text}");
+
+    let shown = json(
+        &[
+            "deadletter",
+            "show",
+            path,
+            "2",
+            "--reveal",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_eq!(shown["item"]["name"], "Ada Jones");
+    let message = shown["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Ada Jones (MRN 00412)"), "{message}");
+    let first = json(
+        &[
+            "deadletter",
+            "show",
+            path,
+            "1",
+            "--reveal",
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_eq!(
+        first["error"]["message"],
+        serde_json::Value::Null,
+        "not stored"
+    );
+
+    let missing = steadfast(&["deadletter", "show", path, "3"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no dead letter 3"));
 }

@@ -20,10 +20,7 @@ fn create_follows_the_naming_scheme() {
     );
     assert!(run.path().is_dir());
     assert_eq!(run.metrics_path(), run.path().join("metrics.ndjson"));
-    assert_eq!(
-        run.thresholds_effective_path(),
-        run.path().join("validation/thresholds.effective.toml")
-    );
+    assert_eq!(run.validation_dir(), run.path().join("validation"));
     assert_eq!(run.data_dir(Some("bronze")), run.path().join("data/bronze"));
 }
 

@@ -1,8 +1,10 @@
-//! `CleanupPolicy` (`[disk.cleanup]`) and `CleanupScope`: what cleanup may delete, and
-//! whose runs.
+//! `CleanupPolicy` (`[disk.cleanup]`) and `CleanupScope`: what cleanup may delete, whose
+//! runs, and when.
 
 use serde::{Deserialize, Serialize};
 use steadfast_core::{ByteSize, HumanDuration};
+
+use crate::watermark::Watermarks;
 
 /// Whose runs a pipeline's own cleanup (at run start) may delete.
 ///
@@ -26,34 +28,63 @@ pub enum CleanupScope {
     Root,
 }
 
-/// What cleanup may delete.
+/// What cleanup may delete, and when: retention that keeps evidence.
 ///
 /// Only Steadfast runs are ever candidates: a directory named like a run whose `run.json`
 /// parses and names that directory and pipeline. Anything else under the root is left
 /// alone (and reported as [`SkipReason::NotARun`](crate::SkipReason::NotARun)).
 ///
+/// Runs are deleted, oldest first, only for one of three reasons
+/// ([`DeleteReason`](crate::DeleteReason)):
+/// - **pressure**: available space is below `target_free`, or the disk is past the `high`
+///   watermark (given by [`with_watermarks`](Self::with_watermarks)); runs go until
+///   available space is back at `target_free` (or below the `low` watermark, past its
+///   hysteresis) plus `min_reclaim`. At most one such cleanup deletes per `cooldown`;
+/// - **`max_total`**: the runs of one pipeline hold more than this in all;
+/// - **`max_age`**: the run is older than this.
+///
+/// The caps apply only when set, pressure or not. `keep_newest`, `min_age`, a `.hold`
+/// marker ([`files::HOLD`](steadfast_core::files::HOLD)) and an active run's lock always
+/// win. With the defaults, nothing is deleted while the disk has room.
+///
 /// ```
 /// let policy: steadfast_diskwatch::CleanupPolicy = toml::from_str(r#"
 ///     keep_newest = 3
 ///     min_age = "1d"
+///     max_age = "90d"
+///     max_total = "200GiB"
 ///     scope = "pipeline"
 /// "#)?;
 /// assert_eq!(policy.keep_newest, 3);
+/// assert_eq!(policy.cooldown.get().as_secs(), 300);
 /// # Ok::<(), toml::de::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CleanupPolicy {
-    /// Runs kept whatever their age, newest first (counted per pipeline in scope).
-    /// Default `5`.
+    /// Runs kept whatever else holds, newest first (counted over the runs in scope): a
+    /// floor. Default `5`.
     pub keep_newest: usize,
-    /// Runs younger than this are never deleted. Default `1h`.
+    /// Runs younger than this are never deleted: a floor. Default `1h`.
     pub min_age: HumanDuration,
-    /// Delete only while available space is below this; unset deletes every eligible run.
+    /// Disk pressure: delete while available space is below this (plus `min_reclaim`).
+    /// Unset by default: only the `high` watermark means pressure.
     pub target_free: Option<ByteSize>,
-    /// Once deleting, go on until `target_free + min_reclaim` is available. Default `0B`.
+    /// Under pressure, go on until the goal plus this much is available. Default `0B`.
     pub min_reclaim: ByteSize,
-    /// Report what would be deleted, delete nothing. Default `false`.
+    /// Cap: when one pipeline's runs hold more than this in all, its oldest go (beyond the
+    /// floors) until they fit, disk pressure or not. Unset by default (no cap), like
+    /// journald's `SystemMaxUse`.
+    pub max_total: Option<ByteSize>,
+    /// Cap: runs older than this go (beyond the floors), disk pressure or not. Unset by
+    /// default (no cap), like journald's `MaxRetentionSec`.
+    pub max_age: Option<HumanDuration>,
+    /// After a cleanup deleted under pressure, the next pressure deletion waits this long
+    /// (shared by every process through a file in the runs root); `0s` never waits. The
+    /// caps do not wait. Default `5m`.
+    pub cooldown: HumanDuration,
+    /// Report what would be deleted, delete nothing (the cooldown neither applies nor is
+    /// started). Default `false`.
     pub dry_run: bool,
     /// Whose runs a run's start-up cleanup deletes: `pipeline` (its own, the default) or
     /// `root` (every pipeline's under the runs root).
@@ -62,6 +93,11 @@ pub struct CleanupPolicy {
     /// by [`for_run_of`](Self::for_run_of) from `scope`, or by `disk clean --pipeline`.
     #[serde(skip)]
     pub pipeline: Option<String>,
+    /// The watermarks whose `high` means disk pressure and whose `low` is the goal. Not a
+    /// configuration key (they are `[disk.watermarks]`): set by
+    /// [`with_watermarks`](Self::with_watermarks); `None`: only `target_free` means pressure.
+    #[serde(skip)]
+    pub watermarks: Option<Watermarks>,
 }
 
 impl Default for CleanupPolicy {
@@ -71,9 +107,13 @@ impl Default for CleanupPolicy {
             min_age: HumanDuration::from_secs(3600),
             target_free: None,
             min_reclaim: ByteSize::new(0),
+            max_total: None,
+            max_age: None,
+            cooldown: HumanDuration::from_secs(300),
             dry_run: false,
             scope: CleanupScope::Pipeline,
             pipeline: None,
+            watermarks: None,
         }
     }
 }
@@ -87,6 +127,24 @@ impl CleanupPolicy {
             CleanupScope::Pipeline => Some(pipeline.to_owned()),
             CleanupScope::Root => None,
         };
+        self
+    }
+
+    /// This policy with `watermarks` deciding disk pressure: past `high` is pressure, and
+    /// cleanup then goes on until the disk is below `low` (past its hysteresis, so a monitor
+    /// sees the level recover).
+    ///
+    /// ```
+    /// use steadfast_diskwatch::{CleanupPolicy, DiskConfig};
+    ///
+    /// let disk = DiskConfig::default();
+    /// let policy = disk.cleanup.clone().for_run_of("epic").with_watermarks(&disk.watermarks);
+    /// assert!(policy.watermarks.is_some());
+    /// assert_eq!(policy, disk.cleanup_for("epic"));
+    /// ```
+    #[must_use]
+    pub fn with_watermarks(mut self, watermarks: &Watermarks) -> Self {
+        self.watermarks = Some(watermarks.fresh());
         self
     }
 

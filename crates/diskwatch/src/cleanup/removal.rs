@@ -11,9 +11,11 @@ use std::time::{Duration, SystemTime};
 
 use steadfast_core::{RunDir, RunManifest, files};
 
+use super::audit::Audit;
 use super::policy::CleanupPolicy;
 use super::report::{CleanupReport, RunDecision, SkipReason};
 use crate::error::Error;
+use crate::events::DeleteReason;
 
 /// The prefix a run is renamed to while it is deleted: core owns every name in a runs root.
 pub use steadfast_core::files::DELETING_PREFIX;
@@ -45,6 +47,16 @@ fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
+/// Whether `dir` is on hold: it holds an entry named [`files::HOLD`] — a regular file, or
+/// anything else of that name (a link, a directory), or one that cannot be inspected: when
+/// in doubt, a run is kept.
+pub(crate) fn held(dir: &RunDir) -> bool {
+    match std::fs::symlink_metadata(dir.path().join(files::HOLD)) {
+        Ok(_) => true,
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    }
+}
+
 /// Deletes the run `dir` of `pipeline` under `root` (canonical), holding its lock.
 pub(crate) fn delete_run(root: &Path, dir: &RunDir, pipeline: &str) -> Result<Outcome, Error> {
     let lock = match dir.lock() {
@@ -72,6 +84,10 @@ pub(crate) fn delete_run(root: &Path, dir: &RunDir, pipeline: &str) -> Result<Ou
         } else {
             SkipReason::Vanished
         }));
+    }
+    // A hold placed since the run was listed wins too.
+    if held(dir) {
+        return Ok(Outcome::Skipped(SkipReason::Held));
     }
     let doomed = root.join(format!("{DELETING_PREFIX}{}", dir.id()));
     if let Err(e) = std::fs::rename(dir.path(), &doomed) {
@@ -139,10 +155,12 @@ fn age_of(path: &Path, now: SystemTime) -> Duration {
 /// Removes what crashes left: `.creating-*` directories (a crash between `mkdir` and the
 /// rename into place) older than `min_age`, and `.deleting-*` ones (a deletion that failed
 /// half-way); never one whose lock is held, never one younger than [`LEFTOVER_GRACE`].
+/// Each removal is recorded in the root's audit trail.
 pub(crate) fn clean_leftovers(
     root: &Path,
     policy: &CleanupPolicy,
     now: SystemTime,
+    audit: &mut Audit<'_>,
     report: &mut CleanupReport,
 ) {
     let kinds = [
@@ -160,6 +178,7 @@ pub(crate) fn clean_leftovers(
             let decision = RunDecision {
                 id: name.clone(),
                 bytes: super::size::dir_size(&path),
+                reason: Some(DeleteReason::Leftover),
             };
             let Ok(dir) = RunDir::open(&path) else {
                 continue;
@@ -171,7 +190,9 @@ pub(crate) fn clean_leftovers(
                         report.bytes_freed += decision.bytes;
                         report.deleted.push(decision);
                     }
-                    Err(_) => report.skipped.push((decision, SkipReason::LockUnusable)),
+                    Err(_) => report
+                        .skipped
+                        .push((decision.kept(), SkipReason::LockUnusable)),
                 }
                 continue;
             }
@@ -180,7 +201,9 @@ pub(crate) fn clean_leftovers(
                 Err(steadfast_core::Error::RunActive { .. }) => continue,
                 Err(_) if !exists(&path) => continue,
                 Err(_) => {
-                    report.skipped.push((decision, SkipReason::LockUnusable));
+                    report
+                        .skipped
+                        .push((decision.kept(), SkipReason::LockUnusable));
                     continue;
                 }
             };
@@ -188,7 +211,8 @@ pub(crate) fn clean_leftovers(
             drop(lock);
             match removed {
                 Ok(()) => {
-                    super::report::log_deleted(&decision, "leftover of a crash");
+                    super::report::log_deleted(&decision);
+                    audit.deleted(&decision, report);
                     report.bytes_freed += decision.bytes;
                     report.deleted.push(decision);
                 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use steadfast_core::Timestamp;
 
 use crate::error::Error;
+use crate::events::DeleteReason;
 
 /// Why a run was left alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,6 +30,13 @@ pub enum SkipReason {
     LockUnusable,
     /// It disappeared while cleanup ran (another cleanup deleted it first).
     Vanished,
+    /// It holds a `.hold` marker (a legal hold): never deleted while the marker is there.
+    Held,
+    /// The disk has room and no cap (`max_total`, `max_age`) asks for it.
+    NoPressure,
+    /// The disk is under pressure, but a cleanup deleted under pressure less than
+    /// `cooldown` ago ([`CleanupReport::cooling_down_until`]).
+    CoolingDown,
 }
 
 impl SkipReason {
@@ -47,6 +55,9 @@ impl SkipReason {
             Self::NotARun => "not a Steadfast run: no run.json naming it",
             Self::LockUnusable => "its .active is not a usable lock file; check it by hand",
             Self::Vanished => "already gone (deleted by another cleanup)",
+            Self::Held => "on hold: it holds a .hold marker",
+            Self::NoPressure => "the disk has room and no cap applies",
+            Self::CoolingDown => "under pressure, but within the cooldown of the last cleanup",
         }
     }
 }
@@ -58,6 +69,19 @@ pub struct RunDecision {
     pub id: String,
     /// Its size on disk.
     pub bytes: u64,
+    /// Why it was deleted (or, in a dry run, would be); `None` for a run left alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<DeleteReason>,
+}
+
+impl RunDecision {
+    /// The same run, left alone (no deletion reason).
+    pub(crate) fn kept(self) -> Self {
+        Self {
+            reason: None,
+            ..self
+        }
+    }
 }
 
 /// What a cleanup did (or, in a dry run, would do).
@@ -78,6 +102,15 @@ pub struct CleanupReport {
     pub available_before: u64,
     /// Available bytes after (estimated in a dry run).
     pub available_after: u64,
+    /// Whether the disk was under pressure when the cleanup started (below `target_free`,
+    /// or past the `high` watermark).
+    pub under_pressure: bool,
+    /// Set when the disk was under pressure but pressure deletions waited: a cleanup
+    /// deleted under pressure less than `cooldown` ago; none goes before this time.
+    pub cooling_down_until: Option<Timestamp>,
+    /// Records that could not be written — the root's audit trail, the cooldown stamp —
+    /// each with why. The deletions themselves happened (they are in `deleted`).
+    pub not_recorded: Vec<String>,
 }
 
 impl CleanupReport {
@@ -85,13 +118,20 @@ impl CleanupReport {
     /// (none for a dry run).
     ///
     /// ```
-    /// use steadfast_diskwatch::{CleanupReport, DiskEvent, RunDecision};
+    /// use steadfast_diskwatch::{CleanupReport, DeleteReason, DiskEvent, RunDecision};
     ///
     /// let report = CleanupReport {
-    ///     deleted: vec![RunDecision { id: "epic-20250929T100000Z-a1b2c3".into(), bytes: 10 }],
+    ///     deleted: vec![RunDecision {
+    ///         id: "epic-20250929T100000Z-a1b2c3".into(),
+    ///         bytes: 10,
+    ///         reason: Some(DeleteReason::MaxAge),
+    ///     }],
     ///     ..CleanupReport::default()
     /// };
-    /// assert!(matches!(report.events()[0], DiskEvent::Deleted { bytes: 10, .. }));
+    /// assert!(matches!(
+    ///     report.events()[0],
+    ///     DiskEvent::Deleted { bytes: 10, reason: Some(DeleteReason::MaxAge), .. }
+    /// ));
     /// ```
     pub fn events(&self) -> Vec<crate::DiskEvent> {
         if self.dry_run {
@@ -104,17 +144,24 @@ impl CleanupReport {
                 ts,
                 run: d.id.clone(),
                 bytes: d.bytes,
+                reason: d.reason,
             })
             .collect()
     }
 }
 
-/// Logs a deletion (feature `tracing`).
-pub(super) fn log_deleted(d: &RunDecision, what: &str) {
+/// Logs a deletion with its reason (feature `tracing`).
+pub(super) fn log_deleted(d: &RunDecision) {
     #[cfg(feature = "tracing")]
-    tracing::info!(run = %d.id, bytes = d.bytes, "cleanup deleted {what}");
+    tracing::info!(
+        run = %d.id,
+        bytes = d.bytes,
+        reason = d.reason.map_or("", DeleteReason::as_str),
+        "cleanup deleted a run: {}",
+        d.reason.map_or("", DeleteReason::describe)
+    );
     #[cfg(not(feature = "tracing"))]
-    let _ = (d, what);
+    let _ = d;
 }
 
 /// Lists a failed deletion in the report, and logs it (feature `tracing`).

@@ -25,11 +25,13 @@ fn later() -> SystemTime {
     Timestamp::from_unix_secs(T0 + 100 * 3600).system_time()
 }
 
+/// Under pressure for good (a free-space target no disk reaches), no cooldown: every run
+/// past the floors goes.
 fn policy(keep: usize) -> CleanupPolicy {
     CleanupPolicy {
         keep_newest: keep,
         min_age: HumanDuration::from_secs(0),
-        ..CleanupPolicy::default()
+        ..crate::pressing()
     }
 }
 
@@ -40,7 +42,7 @@ fn oldest_go_first_newest_are_kept_and_young_are_spared() {
     let p = CleanupPolicy {
         keep_newest: 2,
         min_age: HumanDuration::from_secs(3 * 3600),
-        ..CleanupPolicy::default()
+        ..crate::pressing()
     };
     // "Now" is 5.5 h after the first run: run 3 (2.5 h old) is younger than 3 h.
     let now = Timestamp::from_unix_secs(T0 + 5 * 3600 + 1800).system_time();

@@ -39,7 +39,7 @@ fn cleanup_deletions_land_in_the_events_file_next_to_crossings() {
     let policy = CleanupPolicy {
         keep_newest: 1,
         min_age: HumanDuration::from_secs(0),
-        ..CleanupPolicy::default()
+        ..crate::pressing()
     };
     let report = clean_runs(root.path(), &policy, &Statvfs, std::time::SystemTime::now()).unwrap();
     monitor.publish(&report.events()).unwrap();

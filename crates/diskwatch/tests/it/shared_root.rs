@@ -20,7 +20,7 @@ fn eager() -> CleanupPolicy {
     CleanupPolicy {
         keep_newest: 0,
         min_age: HumanDuration::from_secs(0),
-        ..CleanupPolicy::default()
+        ..crate::pressing()
     }
 }
 

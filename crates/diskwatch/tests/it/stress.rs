@@ -19,6 +19,7 @@ fn forced() -> CleanupPolicy {
         keep_newest: 0,
         min_age: HumanDuration::from_secs(0),
         target_free: Some(ByteSize::new(u64::MAX / 2)),
+        cooldown: HumanDuration::from_secs(0),
         ..CleanupPolicy::default()
     }
 }
@@ -56,9 +57,11 @@ fn interleaved_runs_of_two_pipelines_and_a_cleanup_loop_lose_nothing_they_must_k
     let cleaner = {
         let (root, stop, cleaned) = (root_path.clone(), stop.clone(), cleaned.clone());
         std::thread::spawn(move || {
+            // `disk clean --pipeline a --older-than 0s`: a `max_age` cap of zero.
             let policy = CleanupPolicy {
                 pipeline: Some("a".to_owned()),
                 target_free: None,
+                max_age: Some(HumanDuration::from_secs(0)),
                 ..forced()
             };
             let mut passes = 0;

@@ -150,7 +150,7 @@ fn a_deletion_that_fails_is_reported_and_the_rest_go_on() {
     let p = CleanupPolicy {
         keep_newest: 0,
         min_age: HumanDuration::from_secs(0),
-        ..CleanupPolicy::default()
+        ..crate::pressing()
     };
     let report = clean_runs(&root, &p, &Statvfs, SystemTime::now()).unwrap();
     assert_eq!(report.failed.len(), 1, "{report:?}");
@@ -193,4 +193,70 @@ impl Drop for MountGuard {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
+}
+
+/// Issue 19's "Done when": a real 4 MiB tmpfs filled past `high`; the monitor reclaims to
+/// below `low` within one tick, keeping the active run and a run on hold.
+#[test]
+fn on_a_full_tmpfs_the_monitor_reclaims_below_low_in_one_tick() {
+    let Some(fs) = Tmpfs::mount("4m") else {
+        steadfast_testkit::skip("cannot mount a tmpfs here (needs root; CI runs as root)");
+        return;
+    };
+    let root = fs.path.join("runs");
+    std::fs::create_dir(&root).unwrap();
+    // Nine runs of 420 KiB: about 92% of the filesystem.
+    let runs: Vec<RunDir> = (0..9u64)
+        .map(|h| {
+            let run = crate::run_at(
+                &root,
+                "epic",
+                Timestamp::from_unix_secs(1_759_140_000 + h * 3600),
+            );
+            fill(&run.join("data.bin"), 420 * 1024);
+            run
+        })
+        .collect();
+    let _active = runs[0].lock().unwrap();
+    steadfast_core::atomic_write(runs[1].join(steadfast_core::files::HOLD), "").unwrap();
+    let before = steadfast_diskwatch::check(&root).unwrap();
+    assert!(before.used_ratio() >= 0.90, "{before:?}");
+    let events_file = fs.path.join("disk-events.ndjson");
+    let policy = CleanupPolicy {
+        keep_newest: 2,
+        ..CleanupPolicy::default()
+    };
+    let monitor = Monitor::builder(&root)
+        .events_file(&events_file)
+        .cleanup(&root, policy.for_run_of("epic"))
+        .build()
+        .unwrap();
+    let events = monitor.tick(Duration::ZERO).unwrap();
+    let deleted: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            DiskEvent::Deleted { run, .. } => Some(run.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(!deleted.is_empty(), "{events:?}");
+    assert_eq!(
+        deleted[0],
+        runs[2].id(),
+        "the oldest not active nor held goes first"
+    );
+    assert_eq!(monitor.last().unwrap().1, Level::Ok);
+    let after = steadfast_diskwatch::check(&root).unwrap();
+    assert!(after.used_ratio() < 0.83, "{after:?}");
+    assert!(runs[0].path().exists() && runs[1].path().exists());
+    let recorded = std::fs::read_to_string(&events_file).unwrap();
+    assert_eq!(
+        recorded.matches("\"reason\":\"pressure\"").count(),
+        deleted.len(),
+        "{recorded}"
+    );
+    // Each deletion is in the root's audit trail, chained.
+    let trail = steadfast_core::audit::verify(root.join(steadfast_core::files::AUDIT)).unwrap();
+    assert_eq!(trail.lines, deleted.len() as u64);
+    assert!(trail.broken.is_none());
 }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use steadfast_core::{RunDir, RunManifest, RunState, Status, Timestamp};
 use steadfast_healthcheck::{
-    BlockingCheck, Check, CheckOutput, Group, Registration, Registry, ServerOptions, ShowDetails,
-    StalenessCheck, serve,
+    BlockingCheck, Check, CheckOutput, Group, HealthRegistry, Registration, ServerOptions,
+    ShowDetails, StalenessCheck, serve,
 };
 
 use crate::{get, mkfifo};
@@ -89,7 +89,7 @@ async fn a_fifo_run_json_is_skipped_at_once_and_never_blocks_a_probe() {
 
     let only_fifo = tempfile::tempdir().unwrap();
     assert!(fifo_run(only_fifo.path(), "epic"));
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("process:alive", || async { CheckOutput::pass() })
                 .groups([Group::Live]),
@@ -151,7 +151,7 @@ fn serve_beside_a_stuck_read(fifo: &std::path::Path) {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let health = Registry::new()
+        let health = HealthRegistry::new()
             .register(
                 Registration::new("process:alive", || async { CheckOutput::pass() })
                     .groups([Group::Live]),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use steadfast_core::Status;
 use steadfast_healthcheck::{
-    Check, CheckOutput, FhirCheck, Group, HttpCheck, Registration, Registry, StalenessCheck,
+    Check, CheckOutput, FhirCheck, Group, HealthRegistry, HttpCheck, Registration, StalenessCheck,
     TcpCheck,
 };
 
@@ -45,7 +45,7 @@ async fn a_fhir_server_reports_its_version() {
 #[tokio::test]
 async fn a_hung_dependency_times_out_and_probes_do_not_wait_for_it() {
     let addr = black_hole().await;
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new(
                 "ehr:metadata",
@@ -82,7 +82,7 @@ async fn a_ttl_check_runs_at_most_once_per_ttl_under_a_probe_storm() {
             CheckOutput::pass()
         }
     };
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(Registration::new("db:ping", check).ttl(Duration::from_secs(5)))
         .unwrap()
         .start();
@@ -107,7 +107,7 @@ async fn a_ttl_check_runs_at_most_once_per_ttl_under_a_probe_storm() {
 
 #[tokio::test]
 async fn a_panicking_check_is_a_failure_not_a_crash() {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(Registration::new("bug:panics", || async {
             if true {
                 panic!("a bug in a check");
@@ -139,7 +139,7 @@ async fn damping_needs_consecutive_failures_and_passes() {
             }
         }
     };
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("api:flappy", check)
                 .ttl(Duration::ZERO)

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use steadfast_core::Status;
 use steadfast_core::config::Loader;
-use steadfast_healthcheck::{CheckSpec, Error, Group, HealthConfig, Registry};
+use steadfast_healthcheck::{CheckSpec, Error, Group, HealthConfig, HealthRegistry};
 
 fn load(toml: &str, env: &[(&str, &str)]) -> Result<HealthConfig, String> {
     Loader::new()
@@ -162,7 +162,7 @@ groups = ["batch"]
         dir = dir.path().display(),
     );
     let cfg = load(&toml, &[]).unwrap();
-    let health = Registry::from_config(&cfg)
+    let health = HealthRegistry::from_config(&cfg)
         .declare(&cfg.checks)
         .unwrap()
         .start();
@@ -202,7 +202,7 @@ kind = "redis"
 url = "${REDIS_URL}"
 "#;
     let cfg = load(toml, &[("PG_URL", &pg), ("REDIS_URL", &redis)]).unwrap();
-    let health = Registry::from_config(&cfg)
+    let health = HealthRegistry::from_config(&cfg)
         .declare(&cfg.checks)
         .unwrap()
         .start();
@@ -221,7 +221,7 @@ fn checks_declared_in_code_are_checked_the_same_way() {
         addr: Some("db.internal".into()),
         ..CheckSpec::default()
     };
-    let err = Registry::new().declare(&[spec]).unwrap_err();
+    let err = HealthRegistry::new().declare(&[spec]).unwrap_err();
     assert!(matches!(err, Error::InvalidCheck { .. }));
     assert_eq!(
         err.to_string(),
@@ -254,6 +254,8 @@ fn the_commented_example_in_configs_is_valid() {
         .collect();
     let cfg = load(&example, &[]).unwrap();
     assert_eq!(cfg.checks.len(), 9);
-    let registry = Registry::from_config(&cfg).declare(&cfg.checks).unwrap();
+    let registry = HealthRegistry::from_config(&cfg)
+        .declare(&cfg.checks)
+        .unwrap();
     let _ = registry;
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
 use steadfast_core::Status;
-use steadfast_healthcheck::{CheckOutput, Group, HttpCheck, Registration, Registry};
+use steadfast_healthcheck::{CheckOutput, Group, HealthRegistry, HttpCheck, Registration};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
@@ -42,7 +42,7 @@ fn open_fds() -> Option<usize> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_out_check_is_aborted_with_its_socket() {
     let (addr, open, peak) = counting_black_hole().await;
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new(
                 "ehr:metadata",
@@ -118,7 +118,7 @@ fn output(health: &steadfast_healthcheck::Health, name: &str) -> (Status, Option
 
 #[tokio::test(start_paused = true)]
 async fn a_stuck_interval_refresher_reports_result_too_old_within_max_stale() {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("db:ping", passes_once_then_hangs())
                 .interval(Duration::from_millis(100))
@@ -147,7 +147,7 @@ async fn a_stuck_interval_refresher_reports_result_too_old_within_max_stale() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stuck_ttl_refresher_is_too_old_but_a_quiet_one_is_not() {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("db:ping", passes_once_then_hangs())
                 .ttl(Duration::from_millis(100))
@@ -172,7 +172,7 @@ async fn a_stuck_ttl_refresher_is_too_old_but_a_quiet_one_is_not() {
 
 #[tokio::test(start_paused = true)]
 async fn closed_checks_go_too_old_after_three_times_their_interval() {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("disk:utilization", || async { CheckOutput::pass() })
                 .interval(Duration::from_secs(1))
@@ -195,7 +195,7 @@ async fn closed_checks_go_too_old_after_three_times_their_interval() {
 #[tokio::test(start_paused = true)]
 async fn no_more_checks_run_at_once_than_the_bound() {
     let (running, peak) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-    let mut registry = Registry::new().max_concurrent(2);
+    let mut registry = HealthRegistry::new().max_concurrent(2);
     for i in 0..6 {
         let (running, peak) = (Arc::clone(&running), Arc::clone(&peak));
         let check = move || {
@@ -237,7 +237,7 @@ async fn dropping_the_last_health_aborts_runs_in_flight() {
             std::future::pending::<CheckOutput>().await
         }
     };
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(Registration::new("ehr:metadata", check).timeout(Duration::from_secs(3600)))
         .unwrap()
         .start();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use steadfast_core::Status;
 use steadfast_healthcheck::{
-    Check, CheckOutput, Group, PoolCheck, PoolStats, PoolStatus, Registration, Registry,
+    Check, CheckOutput, Group, HealthRegistry, PoolCheck, PoolStats, PoolStatus, Registration,
     RuntimeStallCheck, ServerOptions, ShowDetails, serve,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,7 +28,7 @@ async fn scrapes_never_run_checks_and_series_follow_finished_checks() {
     let prom = prometheus::Registry::new();
     let runs = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&runs);
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .metrics(&prom, &steadfast_core::Prefix::default())
         .unwrap()
         .register(
@@ -126,7 +126,7 @@ async fn scrapes_never_run_checks_and_series_follow_finished_checks() {
 
 #[tokio::test]
 async fn slow_clients_are_cut_off_at_the_header_read_timeout() {
-    let health = Registry::new().start();
+    let health = HealthRegistry::new().start();
     let options = ServerOptions {
         header_read_timeout: Duration::from_millis(200),
         drain: Duration::ZERO,
@@ -200,7 +200,7 @@ impl PoolStats for Busy {
 #[tokio::test]
 async fn pool_details_reach_authorised_callers_only_and_the_internal_listener() {
     let prom = prometheus::Registry::new();
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(Registration::new("db:pool", PoolCheck::new(Busy)).groups([Group::Ready]))
         .unwrap()
         .start();
@@ -270,7 +270,7 @@ impl steadfast_healthcheck::Authorizer for SreGroup {
 
 #[tokio::test]
 async fn a_custom_authorizer_decides_who_sees_details() {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(Registration::new("db:pool", PoolCheck::new(Busy)))
         .unwrap()
         .start();
@@ -318,7 +318,7 @@ async fn a_result_too_old_turns_its_status_series_fail_at_the_next_scrape() {
             CheckOutput::pass()
         }
     };
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .metrics(&prom, &steadfast_core::Prefix::default())
         .unwrap()
         .register(

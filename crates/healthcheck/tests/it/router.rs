@@ -6,14 +6,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use steadfast_healthcheck::{
-    CheckOutput, External, Group, Health, Registration, Registry, RouterOptions, ShowDetails,
+    CheckOutput, External, Group, Health, HealthRegistry, Registration, RouterOptions, ShowDetails,
     StatusCodes,
 };
 
 use crate::get;
 
 async fn health() -> Health {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("process:alive", || async { CheckOutput::pass() })
                 .groups([Group::Live, Group::Ready]),

@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use steadfast_healthcheck::{
-    CheckOutput, External, Group, Registration, Registry, ServerOptions, ShowDetails, serve,
+    CheckOutput, External, Group, HealthRegistry, Registration, ServerOptions, ShowDetails, serve,
 };
 
 use crate::get;
 
-fn registry() -> Registry {
-    Registry::new()
+fn registry() -> HealthRegistry {
+    HealthRegistry::new()
         .version("0.1.0")
         .service_id("demo-worker")
         .register(
@@ -92,7 +92,7 @@ async fn bodies_headers_and_withheld_reasons() {
 
 #[tokio::test]
 async fn shutdown_turns_readiness_first_then_closes() {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("process:alive", || async { CheckOutput::pass() })
                 .groups([Group::Live, Group::Ready]),
@@ -129,7 +129,7 @@ async fn metrics_are_served_in_prometheus_text_format() {
     let c = prometheus::IntCounter::new("steadfast_demo_total", "A demo counter.").unwrap();
     registry.register(Box::new(c.clone())).unwrap();
     c.inc();
-    let health = Registry::new().start();
+    let health = HealthRegistry::new().start();
     let options = ServerOptions {
         metrics: Some(registry),
         drain: Duration::ZERO,
@@ -151,7 +151,7 @@ async fn metrics_are_served_in_prometheus_text_format() {
 
 #[tokio::test]
 async fn no_header_read_timeout_or_drain_can_overflow_the_clock() {
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("process:alive", || async { CheckOutput::pass() })
                 .groups([Group::Live])

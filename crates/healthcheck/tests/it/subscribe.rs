@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::Duration;
 
 use steadfast_core::Status;
-use steadfast_healthcheck::{CheckOutput, Registration, Registry, StatusChange};
+use steadfast_healthcheck::{CheckOutput, HealthRegistry, Registration, StatusChange};
 
 fn change(status: Status, previous: Option<Status>) -> StatusChange {
     StatusChange {
@@ -20,7 +20,7 @@ fn change(status: Status, previous: Option<Status>) -> StatusChange {
 async fn current_status_first_then_one_event_per_damped_change() {
     let failing = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&failing);
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .register(
             Registration::new("db:ping", move || {
                 let fail = flag.load(SeqCst);

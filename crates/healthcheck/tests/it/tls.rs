@@ -74,7 +74,7 @@ async fn a_declared_https_check_takes_its_ca_file() {
         .load_section::<steadfast_healthcheck::HealthConfig>("health")
         .unwrap();
     assert!(!format!("{:?}", cfg.value().checks[0]).contains("t0ken"));
-    let health = steadfast_healthcheck::Registry::from_config(cfg.value())
+    let health = steadfast_healthcheck::HealthRegistry::from_config(cfg.value())
         .declare(&cfg.value().checks)
         .unwrap()
         .start();

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use steadfast_core::Prefix;
 use steadfast_healthcheck::{
-    CheckOutput, PoolMetrics, PoolStats, PoolStatus, Registration, Registry, ServerOptions,
+    CheckOutput, HealthRegistry, PoolMetrics, PoolStats, PoolStatus, Registration, ServerOptions,
 };
 use steadfast_prometheus::{AlertInputs, watched_series};
 
@@ -27,7 +27,7 @@ impl PoolStats for Pool {
 async fn every_series_the_service_rules_read_is_exported_by_a_service() {
     let prefix = Prefix::new("acme").unwrap();
     let registry = prometheus::Registry::new();
-    let health = Registry::new()
+    let health = HealthRegistry::new()
         .metrics(&registry, &prefix)
         .unwrap()
         .register(Registration::new("db:ping", || async {
@@ -37,6 +37,13 @@ async fn every_series_the_service_rules_read_is_exported_by_a_service() {
         .start();
     let _pool = PoolMetrics::new("db", Pool)
         .register(&registry, &prefix)
+        .unwrap();
+    // A service with a response cache registers its series too.
+    #[cfg(feature = "cache")]
+    steadfast_cache::Cache::builder()
+        .build()
+        .unwrap()
+        .register_prometheus(&registry, &prefix)
         .unwrap();
     let options = ServerOptions {
         metrics: Some(registry.clone()),

@@ -56,10 +56,31 @@ fn view(silver_out: u64, bronze_secs: u64) -> RunView {
             at(s)
         )
     };
+    let gauge = |s: u64, step: &str, name: &str, v: u64| {
+        line(s, step, name, v).replace("\"counter\"", "\"gauge\"")
+    };
+    // A histogram's line: its count, sum and bucket counts since the previous flush.
+    let hist = |s: u64, count: u64, sum: f64, buckets: [u64; 3]| {
+        format!(
+            "{{\"ts\":\"{}\",\"step\":\"bronze\",\"name\":\"fetch_seconds\",\"kind\":\"histogram\",\"count\":{count},\"sum\":{sum},\"min\":0.0002,\"max\":0.009,\"bounds\":[0.001,0.005],\"bucket_counts\":{buckets:?},\"labels\":{{}}}}\n",
+            at(s)
+        )
+    };
+    // Flushes at 10 s, 20 s and 40 s: 40, 60 and 15 records/s.
     let text = [
-        line(1, "bronze", "records", 400),
-        line(2, "bronze", "records", 600),
-        line(2, "bronze", "retries", 3),
+        line(10, "bronze", "records", 400),
+        gauge(10, "disk", "available_bytes", 2_000_000_000),
+        gauge(10, "memory", "rss_bytes", 40_000_000),
+        gauge(10, "bronze", "queue_<depth>", 5),
+        hist(10, 4, 0.002, [4, 0, 0]),
+        line(20, "bronze", "records", 600),
+        line(20, "bronze", "retries", 3),
+        gauge(20, "disk", "available_bytes", 1_600_000_000),
+        gauge(20, "bronze", "queue_<depth>", 12),
+        line(40, "bronze", "records", 300),
+        gauge(40, "disk", "available_bytes", 1_200_000_000),
+        gauge(40, "memory", "rss_bytes", 52_000_000),
+        hist(40, 2, 0.012, [0, 0, 2]),
     ]
     .concat();
     steadfast_core::atomic_write(&metrics, text).unwrap();
@@ -92,7 +113,48 @@ fn view(silver_out: u64, bronze_secs: u64) -> RunView {
     .map(|l| l.to_string() + "\n")
     .concat();
     steadfast_core::atomic_write(&events, lines).unwrap();
+    // The second validation of the run: the first is listed, its report unreadable.
+    m.validation = Some(steadfast_core::ValidationIndex {
+        latest: "validation/20260101T000140Z".into(),
+        status: Status::Fail,
+        count: 2,
+    });
+    // The run's SLOs, judged at finish: one met, one broken, one never seen.
+    let profiler = steadfast_perf_profiler::Profiler::new();
+    for ms in [2, 3, 4, 30] {
+        profiler.record("silver.<flatten>", std::time::Duration::from_millis(ms));
+    }
+    profiler.record("gold", std::time::Duration::from_millis(9));
+    // A fast component: its percentiles in µs, never "0ms".
+    for ns in [29_400, 31_000, 700] {
+        profiler.record("parse", std::time::Duration::from_nanos(ns));
+    }
+    let mut profile = profiler.snapshot();
+    profile.memory = Some(steadfast_perf_profiler::MemoryStats {
+        rss_bytes: 150 * 1024 * 1024,
+        peak_rss_bytes: 3 * 512 * 1024 * 1024,
+        samples: 12,
+    });
+    let slo = |c: &str, p: f64, ms: u64| {
+        steadfast_perf_profiler::Slo::new(c, p, std::time::Duration::from_millis(ms))
+    };
+    profile.judge(&[
+        slo("silver.<flatten>", 0.5, 5),
+        slo("gold", 0.999, 1),
+        slo("load", 0.95, 1),
+    ]);
     let mut view = RunView::new(m);
+    view.profile = Some(profile);
+    view.earlier_validations = vec![
+        steadfast_report::EarlierValidation {
+            record: "validation".into(),
+            outcome: Some((Status::Pass, at(bronze_secs + 40))),
+        },
+        steadfast_report::EarlierValidation {
+            record: "validation/<x>".into(),
+            outcome: None,
+        },
+    ];
     view.metrics = Some(steadfast_metrics::read_file(&metrics).unwrap());
     view.validation = Some(validation);
     view.dead_letters = 2;
@@ -122,6 +184,12 @@ fn the_page_of_a_fixed_run_is_stable_escaped_and_valid() {
             "section {id}"
         );
     }
+    // The SLOs and the health score; the earlier validations under the latest.
+    assert!(page.contains("<h3>SLOs</h3>"), "no SLOs");
+    assert!(
+        page.contains("<h3>Earlier validations</h3>"),
+        "no earlier validations"
+    );
     // Cleanup's deletions are shown in words, not as "no cleanup".
     assert!(page.contains("cleanup deleted</td><td>run <code>&lt;b&gt;old&lt;/b&gt;-20250101T000000Z-abcdef</code> (2.0 KiB)"));
     // A line that is not a disk event is shown with its file:line, never dropped.
@@ -131,6 +199,64 @@ fn the_page_of_a_fixed_run_is_stable_escaped_and_valid() {
     );
     insta::assert_snapshot!(page);
     tidy(&page);
+}
+
+#[test]
+fn the_page_tells_the_story_in_rates_and_units() {
+    let page = render(&view(940, 60));
+    let metrics = section(&page, "metrics");
+    // Counters as rates per flush interval with axes: 400 in the first 10 s, 600 in the
+    // next 10 s, 300 in the last 20 s.
+    assert!(metrics.contains("bronze.records — records/s"), "{metrics}");
+    assert!(metrics.contains("aria-label=\"bronze.records — records/s: peak 60 records/s\""));
+    assert!(metrics.contains("bronze.retries — retries/s"));
+    assert!(metrics.contains("time since the run started"));
+    assert!(
+        // A y tick at the peak; a 100 s run on an axis in seconds.
+        metrics.contains(">60</text>") && metrics.contains(">100s</text>"),
+        "{metrics}"
+    );
+    // Gauges as values, histograms as observations/s and their median in durations.
+    assert!(metrics.contains("bronze.queue_&lt;depth&gt; — value"));
+    assert!(metrics.contains("bronze.fetch_seconds — observations/s"));
+    assert!(metrics.contains("bronze.fetch_seconds — median per interval"));
+    assert!(metrics.contains("µs</text>") || metrics.contains("ms</text>"));
+    // The disk's free space is drawn once, under Disk, in bytes.
+    assert!(!metrics.contains("disk.available_bytes"));
+    assert!(!metrics.contains("memory.rss_bytes"));
+    assert!(
+        page.contains("Resident memory over the run"),
+        "no memory curve"
+    );
+    let disk = section(&page, "disk");
+    assert!(disk.contains("Available disk space over the run"), "{disk}");
+    assert!(
+        disk.contains(" GiB</text>") && disk.contains("lowest 1.1 GiB"),
+        "{disk}"
+    );
+    // Sub-millisecond durations in µs and ns; memory in binary units.
+    let profile = section(&page, "profile");
+    assert!(
+        profile.contains("µs</td>") && !profile.contains(">0ms<"),
+        "{profile}"
+    );
+    assert!(
+        profile.contains("150.0 MiB") && profile.contains("1.5 GiB"),
+        "{profile}"
+    );
+    // Every chart is an accessible image.
+    assert_eq!(
+        page.matches("<svg class=\"plot\"").count(),
+        page.matches("<svg class=\"plot\" viewBox=\"0 0 520 200\" width=\"520\" height=\"200\" role=\"img\" aria-label=").count()
+    );
+    assert!(!page.contains("NaN") && !page.contains("inf<"));
+}
+
+/// The text of the section with `id`.
+fn section<'a>(page: &'a str, id: &str) -> &'a str {
+    let from = page.find(&format!("<section id=\"{id}\">")).unwrap();
+    let to = page[from..].find("</section>").unwrap();
+    &page[from..from + to]
 }
 
 #[test]

@@ -7,7 +7,11 @@
 
 mod breaker;
 mod dead_letter;
+mod listen;
 mod policy;
 mod properties;
 #[cfg(feature = "tokio")]
 mod reliability;
+mod replay;
+mod replay_crash;
+mod wait_open;

@@ -20,6 +20,16 @@ mod run;
     feature = "retry",
     feature = "diskwatch",
     feature = "validation",
+    feature = "perf-profiler",
+    feature = "report"
+))]
+mod run_retries;
+
+#[cfg(all(
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
     feature = "perf-profiler"
 ))]
 mod shared_root;
@@ -44,6 +54,29 @@ mod push;
 ))]
 mod series;
 
+#[cfg(all(
+    feature = "server",
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+mod serve;
+
+// The example needs every integration.
+#[cfg(all(
+    feature = "server",
+    feature = "fhir",
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler",
+    feature = "report"
+))]
+mod first_pipeline;
+
 fn section<T: DeserializeOwned>(doc: &mut toml::Table, name: &str) -> T {
     let value = doc
         .remove(name)
@@ -57,6 +90,11 @@ fn section<T: DeserializeOwned>(doc: &mut toml::Table, name: &str) -> T {
 fn shipped_config_is_every_section_at_its_defaults() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../configs/steadfast.toml");
     let mut doc: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    assert_eq!(
+        section::<steadfast::RunConfig>(&mut doc, "run"),
+        Default::default(),
+        "[run] drifted from the defaults"
+    );
     #[cfg(feature = "metrics")]
     assert_eq!(
         section::<steadfast::metrics::MetricsConfig>(&mut doc, "metrics"),

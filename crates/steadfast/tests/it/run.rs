@@ -36,17 +36,41 @@ fn a_finished_run_has_every_artefact_and_a_released_lock() {
     assert_eq!(manifest.status, Some(Status::Fail));
     assert_eq!(manifest.steps.len(), 2);
     assert!(manifest.steps.iter().all(|s| s.finished.is_some()));
-    assert!(manifest.config_digest.unwrap().starts_with("fnv1a64:"));
-    for file in [
-        "metrics.ndjson",
-        "profile.json",
-        "validation/report.json",
-        "validation/junit.xml",
-        "validation/thresholds.effective.toml",
-    ] {
+    let digest = manifest.config_digest.clone().unwrap();
+    assert!(digest.starts_with("sha256:"), "{digest}");
+    let latest = manifest.validation.as_ref().unwrap();
+    assert_eq!((latest.count, latest.status), (1, Status::Fail));
+    let record = dir.join(&latest.latest);
+    assert_eq!(record, report.reports.json.parent().unwrap());
+    for file in ["metrics.ndjson", "profile.json"] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
+    for file in ["report.json", "junit.xml", "thresholds.effective.toml"] {
+        assert!(record.join(file).is_file(), "{file} missing");
+    }
     assert_ne!(dir.lock_state().unwrap(), steadfast::run::LockState::Active);
+
+    // The audit trail: started (with the configuration's digest), each step, the
+    // validation, finished; its chain intact.
+    let audit = dir.join(steadfast::run::files::AUDIT);
+    let verified = steadfast::run::audit::verify(&audit).unwrap();
+    assert!(verified.broken.is_none(), "{verified:?}");
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["started", "step", "step", "validated", "state"]);
+    assert_eq!(
+        format!("sha256:{}", events[0]["config_sha256"].as_str().unwrap()),
+        digest
+    );
+    assert_eq!(events[3]["record"], latest.latest.as_str());
+    assert_eq!(events[4]["to"], "finished");
 }
 
 #[test]
@@ -109,6 +133,67 @@ fn an_unwritable_runs_root_fails_before_any_work() {
             .starts_with("runs root /proc/steadfast-runs is not writable"),
         "{err}"
     );
+}
+
+/// `[run]` places runs and sets the room a run needs; a builder call wins over it. The
+/// recording calls count once for both readers, and `steadfast::exit` maps the outcome.
+#[test]
+fn the_run_section_places_runs_and_a_step_counts_once() {
+    let root = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[run]\nruns_root = \"{}\"\n",
+        root.path().join("from-config").display()
+    );
+    let run = Run::builder("nightly")
+        .config_text("steadfast.toml", &config)
+        .env_vars(no_env())
+        .start()
+        .unwrap();
+    assert!(
+        run.dir()
+            .path()
+            .starts_with(root.path().join("from-config"))
+    );
+    {
+        let mut bronze = run.step("bronze");
+        bronze.records("Patient", 10).records("Observation", 30);
+    }
+    let report = run.finish().unwrap();
+    let manifest = RunDir::open(&report.run_dir)
+        .unwrap()
+        .read_manifest()
+        .unwrap();
+    assert_eq!(manifest.steps[0].records_out, Some(40));
+    let metrics = steadfast::metrics::read_run(&RunDir::open(&report.run_dir).unwrap()).unwrap();
+    let patients = metrics
+        .totals
+        .get("bronze", "records", &[("resource_type", "Patient")])
+        .map(|t| t.value);
+    assert_eq!(patients, Some(10.0));
+    assert_eq!(metrics.totals.total("bronze", "records"), 40.0);
+    assert!(report.artefacts.audit.is_file() && report.artefacts.metrics.is_file());
+    assert_eq!(
+        steadfast::exit::<steadfast::RunError>(Ok(report)),
+        std::process::ExitCode::SUCCESS
+    );
+
+    let err = Run::builder("nightly")
+        .config_text(
+            "steadfast.toml",
+            &format!("{config}min_free = \"1000PiB\"\n"),
+        )
+        .env_vars(no_env())
+        .start()
+        .unwrap_err();
+    assert!(err.to_string().contains("1000"), "{err}");
+    let elsewhere = root.path().join("from-builder");
+    let run = Run::builder("nightly")
+        .config_text("steadfast.toml", &config)
+        .runs_root(&elsewhere)
+        .env_vars(no_env())
+        .start()
+        .unwrap();
+    assert!(run.dir().path().starts_with(&elsewhere));
 }
 
 /// `[profiler] memory_interval` is honoured: the run samples its process memory into

@@ -23,6 +23,7 @@ fn eager(pipeline: &str, root: &Path) -> steadfast::RunBuilder {
         .runs_root(root)
         .set("disk.cleanup.keep_newest=0")
         .set("disk.cleanup.min_age=0s")
+        .set("disk.cleanup.max_age=0s") // a cap every old run is past: no pressure needed
         .env_vars::<_, String, String>([])
 }
 

@@ -1,5 +1,6 @@
 //! Every report format, snapshotted, and the files written into the run.
 
+use steadfast_core::Status;
 use steadfast_core::config::Loader;
 use steadfast_validation::{Format, Thresholds, render, validate_run_at, write_reports};
 
@@ -112,7 +113,9 @@ fn reports_and_effective_thresholds_are_written_into_the_run() {
     )
     .unwrap();
     let paths = write_reports(&run, &report, Some(&effective)).unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(run.validation_dir())
+    let record = run.path().join(&paths.record);
+    assert!(paths.record.starts_with("validation/"), "{}", paths.record);
+    let mut names: Vec<String> = std::fs::read_dir(&record)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
@@ -132,4 +135,47 @@ fn reports_and_effective_thresholds_are_written_into_the_run() {
         render(&report, Format::Junit, false)
     );
     insta::assert_snapshot!(std::fs::read_to_string(paths.thresholds.unwrap()).unwrap());
+}
+
+/// Each validation is a record of its own: a second one leaves the first byte for byte,
+/// `latest_record` follows run.json's index, and a flat validation/ (a run from before
+/// records) is the oldest record.
+#[test]
+fn validations_are_appended_never_overwritten() {
+    let (_root, run, report) = mixed_report();
+    let first = write_reports(&run, &report, None).unwrap();
+    let first_json = std::fs::read(&first.json).unwrap();
+    let mut second_report = report.clone();
+    second_report.status = Status::Pass;
+    let second = write_reports(&run, &second_report, None).unwrap();
+    assert_ne!(first.record, second.record);
+    assert_eq!(std::fs::read(&first.json).unwrap(), first_json);
+
+    let mut manifest = run.read_manifest().unwrap();
+    let index = first.index(&run, report.status).unwrap();
+    assert_eq!(index.count, 2);
+    manifest.validation = Some(index);
+    run.write_manifest(&manifest).unwrap();
+    // run.json names the first: that is the latest, whatever is newer on disk.
+    let latest = steadfast_validation::latest_record(&run, &manifest)
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.name, first.record);
+    // A hostile index is not followed; the newest record on disk is used instead.
+    manifest.validation.as_mut().unwrap().latest = "validation/../../etc".into();
+    let latest = steadfast_validation::latest_record(&run, &manifest)
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.name, second.record);
+
+    steadfast_core::atomic_write(run.validation_dir().join("report.json"), &first_json).unwrap();
+    let names: Vec<String> = steadfast_validation::records(&run)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["validation".to_owned(), first.record, second.record]
+    );
 }

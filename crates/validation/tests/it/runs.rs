@@ -37,6 +37,81 @@ fn row_count_and_extract_time_builtins_judge_the_seed_thresholds() {
     assert_eq!((report.status, report.exit_code()), (Status::Warn, 0));
 }
 
+/// Steps that say what they do: an aggregate (and an extract after the first) is not
+/// compared with the step before it unless named; a `ratio_from` picks the step a ratio is
+/// taken against, whatever the kind; the extract step is the first of kind `extract`.
+#[test]
+fn step_kinds_decide_which_row_counts_are_compared() {
+    use steadfast_core::StepKind::{Aggregate, Extract, Load, Transform};
+    let root = tempfile::tempdir().unwrap();
+    let r = run(
+        root.path(),
+        "epic",
+        0,
+        &[
+            step("prepare", Some(1), &[]),
+            step("bronze", Some(60), &[("Patient", 1000)]),
+            step("silver", Some(10), &[("Patient", 990)]),
+            step("gold", Some(5), &[("Patient", 10)]),
+            step("warehouse", Some(5), &[("Patient", 985)]),
+        ],
+    );
+    let mut m = r.read_manifest().unwrap();
+    for (step, kind) in m
+        .steps
+        .iter_mut()
+        .zip([Transform, Extract, Transform, Aggregate, Load])
+    {
+        step.kind = Some(kind);
+    }
+    m.steps[4].ratio_from = Some("silver".into());
+    r.write_manifest(&m).unwrap();
+
+    let report = validate_run(r.path(), &thresholds("extract_time_threshold = \"90s\"\n")).unwrap();
+    let by_name = |n: &str| report.results.iter().find(|x| x.name == n);
+    assert_eq!(
+        by_name("row_count:bronze->silver").unwrap().status,
+        Status::Pass
+    );
+    let gold = by_name("row_count:silver->gold").unwrap();
+    assert!(gold.skipped, "{gold:?}");
+    insta::assert_snapshot!(gold.message, @"'gold' is an aggregate step, so its count (10) is not compared with 'silver' (990); name it in row_count_steps to compare it");
+    // warehouse loads silver's rows, not gold's: 985 of 990.
+    assert_eq!(
+        by_name("row_count:silver->warehouse").unwrap().status,
+        Status::Pass
+    );
+    assert!(by_name("row_count:gold->warehouse").is_none());
+    // The extract step is bronze (60 s), not the first step.
+    assert_eq!(by_name("extract_time:bronze").unwrap().status, Status::Pass);
+    assert_eq!(report.status, Status::Pass);
+
+    // Named, the aggregate is compared, and fails.
+    let named =
+        thresholds("row_count_steps = [\"silver\", \"gold\"]\nextract_time_threshold = \"90s\"\n");
+    let report = validate_run(r.path(), &named).unwrap();
+    let gold = report
+        .results
+        .iter()
+        .find(|x| x.name == "row_count:silver->gold")
+        .unwrap();
+    assert_eq!((gold.status, gold.skipped), (Status::Fail, false));
+
+    // A ratio_from naming a step that counted nothing is said, not guessed.
+    m.steps[4].ratio_from = Some("nowhere".into());
+    r.write_manifest(&m).unwrap();
+    let report = validate_run(r.path(), &thresholds("extract_time_threshold = \"90s\"\n")).unwrap();
+    let odd = report
+        .results
+        .iter()
+        .find(|x| x.name == "row_count:nowhere->warehouse")
+        .unwrap();
+    assert!(
+        odd.skipped && odd.message.contains("takes its ratio from 'nowhere'"),
+        "{odd:?}"
+    );
+}
+
 #[test]
 fn every_rule_kind_is_judged() {
     let root = tempfile::tempdir().unwrap();

@@ -30,8 +30,26 @@ const FILES: [&str; 6] = [
     "profile.json",
     "disk-events.ndjson",
     "deadletter.ndjson",
-    "validation/report.json",
+    // The demo run's one validation record: `*` is its directory, found by `file`.
+    "validation/*/report.json",
 ];
+
+/// `FILES[i]` in `run`, with `*` the first validation record there (a name that matches
+/// nothing when none is).
+fn file(run: &Path, i: usize) -> PathBuf {
+    let name = FILES[i];
+    let Some((dir, rest)) = name.split_once("/*/") else {
+        return run.join(name);
+    };
+    let mut records: Vec<PathBuf> = std::fs::read_dir(run.join(dir))
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    records.sort();
+    records
+        .into_iter()
+        .find(|p| p.is_dir())
+        .map_or_else(|| run.join(dir).join("none").join(rest), |d| d.join(rest))
+}
 
 #[derive(Debug, Clone)]
 enum Mutation {
@@ -88,7 +106,7 @@ fn apply(run: &Path, m: &Mutation, outside: &Path) {
     let regular = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
     match m {
         Mutation::Truncate(f, n) | Mutation::Flip(f, n, _) => {
-            let path = run.join(FILES[*f]);
+            let path = file(run, *f);
             if !regular(&path) {
                 return;
             }
@@ -114,7 +132,7 @@ fn apply(run: &Path, m: &Mutation, outside: &Path) {
             }
         }
         Mutation::Remove(f) => {
-            let _ = std::fs::remove_file(run.join(FILES[*f]));
+            let _ = std::fs::remove_file(file(run, *f));
         }
         Mutation::MetricsLine(at, line) => {
             let path = run.join("metrics.ndjson");
@@ -127,7 +145,7 @@ fn apply(run: &Path, m: &Mutation, outside: &Path) {
             lines.insert(at, line);
             steadfast::run::atomic_write(&path, lines.join("\n") + "\n").unwrap();
         }
-        Mutation::Replace(f, kind) => replace(&run.join(FILES[*f]), *kind, outside),
+        Mutation::Replace(f, kind) => replace(&file(run, *f), *kind, outside),
         Mutation::Active(kind) => {
             let path = run.join(".active");
             if *kind == 4 {

@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+#[cfg(feature = "prometheus")]
+use std::sync::{Arc, OnceLock};
 
+use steadfast_core::audit::{AuditEvent, AuditLog};
 use steadfast_core::config::Loader;
 use steadfast_core::{ByteSize, RunDir, RunManifest, Timestamp};
 use steadfast_diskwatch::{Preflight, Statvfs};
@@ -19,7 +22,7 @@ impl Run {
     pub fn builder(pipeline: &str) -> RunBuilder {
         RunBuilder {
             pipeline: pipeline.to_owned(),
-            runs_root: PathBuf::from("runs"),
+            runs_root: None,
             config_file: None,
             loader: Loader::new(),
             min_free: None,
@@ -32,16 +35,16 @@ impl Run {
 #[must_use]
 pub struct RunBuilder {
     pub(crate) pipeline: String,
-    pub(crate) runs_root: PathBuf,
+    pub(crate) runs_root: Option<PathBuf>,
     pub(crate) config_file: Option<PathBuf>,
     pub(crate) loader: Loader,
     pub(crate) min_free: Option<ByteSize>,
 }
 
 impl RunBuilder {
-    /// Where run directories go (default `runs`).
+    /// Where run directories go (default: `[run] runs_root`, `runs`).
     pub fn runs_root(mut self, root: impl AsRef<Path>) -> Self {
-        self.runs_root = root.as_ref().to_path_buf();
+        self.runs_root = Some(root.as_ref().to_path_buf());
         self
     }
 
@@ -81,7 +84,8 @@ impl RunBuilder {
         self
     }
 
-    /// Refuse to start unless the runs root's disk has this much free.
+    /// Refuse to start unless the runs root's disk has this much free (default:
+    /// `[run] min_free`, unset).
     pub fn min_free(mut self, need: ByteSize) -> Self {
         self.min_free = Some(need);
         self
@@ -105,35 +109,75 @@ impl RunBuilder {
         let thresholds = settings.project("validation", |s| s.validation.clone());
         let policy = settings.value().retry.policy()?;
 
-        std::fs::create_dir_all(&self.runs_root).map_err(|source| RunError::RootNotWritable {
-            path: self.runs_root.clone(),
+        // The builder's calls win over `[run]`.
+        let runs_root = self
+            .runs_root
+            .clone()
+            .unwrap_or_else(|| settings.value().run.runs_root.clone());
+        let min_free = self.min_free.or(settings.value().run.min_free);
+        std::fs::create_dir_all(&runs_root).map_err(|source| RunError::RootNotWritable {
+            path: runs_root.clone(),
             source,
         })?;
-        probe_writable(&self.runs_root)?;
-        if let Some(need) = self.min_free {
-            Preflight::new().disk(&self.runs_root, need).check()?;
+        probe_writable(&runs_root)?;
+        if let Some(need) = min_free {
+            Preflight::new().disk(&runs_root, need).check()?;
         }
 
         // Locked before it is visible: no cleanup can take it between mkdir and lock.
-        let (dir, lock) = RunDir::create_locked(&self.runs_root, &self.pipeline)?;
+        let (dir, lock) = RunDir::create_locked(&runs_root, &self.pipeline)?;
         let mut manifest = RunManifest::new(dir.id(), &self.pipeline, Timestamp::now());
-        manifest.config_digest = Some(digest(&settings.to_toml()));
+        let config_sha256 = sha256_hex(&settings.to_toml());
+        manifest.config_digest = Some(format!("sha256:{config_sha256}"));
         dir.write_manifest(&manifest)?;
+        // The run's audit trail: who started it where, with which configuration.
+        let audit = AuditLog::in_run(&dir)?;
+        audit.append(&AuditEvent::Started {
+            pipeline: self.pipeline.clone(),
+            config_sha256: Some(config_sha256),
+        })?;
 
         let s = settings.value();
         let recorder = Recorder::with_config(Some(dir.metrics_path()), &s.metrics)?;
         let profiler = s.profiler.profiler();
-        let dead_letters = DeadLetterQueue::in_run(&dir)?;
-        let breaker = s.retry.breaker();
+        let dead_letters =
+            DeadLetterQueue::in_run(&dir)?.store_raw_errors(s.retry.dead_letter_raw_errors);
+        // Its transitions into the run's metrics (the page's breaker openings).
+        let breaker = s
+            .retry
+            .breaker_builder()
+            .map(|b| crate::retry_record::RetryRecord::breaker(b, &recorder));
         let budget = s.retry.budget();
-        let monitor = steadfast_diskwatch::Monitor::builder(&self.runs_root)
+        // The free space at every sample into the run's metrics (the page draws it); the
+        // monitor cleans this pipeline's old runs when the disk is under pressure.
+        let free = recorder.gauge_handle(
+            steadfast_diskwatch::series::RUN_STEP,
+            steadfast_diskwatch::series::RUN_AVAILABLE_BYTES,
+            &[],
+        )?;
+        #[cfg(feature = "prometheus")]
+        let cleanup_series = Arc::new(OnceLock::<steadfast_diskwatch::CleanupMetrics>::new());
+        #[cfg(feature = "prometheus")]
+        let counted = Arc::clone(&cleanup_series);
+        let monitor = steadfast_diskwatch::Monitor::builder(&runs_root)
             .watermarks(s.disk.watermarks.clone())
             .interval(s.disk.interval.get())
             .horizon(s.disk.horizon.get())
             .prediction_window(s.disk.prediction_window.get())
             .events_file(dir.disk_events_path())
+            .on_sample(move |space| {
+                #[allow(clippy::cast_precision_loss, reason = "a gauge of bytes")]
+                free.set(space.available as f64);
+            })
+            .cleanup(&runs_root, s.disk.cleanup_for(&self.pipeline))
+            .on_cleanup(move |report| {
+                #[cfg(feature = "prometheus")]
+                if let Some(m) = counted.get() {
+                    m.record(report);
+                }
+                cleanup_problems(report);
+            })
             .build()?;
-        let handle = monitor.start();
         #[cfg(feature = "prometheus")]
         let series = steadfast_prometheus::RunSeries::register(
             &s.metrics.prefix()?,
@@ -146,12 +190,15 @@ impl RunBuilder {
                 budget: budget.as_ref(),
             },
         )?;
+        // The monitor's cleanups under pressure count in the same series.
+        #[cfg(feature = "prometheus")]
+        let _ = cleanup_series.set(series.cleanup().clone());
         // Old runs of this pipeline (or of the root, by `[disk.cleanup] scope`) go by the
         // cleanup policy; this run holds its lock, so it is never touched. Each deletion is
         // logged by diskwatch and recorded in this run's disk-events.ndjson (its page).
         let cleaned = match steadfast_diskwatch::clean_runs(
-            &self.runs_root,
-            &s.disk.cleanup.clone().for_run_of(&self.pipeline),
+            &runs_root,
+            &s.disk.cleanup_for(&self.pipeline),
             &Statvfs,
             std::time::SystemTime::now(),
         ) {
@@ -161,9 +208,7 @@ impl RunBuilder {
                 if let Err(e) = monitor.publish(&report.events()) {
                     warn(&format!("cannot record cleanup in disk-events: {e}"));
                 }
-                for (_, why) in &report.failed {
-                    warn(&format!("cleanup: {why}"));
-                }
+                cleanup_problems(&report);
                 report.deleted.len()
             }
             Err(e) => {
@@ -171,17 +216,31 @@ impl RunBuilder {
                 0
             }
         };
+        // Sampling (and cleanup under pressure) starts once the start-up cleanup is done:
+        // two sweeps at once would each judge the goal by their own reading.
+        let handle = monitor.start();
         Ok(Run {
             #[cfg(feature = "memory")]
-            memory: Some(s.profiler.memory_sampler(&profiler)),
+            memory: Some({
+                // Each sample into the run's metrics too: the page draws memory over the run.
+                let rss = recorder.gauge_handle(
+                    steadfast_perf_profiler::series::RUN_STEP,
+                    steadfast_perf_profiler::series::RUN_RSS_BYTES,
+                    &[],
+                )?;
+                #[allow(clippy::cast_precision_loss, reason = "a gauge of bytes")]
+                s.profiler
+                    .memory_sampler_with(&profiler, move |bytes| rss.set(bytes as f64))
+            }),
             dir,
             lock: Some(lock),
             manifest: Mutex::new(manifest),
+            audit,
             settings,
             thresholds,
             recorder,
             profiler,
-            dead_letters,
+            dead_letters: std::sync::Arc::new(dead_letters),
             policy,
             breaker,
             budget,
@@ -190,7 +249,21 @@ impl RunBuilder {
             series,
             cleaned_runs: cleaned,
             finished: false,
+            runs_root,
+            #[cfg(feature = "server")]
+            liveness: crate::serve::Liveness::default(),
         })
+    }
+}
+
+/// What a cleanup could not do, where an operator looks: failed deletions, deletions or
+/// a cooldown not recorded.
+fn cleanup_problems(report: &steadfast_diskwatch::CleanupReport) {
+    for (_, why) in &report.failed {
+        warn(&format!("cleanup: {why}"));
+    }
+    for what in &report.not_recorded {
+        warn(&format!("cleanup: not recorded: {what}"));
     }
 }
 
@@ -209,12 +282,15 @@ fn probe_writable(root: &Path) -> Result<(), RunError> {
         })
 }
 
-/// FNV-1a of the effective configuration: which configuration a run used, comparable.
-fn digest(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("fnv1a64:{h:016x}")
+/// The SHA-256 of the effective configuration (secrets redacted), in hex: which
+/// configuration a run used, comparable between runs and named in its audit trail.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .fold(String::with_capacity(64), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }

@@ -44,6 +44,14 @@ pub enum RunError {
     #[cfg(feature = "prometheus")]
     #[error(transparent)]
     Prometheus(#[from] steadfast_prometheus::Error),
+    /// The health checks could not be built, or the server could not bind its address.
+    #[cfg(feature = "server")]
+    #[error(transparent)]
+    Health(#[from] steadfast_healthcheck::Error),
+    /// The health server's runtime or thread could not be started.
+    #[cfg(feature = "server")]
+    #[error("cannot start the health server's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
 }
 
 impl RunError {
@@ -55,6 +63,41 @@ impl RunError {
             _ => 1,
         }
     }
+}
+
+/// The exit of a pipeline's `main`: the run's verdict (0 pass or warn, 1 fail), or its
+/// error on stderr with its exit code — [`RunError::exit_code`] (2 for configuration and
+/// usage errors) for a `RunError`, 1 for any other error. Returning an error from `main`
+/// would exit 1 whatever it was.
+///
+/// ```no_run
+/// use std::process::ExitCode;
+///
+/// type Error = Box<dyn std::error::Error + Send + Sync>;
+///
+/// fn pipeline() -> Result<steadfast_run::RunReport, Error> {
+///     let run = steadfast_run::Run::builder("epic").start()?; // a RunError: exit 2 if configuration
+///     // … steps, with `?` on any error …
+///     Ok(run.finish()?)
+/// }
+///
+/// fn main() -> ExitCode {
+///     steadfast_run::exit(pipeline())
+/// }
+/// ```
+pub fn exit<E>(result: Result<crate::RunReport, E>) -> std::process::ExitCode
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let code = match result {
+        Ok(report) => report.exit_code(),
+        Err(e) => {
+            let e = e.into();
+            eprintln!("error: {e}");
+            e.downcast_ref::<RunError>().map_or(1, RunError::exit_code)
+        }
+    };
+    std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 /// Why a finished run's metrics were not exported (the run itself is unaffected).

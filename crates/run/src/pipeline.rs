@@ -3,10 +3,11 @@
 //! and, at [`finish`](Run::finish), validation and reports.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use steadfast_core::audit::{AuditEvent, AuditLog};
 use steadfast_core::config::Effective;
-use steadfast_core::{ActiveLock, RunDir, RunManifest, RunState, Status, StepRecord, Timestamp};
+use steadfast_core::{ActiveLock, RunDir, RunManifest, RunState, Status, Timestamp};
 use steadfast_diskwatch::MonitorHandle;
 use steadfast_metrics::Recorder;
 use steadfast_perf_profiler::Profiler;
@@ -14,13 +15,16 @@ use steadfast_retry::{CircuitBreaker, DeadLetterQueue, RetryBudget, RetryPolicy}
 use steadfast_validation::{ReportPaths, Thresholds, ValidationReport};
 
 use crate::Settings;
+use crate::artefacts::Artefacts;
 use crate::error::{ExportError, RunError, warn};
 
 /// One pipeline run with everything wired.
 ///
 /// ```
+/// use steadfast_core::StepKind;
+///
 /// let root = tempfile::tempdir()?;
-/// let run = steadfast::Run::builder("epic-fhir")
+/// let run = steadfast_run::Run::builder("epic-fhir")
 ///     .runs_root(root.path())
 ///     .set("validation.row_count_steps=[\"bronze\", \"silver\"]")
 ///     .env_vars::<_, String, String>([])
@@ -28,7 +32,7 @@ use crate::error::{ExportError, RunError, warn};
 /// {
 ///     let mut bronze = run.step("bronze");
 ///     run.metrics().counter("bronze", "records").label("resource_type", "Patient").add(1000);
-///     bronze.records_out(1000);
+///     bronze.kind(StepKind::Extract).records_out(1000);
 /// }
 /// {
 ///     let mut silver = run.step("silver");
@@ -45,11 +49,13 @@ pub struct Run {
     pub(crate) dir: RunDir,
     pub(crate) lock: Option<ActiveLock>,
     pub(crate) manifest: Mutex<RunManifest>,
+    /// The run's `audit.ndjson`: state changes, steps, validations.
+    pub(crate) audit: AuditLog,
     pub(crate) settings: Effective<Settings>,
     pub(crate) thresholds: Effective<Thresholds>,
     pub(crate) recorder: Recorder,
     pub(crate) profiler: Profiler,
-    pub(crate) dead_letters: DeadLetterQueue,
+    pub(crate) dead_letters: Arc<DeadLetterQueue>,
     pub(crate) policy: RetryPolicy,
     pub(crate) breaker: Option<CircuitBreaker>,
     pub(crate) budget: Option<RetryBudget>,
@@ -61,6 +67,15 @@ pub struct Run {
     pub(crate) memory: Option<steadfast_perf_profiler::MemorySampler>,
     pub(crate) cleaned_runs: usize,
     pub(crate) finished: bool,
+    /// The runs root the run is in (the standard disk check's path).
+    #[cfg_attr(
+        not(feature = "server"),
+        allow(dead_code, reason = "read by Run::serve")
+    )]
+    pub(crate) runs_root: PathBuf,
+    /// The run's state for its readiness check (`Run::serve`).
+    #[cfg(feature = "server")]
+    pub(crate) liveness: crate::serve::Liveness,
 }
 
 impl std::fmt::Debug for Run {
@@ -76,10 +91,15 @@ impl std::fmt::Debug for Run {
 pub struct RunReport {
     /// The run directory.
     pub run_dir: PathBuf,
+    /// Where its files are (the validation record's are in [`reports`](Self::reports)).
+    pub artefacts: Artefacts,
     /// The run's validation.
     pub validation: ValidationReport,
-    /// The reports written into `validation/`.
+    /// The validation record written (`validation/<stamp>/`).
     pub reports: ReportPaths,
+    /// The run's `profile.json`: components, memory, the `[[profiler.slos]]` judged and
+    /// the health score.
+    pub profile: steadfast_perf_profiler::Snapshot,
     /// The Pushgateway push or textfile write, when configured: `Err` holds why it failed
     /// (it never fails the run).
     pub exported: Option<Result<(), ExportError>>,
@@ -124,7 +144,10 @@ impl Run {
     }
 
     /// The dead-letter queue, `deadletter.ndjson` in the run.
-    pub fn dead_letters(&self) -> &DeadLetterQueue {
+    ///
+    /// Shared: `run.dead_letters().clone()` hands it to a client that dead-letters by
+    /// itself (steadfast-fhir's `FhirClient::dead_letters`).
+    pub fn dead_letters(&self) -> &Arc<DeadLetterQueue> {
         &self.dead_letters
     }
 
@@ -137,8 +160,16 @@ impl Run {
 
     /// The retry policy of `[retry]`, sharing the run's circuit breaker and retry budget
     /// (and, with feature `prometheus`, its retry series, labelled with the pipeline).
+    ///
+    /// Its retries, give-ups by reason and failed attempts by HTTP status go into the run's
+    /// `metrics.ndjson` (step `retry`, names in `steadfast_retry::series`) through a
+    /// listener that the policy's `on_retry` / `on_give_up` hooks do not replace; the
+    /// breaker's transitions too. The run's page shows them.
     pub fn retry(&self) -> RetryPolicy {
-        let mut policy = self.policy.clone();
+        let mut policy = self
+            .policy
+            .clone()
+            .listener(crate::retry_record::RetryRecord::for_policy(&self.recorder));
         #[cfg(feature = "prometheus")]
         {
             policy = policy.metrics(self.series.retry().clone());
@@ -162,21 +193,31 @@ impl Run {
         self.cleaned_runs
     }
 
-    /// Starts step `name`: recorded in the manifest now, finished when the [`Step`] drops.
-    pub fn step(&self, name: &str) -> Step<'_> {
-        let started = Timestamp::now();
-        self.update_manifest(|m| m.steps.push(StepRecord::new(name, started)));
-        Step {
-            run: self,
-            name: name.to_owned(),
-            records_in: None,
-            records_out: None,
-            status: None,
-            started: std::time::Instant::now(),
+    /// The run's audit trail, `audit.ndjson` (hash-chained; `steadfast audit verify`).
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Appends `event` to the run's audit trail; a failure is a warning (the run goes on).
+    pub(crate) fn record(&self, event: &AuditEvent) {
+        if let Err(e) = self.audit.append(event) {
+            warn(&format!("cannot append to the audit trail: {e}"));
         }
     }
 
-    fn update_manifest(&self, f: impl FnOnce(&mut RunManifest)) {
+    /// Records in `run.json` where the audit trail ends now, so an edit to its last lines
+    /// shows (`steadfast audit verify RUN_DIR`).
+    fn seal_audit(&self) {
+        match steadfast_core::audit::verify(self.audit.path()) {
+            Ok(report) => {
+                let seal = steadfast_core::AuditSeal::of(&report);
+                self.update_manifest(|m| m.audit = seal);
+            }
+            Err(e) => warn(&format!("cannot seal the audit trail: {e}")),
+        }
+    }
+
+    pub(crate) fn update_manifest(&self, f: impl FnOnce(&mut RunManifest)) {
         let mut m = self.manifest.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut m);
         if let Err(e) = self.dir.write_manifest(&m) {
@@ -213,7 +254,11 @@ impl Run {
     fn finish_inner(&mut self) -> Result<RunReport, RunError> {
         self.stop_watching();
         self.recorder.close()?;
-        self.profiler.snapshot().write(self.dir.profile_path())?;
+        // `profile.json` carries the `[[profiler.slos]]` judged on this run and the health
+        // score, for the summary and the run's page.
+        let mut profile = self.profiler.snapshot();
+        profile.judge(&self.settings.value().profiler.slos());
+        profile.write(self.dir.profile_path())?;
         // This process holds the run's lock and is finishing it: no `run_complete` rule.
         let validation = steadfast_validation::validate_run_with(
             self.dir.path(),
@@ -227,23 +272,44 @@ impl Run {
         let exported = self.export();
         let reports =
             steadfast_validation::write_reports(&self.dir, &validation, Some(&self.thresholds))?;
+        let index = reports.index(&self.dir, validation.status)?;
+        self.record(&AuditEvent::Validated {
+            record: reports.record.clone(),
+            status: validation.status,
+        });
         self.update_manifest(|m| {
             m.state = RunState::Finished;
             m.finished = Some(Timestamp::now());
             m.status = Some(validation.status);
+            m.validation = Some(index);
         });
+        #[cfg(feature = "server")]
+        self.liveness.finished();
+        self.record(&AuditEvent::State {
+            from: RunState::Running,
+            to: RunState::Finished,
+        });
+        self.seal_audit();
         // The run's page; a failure to render it is a warning, not a failed run.
         #[cfg(feature = "report")]
-        if let Err(e) = steadfast_report::write_page(self.dir.path()) {
-            warn(&format!("cannot write the run's page: {e}"));
-        }
+        let page = match steadfast_report::write_page(self.dir.path()) {
+            Ok(page) => Some(page),
+            Err(e) => {
+                warn(&format!("cannot write the run's page: {e}"));
+                None
+            }
+        };
+        #[cfg(not(feature = "report"))]
+        let page = None;
         if let Some(lock) = self.lock.take() {
             lock.release()?;
         }
         Ok(RunReport {
             run_dir: self.dir.path().to_path_buf(),
+            artefacts: Artefacts::of(&self.dir, page),
             validation,
             reports,
+            profile,
             exported,
         })
     }
@@ -292,6 +358,13 @@ impl Run {
             m.finished = Some(Timestamp::now());
             m.status = Some(Status::Fail);
         });
+        #[cfg(feature = "server")]
+        self.liveness.aborted();
+        self.record(&AuditEvent::State {
+            from: RunState::Running,
+            to: RunState::Aborted,
+        });
+        self.seal_audit();
         if let Some(lock) = self.lock.take() {
             let _ = lock.release();
         }
@@ -305,60 +378,5 @@ impl Drop for Run {
         if !self.finished {
             self.abort();
         }
-    }
-}
-
-/// A step of a run: start and end in the manifest, its duration as the
-/// `<step>.duration_seconds` gauge, records in and out.
-#[derive(Debug)]
-pub struct Step<'a> {
-    run: &'a Run,
-    name: String,
-    records_in: Option<u64>,
-    records_out: Option<u64>,
-    status: Option<Status>,
-    started: std::time::Instant,
-}
-
-impl Step<'_> {
-    /// Records read by the step.
-    pub fn records_in(&mut self, n: u64) -> &mut Self {
-        self.records_in = Some(n);
-        self
-    }
-
-    /// Records written by the step.
-    pub fn records_out(&mut self, n: u64) -> &mut Self {
-        self.records_out = Some(n);
-        self
-    }
-
-    /// Marks the step's outcome (default: pass).
-    pub fn status(&mut self, status: Status) -> &mut Self {
-        self.status = Some(status);
-        self
-    }
-}
-
-impl Drop for Step<'_> {
-    fn drop(&mut self) {
-        let took = self.started.elapsed();
-        self.run
-            .recorder
-            .gauge(
-                &self.name,
-                steadfast_validation::series::STEP_DURATION_SECONDS,
-            )
-            .set(took.as_secs_f64());
-        let (name, rin, rout, status) =
-            (&self.name, self.records_in, self.records_out, self.status);
-        self.run.update_manifest(|m| {
-            if let Some(step) = m.steps.iter_mut().rev().find(|s| &s.name == name) {
-                step.finished = Some(Timestamp::now());
-                step.records_in = rin;
-                step.records_out = rout;
-                step.status = Some(status.unwrap_or(Status::Pass));
-            }
-        });
     }
 }

@@ -8,7 +8,7 @@ use steadfast_core::config::{Config, ConfigError, Effective, Loader, Problems};
 /// is an error that names the nearest known one.
 ///
 /// ```
-/// use steadfast::Settings;
+/// use steadfast_run::Settings;
 /// use steadfast_core::config::Loader;
 ///
 /// # #[cfg(feature = "validation")] {
@@ -27,6 +27,8 @@ use steadfast_core::config::{Config, ConfigError, Effective, Loader, Problems};
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Settings {
+    /// `[run]`: the runs root, the free space a run needs.
+    pub run: crate::RunConfig,
     /// `[metrics]`.
     #[cfg(feature = "metrics")]
     pub metrics: steadfast_metrics::MetricsConfig,
@@ -45,6 +47,9 @@ pub struct Settings {
     /// `[health]`.
     #[cfg(feature = "healthcheck")]
     pub health: steadfast_healthcheck::HealthConfig,
+    /// `[cache]`.
+    #[cfg(feature = "cache")]
+    pub cache: steadfast_cache::CacheConfig,
 }
 
 impl Settings {
@@ -59,6 +64,7 @@ impl Settings {
 
 impl Config for Settings {
     fn check(&self, problems: &mut Problems) {
+        problems.nested("run", |p| self.run.check(p));
         #[cfg(feature = "metrics")]
         problems.nested("metrics", |p| self.metrics.check(p));
         #[cfg(feature = "retry")]
@@ -71,6 +77,8 @@ impl Config for Settings {
         problems.nested("profiler", |p| self.profiler.check(p));
         #[cfg(feature = "healthcheck")]
         problems.nested("health", |p| self.health.check(p));
+        #[cfg(feature = "cache")]
+        problems.nested("cache", |p| self.cache.check(p));
         let _ = problems;
     }
 }
@@ -78,9 +86,9 @@ impl Config for Settings {
 /// The sections, for `cargo xtask docs`: each one's keys are in its own crate's table.
 impl steadfast_core::config::keys::Documented for Settings {
     const KEYS: &'static [steadfast_core::config::keys::KeySpec] = {
-        #[allow(unused_imports, reason = "every section is behind its feature")]
         use steadfast_core::config::keys::{KeySpec, ValueType::Table, table};
         &[
+            KeySpec::new("run", Table(table::<crate::RunConfig>)),
             #[cfg(feature = "metrics")]
             KeySpec::new("metrics", Table(table::<steadfast_metrics::MetricsConfig>)),
             #[cfg(feature = "retry")]
@@ -102,6 +110,8 @@ impl steadfast_core::config::keys::Documented for Settings {
                 "health",
                 Table(table::<steadfast_healthcheck::HealthConfig>),
             ),
+            #[cfg(feature = "cache")]
+            KeySpec::new("cache", Table(table::<steadfast_cache::CacheConfig>)),
         ]
     };
 }

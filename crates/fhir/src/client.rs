@@ -1,0 +1,258 @@
+//! `FhirClient`: reads and search pages through a retry policy chosen by each request's
+//! idempotency class, over the workspace's HTTP client; a blocking API (on a runtime of its
+//! own, made on first use) for synchronous pipelines, and async methods.
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+use steadfast_core::Timestamp;
+use steadfast_http::{HttpClient, HttpSettings, reqwest};
+use steadfast_retry::Classify as _;
+use steadfast_retry::{DeadLetterQueue, RetryError, RetryPolicy};
+
+use crate::dead_letters::push_request;
+use crate::error::FhirError;
+use crate::location::{Base, resource_type_name};
+use crate::method::Method;
+use crate::request_item::RequestItem;
+use crate::transport::send_once;
+
+/// The default cap on one response body: 64 MiB.
+const DEFAULT_MAX_BODY: usize = 64 << 20;
+
+/// A FHIR client of one server: every request goes through the retry policy, classified by
+/// its idempotency ([`Idempotency::classify`](crate::Idempotency::classify)); a request the
+/// policy gives up on is pushed to the dead-letter queue, when one is set, as a
+/// [`RequestItem`].
+///
+/// The blocking methods ([`FhirClient::read`], [`FhirClient::search`]'s iterator) run the
+/// request on a runtime the client makes on first use; never call them from async code
+/// (use the `_async` methods there), and drop a client that used them outside async code.
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_fhir::FhirClient;
+/// use steadfast_http::HttpSettings;
+/// use steadfast_retry::{ManualClock, RetryPolicy};
+///
+/// // Nothing listens on port 1: every attempt is refused, retried, then given up.
+/// let policy = RetryPolicy::constant(Duration::from_secs(1)).max_retries(2)
+///     .manual_clock(&ManualClock::new());
+/// let client = FhirClient::new("http://127.0.0.1:1/fhir", &HttpSettings::default().no_proxy(), policy)?;
+/// let err = client.read("Patient", "p1").unwrap_err();
+/// assert_eq!(err.to_string(),
+///     "GET Patient/p1: gave up after 3 attempt(s) (exhausted): GET Patient/p1: connection refused");
+/// # Ok::<(), steadfast_fhir::FhirError>(())
+/// ```
+#[derive(Debug)]
+pub struct FhirClient {
+    pub(crate) base: Base,
+    http: HttpClient,
+    policy: RetryPolicy,
+    dead_letters: Option<Arc<DeadLetterQueue>>,
+    max_body: usize,
+    runtime: OnceLock<tokio::runtime::Runtime>,
+}
+
+impl FhirClient {
+    /// A client of the server at `base` (`https://ehr.example/fhir/r4`), its HTTP client
+    /// built from `settings`, every request retried by `policy` (a run's `run.retry()`).
+    ///
+    /// # Errors
+    /// [`FhirError::InvalidBase`] when `base` is not an `http`/`https` URL with a host and
+    /// no query; [`FhirError::Client`] when the settings cannot build a client.
+    pub fn new(
+        base: &str,
+        settings: &HttpSettings,
+        policy: RetryPolicy,
+    ) -> Result<Self, FhirError> {
+        Ok(Self {
+            base: Base::parse(base)?,
+            http: settings.build().map_err(FhirError::Client)?,
+            policy,
+            dead_letters: None,
+            max_body: DEFAULT_MAX_BODY,
+            runtime: OnceLock::new(),
+        })
+    }
+
+    /// Keeps each request the policy gives up on in `queue` (a run's
+    /// `DeadLetterQueue::in_run`), as a [`RequestItem`].
+    #[must_use]
+    pub fn dead_letters(mut self, queue: Arc<DeadLetterQueue>) -> Self {
+        self.dead_letters = Some(queue);
+        self
+    }
+
+    /// Reads at most `bytes` of a response body (64 MiB by default); a longer one is cut
+    /// and fails as malformed JSON.
+    #[must_use]
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The base URL, its path ending in `/`.
+    pub fn base_url(&self) -> &reqwest::Url {
+        self.base.url()
+    }
+
+    /// Reads `resource_type/id` (blocking).
+    ///
+    /// # Errors
+    /// [`FhirError::InvalidResourceType`]; [`FhirError::GaveUp`] (with the last attempt's
+    /// error) when the policy gave up, after the request was dead-lettered;
+    /// [`FhirError::DeadLetter`] when it could not be.
+    pub fn read(&self, resource_type: &str, id: &str) -> Result<Value, FhirError> {
+        let url = self.read_url(resource_type, id)?;
+        self.call(Method::Get, &url, Some(resource_type), Some(id))
+    }
+
+    /// [`FhirClient::read`] for async code.
+    ///
+    /// # Errors
+    /// As [`FhirClient::read`].
+    pub async fn read_async(&self, resource_type: &str, id: &str) -> Result<Value, FhirError> {
+        let url = self.read_url(resource_type, id)?;
+        self.call_async(Method::Get, &url, Some(resource_type), Some(id))
+            .await
+    }
+
+    /// Sends `item` once, without retries (a replay drives each item through its own
+    /// policy); the body of a successful answer. Only `GET` and `HEAD` can be sent again:
+    /// an item keeps no request body.
+    ///
+    /// # Errors
+    /// [`FhirError::UnsupportedMethod`] for other methods; [`FhirError::NotARequestItem`]
+    /// when its URL would leave the base's origin; else the attempt's error, unretried.
+    pub fn send(&self, item: &RequestItem) -> Result<Value, FhirError> {
+        let url = self.item_url(item)?;
+        let runtime = self.runtime()?;
+        runtime.block_on(send_once(
+            &self.http,
+            &self.base,
+            item.method,
+            &url,
+            self.max_body,
+        ))
+    }
+
+    /// [`FhirClient::send`] for async code.
+    ///
+    /// # Errors
+    /// As [`FhirClient::send`].
+    pub async fn send_async(&self, item: &RequestItem) -> Result<Value, FhirError> {
+        let url = self.item_url(item)?;
+        send_once(&self.http, &self.base, item.method, &url, self.max_body).await
+    }
+
+    pub(crate) fn item_url(&self, item: &RequestItem) -> Result<reqwest::Url, FhirError> {
+        if !matches!(item.method, Method::Get | Method::Head) {
+            return Err(FhirError::UnsupportedMethod {
+                method: item.method,
+                path: crate::location::elide_query_values(&item.url),
+            });
+        }
+        self.base
+            .join(&item.url)
+            .ok_or_else(|| FhirError::NotARequestItem {
+                reason: "its url leaves the server's origin".to_owned(),
+            })
+    }
+
+    fn read_url(&self, resource_type: &str, id: &str) -> Result<reqwest::Url, FhirError> {
+        let t = resource_type_name(resource_type)
+            .ok_or_else(|| FhirError::InvalidResourceType(resource_type.to_owned()))?;
+        let mut url = self.base.url().clone();
+        url.path_segments_mut()
+            .map_err(|()| FhirError::InvalidBase {
+                reason: "the base URL cannot have a path",
+            })?
+            .pop_if_empty()
+            .push(t)
+            .push(id);
+        Ok(url)
+    }
+
+    /// The blocking API's runtime, made on first use.
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime, FhirError> {
+        if let Some(rt) = self.runtime.get() {
+            return Ok(rt);
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(FhirError::Runtime)?;
+        Ok(self.runtime.get_or_init(|| rt))
+    }
+
+    /// One request through the policy (blocking).
+    pub(crate) fn call(
+        &self,
+        method: Method,
+        url: &reqwest::Url,
+        resource_type: Option<&str>,
+        id: Option<&str>,
+    ) -> Result<Value, FhirError> {
+        let runtime = self.runtime()?;
+        let class = method.idempotency();
+        let first = Timestamp::now();
+        self.policy
+            .retry_if((|e: &FhirError| class.classify(e)).with_facts(), |_| {
+                runtime.block_on(send_once(
+                    &self.http,
+                    &self.base,
+                    method,
+                    url,
+                    self.max_body,
+                ))
+            })
+            .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
+    }
+
+    /// One request through the policy (async).
+    pub(crate) async fn call_async(
+        &self,
+        method: Method,
+        url: &reqwest::Url,
+        resource_type: Option<&str>,
+        id: Option<&str>,
+    ) -> Result<Value, FhirError> {
+        let class = method.idempotency();
+        let first = Timestamp::now();
+        self.policy
+            .retry_async_if((|e: &FhirError| class.classify(e)).with_facts(), |_| {
+                send_once(&self.http, &self.base, method, url, self.max_body)
+            })
+            .await
+            .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
+    }
+
+    /// The error of a request the policy gave up on, after keeping it as a dead letter.
+    fn give_up(
+        &self,
+        method: Method,
+        url: &reqwest::Url,
+        resource_type: Option<&str>,
+        id: Option<&str>,
+        first: Timestamp,
+        err: RetryError<FhirError>,
+    ) -> FhirError {
+        let mut dead_lettered = false;
+        if let Some(queue) = &self.dead_letters {
+            let item = RequestItem::new(method, &self.base.relative(url), resource_type);
+            if let Err(e) = push_request(queue, &item, id, &err, first) {
+                return e;
+            }
+            dead_lettered = true;
+        }
+        FhirError::GaveUp {
+            method,
+            path: self.base.shown(url),
+            attempts: err.attempts(),
+            reason: err.reason(),
+            dead_lettered,
+            last: err.into_last_error().map(Box::new),
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `FhirError`, the one error type of `steadfast-fhir`: what a person can act on, and
+//! nothing that could be patient data — a request is named by its method and its path
+//! relative to the base URL, with query values elided, and a server's `OperationOutcome` by
+//! its issue codes, never its text.
+
+use std::fmt;
+
+use steadfast_retry::GiveUpReason;
+
+use crate::method::Method;
+use crate::outcome::OutcomeSummary;
+
+/// When a transport failure happened: before the request could reach the server (it was
+/// certainly not processed) or after (it may have been).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Connecting (refused, unreachable, name not resolved): the server never saw the
+    /// request.
+    Connect,
+    /// Sending the request or reading the answer: the server may have processed it.
+    Request,
+}
+
+/// What went wrong talking to a FHIR server.
+///
+/// `Display` names the request as `GET Patient?_count=…`: the path relative to the base
+/// URL, query keys without their values, no credentials.
+///
+/// ```
+/// use steadfast_fhir::{FhirError, Method};
+///
+/// let e = FhirError::Status {
+///     method: Method::Get,
+///     path: "Patient?name=…".into(),
+///     status: 503,
+///     retry_after: Some("2".into()),
+///     outcome: None,
+/// };
+/// assert_eq!(e.to_string(), "GET Patient?name=…: HTTP 503");
+/// assert_eq!(e.status(), Some(503));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FhirError {
+    /// The base URL given to the client is not usable.
+    #[error("invalid FHIR base URL: {reason}")]
+    InvalidBase {
+        /// Why (the URL itself is not repeated: it may carry credentials).
+        reason: &'static str,
+    },
+    /// A resource type that is not a FHIR type name (`Patient`).
+    #[error("not a FHIR resource type name: {0:?}")]
+    InvalidResourceType(String),
+    /// The HTTP client could not be built from its settings.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] steadfast_http::Error),
+    /// The runtime behind the blocking API could not be started.
+    #[error("cannot start the runtime of the blocking client: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The server answered with an error status.
+    #[error("{method} {path}: HTTP {status}{}", OutcomeSuffix(outcome.as_ref()))]
+    Status {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base, query values elided.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// The `Retry-After` header, if the server sent one.
+        retry_after: Option<String>,
+        /// The issue codes of an `OperationOutcome` body, if the body was one.
+        outcome: Option<OutcomeSummary>,
+    },
+    /// Connecting, sending or reading failed (refused, reset, timed out): an I/O error of
+    /// the kind `steadfast_retry::classify_io` knows.
+    #[error("{method} {path}: {source}")]
+    Transport {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base, query values elided.
+        path: String,
+        /// Whether the server can have seen the request.
+        phase: Phase,
+        /// The failure, as an I/O error of the right kind.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TLS handshake failed or the server's certificate is not trusted (not retried).
+    #[error("{method} {path}: {reason}")]
+    Tls {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base, query values elided.
+        path: String,
+        /// `certificate not trusted` or `tls handshake failed`.
+        reason: &'static str,
+    },
+    /// The body of a successful answer is not JSON.
+    #[error(
+        "{method} {path}: the response is not JSON ({category} at line {line}, column {column})"
+    )]
+    Malformed {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base, query values elided.
+        path: String,
+        /// `syntax`, `eof`, `data`.
+        category: &'static str,
+        /// Where in the body.
+        line: usize,
+        /// Where in the body.
+        column: usize,
+    },
+    /// A search page that is not a `Bundle`.
+    #[error("{path}: a search page must be a Bundle, not {found}")]
+    NotABundle {
+        /// The page's path relative to the base, query values elided.
+        path: String,
+        /// The `resourceType` found (when it is a type name), or `no resourceType`.
+        found: String,
+    },
+    /// A page's `next` link points to another origin (scheme, host, port): not followed,
+    /// so the client's credentials never leave the server they are for.
+    #[error("{path}: the next link leads to another origin ({origin}); not followed")]
+    ForeignNextLink {
+        /// The page's path relative to the base, query values elided.
+        path: String,
+        /// The link's origin (`https://other.example`).
+        origin: String,
+    },
+    /// A page's `next` link leads back to a page the search already fetched (`A → B → A`):
+    /// not followed, the search would never end.
+    #[error("{path}: the next link leads back to {next}, a page already fetched; not followed")]
+    NextLinkCycle {
+        /// The page's path relative to the base, query values elided.
+        path: String,
+        /// The link's path relative to the base, query values elided.
+        next: String,
+    },
+    /// A search went on past its page limit ([`Search::max_pages`](crate::Search::max_pages)).
+    #[error("{path}: the search has more than {limit} page(s); not followed further")]
+    TooManyPages {
+        /// The last page's path relative to the base, query values elided.
+        path: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// A page's `next` link is not a URL.
+    #[error("{path}: the next link is not a URL")]
+    InvalidNextLink {
+        /// The page's path relative to the base, query values elided.
+        path: String,
+    },
+    /// A request the client replays needs a body it does not keep.
+    #[error("{method} {path}: cannot be sent again (the item keeps no request body)")]
+    UnsupportedMethod {
+        /// The item's method.
+        method: Method,
+        /// The item's path, query values elided.
+        path: String,
+    },
+    /// A dead letter's item is not an HTTP-request item.
+    #[error("not an HTTP-request item: {reason}")]
+    NotARequestItem {
+        /// What is wrong with it (the item itself is not repeated).
+        reason: String,
+    },
+    /// A replay would have to drive letters it does not send.
+    #[error(
+        "the queue holds {other} letter(s) that are not HTTP requests and {unsafe_items} unsafe request(s) not to be replayed; nothing was replayed"
+    )]
+    NotReplayable {
+        /// Letters whose item is not a [`RequestItem`](crate::RequestItem).
+        other: usize,
+        /// Unsafe (POST, PATCH) requests, when they are not to be replayed.
+        unsafe_items: usize,
+    },
+    /// A replay would have to send requests other than `GET` or `HEAD`, whose body a dead
+    /// letter does not keep.
+    #[error(
+        "the queue holds {count} request(s) other than GET or HEAD (PUT, POST, PATCH, DELETE): a dead letter keeps no request body, so they cannot be sent again; nothing was replayed"
+    )]
+    CannotResend {
+        /// Such requests.
+        count: usize,
+    },
+    /// The retry policy gave up on a request.
+    #[error(
+        "{method} {path}: gave up after {attempts} attempt(s) ({reason}){}{}",
+        last.as_ref().map(|e| format!(": {e}")).unwrap_or_default(),
+        if *dead_lettered { "; kept as a dead letter" } else { "" }
+    )]
+    GaveUp {
+        /// The request's method.
+        method: Method,
+        /// The request's path relative to the base, query values elided.
+        path: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Why the policy stopped.
+        reason: GiveUpReason,
+        /// Whether the request was pushed to the dead-letter queue.
+        dead_lettered: bool,
+        /// The last attempt's error (none when the breaker refused the first attempt).
+        #[source]
+        last: Option<Box<Self>>,
+    },
+    /// The dead-letter queue could not be written.
+    #[error("cannot keep the failed request as a dead letter: {0}")]
+    DeadLetter(#[source] steadfast_retry::Error),
+}
+
+impl FhirError {
+    /// The HTTP status of the error, or of the last attempt's error when the policy gave up.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            Self::GaveUp { last: Some(l), .. } => l.status(),
+            _ => None,
+        }
+    }
+
+    /// The I/O kind of a transport failure, or of the last attempt's when the policy gave up.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            Self::Transport { source, .. } => Some(source.kind()),
+            Self::GaveUp { last: Some(l), .. } => l.io_kind(),
+            _ => None,
+        }
+    }
+}
+
+/// ` (OperationOutcome: error throttled)` after a status, or nothing.
+struct OutcomeSuffix<'a>(Option<&'a OutcomeSummary>);
+
+impl fmt::Display for OutcomeSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(o) if !o.issues.is_empty() => write!(f, " (OperationOutcome: {o})"),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! A resilient FHIR client: reads and paged searches through a Steadfast retry policy,
+//! retried by each request's idempotency class, with every request that fails for good
+//! kept in the run's dead-letter queue as a replayable [`RequestItem`].
+//!
+//! - [`FhirClient`]: base URL, [`steadfast_http::HttpSettings`], a
+//!   [`steadfast_retry::RetryPolicy`] (a run's `run.retry()`), an optional
+//!   [`steadfast_retry::DeadLetterQueue`]; blocking methods for synchronous pipelines and
+//!   `_async` ones. Resources are `serde_json::Value`s (no FHIR model).
+//! - [`Search`]: the pages of a search, following `Bundle.link[relation=next]`, never to
+//!   another origin; [`bundle_resources`] lists a page's resources.
+//! - [`Idempotency`]: GET/HEAD are safe and PUT/DELETE idempotent — retried on 408, 425,
+//!   429, 5xx and transient transport errors; POST/PATCH are unsafe — retried only on a
+//!   connect-phase error or 429, anything else is ambiguous and dead-lettered. `Retry-After`
+//!   on 429/503 is honoured by the policy.
+//! - [`FhirError`]: typed, with the HTTP status, `Retry-After` and the
+//!   `OperationOutcome`'s issue codes; its `Display` never holds query values, outcome text
+//!   or credentials.
+//! - [`RequestItem`], [`read_request_letters`]: the dead letters a client writes, read
+//!   back; [`replay_requests`] sends them again through a replay's policy and breaker
+//!   (what `steadfast deadletter replay` does).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use steadfast_fhir::{FhirClient, FhirError, read_request_letters};
+//! use steadfast_http::HttpSettings;
+//! use steadfast_retry::{DeadLetterQueue, ManualClock, RetryPolicy};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let queue = Arc::new(DeadLetterQueue::open(dir.path().join("deadletter.ndjson"))?);
+//! let policy = RetryPolicy::exponential().max_retries(3).manual_clock(&ManualClock::new());
+//! // Nothing listens on port 1: the first page fails for good and becomes a dead letter.
+//! let client = FhirClient::new("http://127.0.0.1:1/fhir", &HttpSettings::default().no_proxy(), policy)?
+//!     .dead_letters(queue.clone());
+//! let mut resources = 0;
+//! for page in client.search("Patient", &[("_count", "100")]) {
+//!     match page {
+//!         Ok(bundle) => resources += steadfast_fhir::bundle_resources(&bundle).count(),
+//!         Err(FhirError::GaveUp { dead_lettered, .. }) => assert!(dead_lettered),
+//!         Err(other) => return Err(other.into()),
+//!     }
+//! }
+//! assert_eq!(resources, 0);
+//! let letters = read_request_letters(queue.path())?;
+//! assert_eq!(letters.requests[0].item.url, "Patient?_count=100");
+//! assert_eq!(letters.requests[0].letter.error.kind, "io_connection_refused");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod client;
+mod dead_letters;
+mod error;
+mod idempotency;
+mod location;
+mod method;
+mod outcome;
+mod replay;
+mod request_item;
+mod search;
+mod transport;
+
+pub use client::FhirClient;
+pub use error::{FhirError, Phase};
+pub use method::{Idempotency, Method};
+pub use outcome::OutcomeSummary;
+pub use replay::{RequestReplayReport, replay_requests};
+pub use request_item::{RequestItem, RequestLetter, RequestLetters, read_request_letters};
+pub use search::{MAX_PAGES, Search, bundle_resources};

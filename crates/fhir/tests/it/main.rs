@@ -1,0 +1,9 @@
+//! Integration tests of steadfast-fhir against a real FHIR-ish server on 127.0.0.1.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails by panicking; helpers outside #[test] too"
+)]
+
+mod replay;
+mod search;
+mod server;
