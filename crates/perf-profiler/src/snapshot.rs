@@ -259,19 +259,23 @@ impl Profiler {
     /// Every component's statistics now, merged from all threads.
     pub fn snapshot(&self) -> Snapshot {
         let names = self.component_names();
+        // Shards, then retired totals, in the order a thread's exit takes them (its shard
+        // leaves the list and joins the retired totals under both locks): a snapshot sees
+        // a shard either live or retired, never neither.
+        let shards_guard = self
+            .shared
+            .shards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut totals: Vec<Totals> = self
             .shared
             .retired
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
+        let shards = shards_guard.clone();
+        drop(shards_guard);
         totals.resize_with(names.len().max(totals.len()), Totals::default);
-        let shards = self
-            .shared
-            .shards
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
         for (comp, shard) in shards {
             if let Some(t) = totals.get_mut(comp as usize) {
                 shard.read_into(t);
