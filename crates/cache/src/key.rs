@@ -12,10 +12,8 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::query::Params;
 use crate::request::Request;
-
-/// The most query parameters sorted on the stack; more are sorted in a heap buffer.
-const STACK_PARAMS: usize = 32;
 
 /// A FHIR resource type named by a request's path (`Patient`, `Observation`), inline.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -202,12 +200,22 @@ impl CacheKey {
         };
         h.part(method);
 
-        let url = request.url.split_once('#').map_or(request.url, |(u, _)| u);
-        let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-        let (authority, path_query) = match rest.find(['/', '?']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
+        // One forward pass: scheme, authority, path, query (the fragment is cut by the
+        // query's parser, or here when there is no query).
+        let url = request.url;
+        let scheme_len = url
+            .bytes()
+            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
+            .filter(|&i| url.as_bytes().get(i..i + 3) == Some(b"://"));
+        let (scheme, rest) = match scheme_len {
+            Some(i) => (&url[..i], &url[i + 3..]),
+            None => ("", url),
         };
+        let authority_len = rest
+            .bytes()
+            .position(|c| matches!(c, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
+        let (authority, rest) = rest.split_at(authority_len);
         let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
         let (host, port) = match authority.rfind(':') {
             // `[::1]:8080`, `host:8080`; not the colons inside an IPv6 literal.
@@ -219,38 +227,19 @@ impl CacheKey {
         h.part_lower(scheme);
         h.part_lower(host);
         h.part(if default_port { b"" } else { port.as_bytes() });
-        let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+        let path_len = rest
+            .bytes()
+            .position(|c| c == b'?' || c == b'#')
+            .unwrap_or(rest.len());
+        let (path, rest) = rest.split_at(path_len);
+        let query = rest.strip_prefix('?').unwrap_or("");
         h.part(path.as_bytes());
 
-        let mut format = None;
-        let mut stack = [("", ""); STACK_PARAMS];
-        let mut heap = Vec::new();
-        let mut n = 0;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            match name {
-                "_format" => format = Some(value),
-                "_pretty" => {}
-                _ if n < STACK_PARAMS => {
-                    stack[n] = (name, value);
-                    n += 1;
-                }
-                _ => {
-                    if heap.is_empty() {
-                        heap.extend_from_slice(&stack);
-                    }
-                    heap.push((name, value));
-                }
-            }
-        }
-        let params: &mut [(&str, &str)] = if heap.is_empty() {
-            &mut stack[..n]
-        } else {
-            &mut heap
-        };
-        params.sort_unstable();
+        let mut params = Params::parse(query);
+        let format = params.format;
+        let params = params.sorted();
         h.len(params.len());
-        for (name, value) in params.iter() {
+        for (name, value) in params {
             h.part(name.as_bytes());
             h.part(value.as_bytes());
         }
@@ -313,6 +302,7 @@ mod tests {
             "HTTPS://EHR.Example/fhir/Patient?birthdate=gt2000&family=smith",
             "https://ehr.example:443/fhir/Patient?family=smith&birthdate=gt2000&_pretty=true",
             "https://user:pw@ehr.example/fhir/Patient?family=smith&&birthdate=gt2000#frag",
+            "https://ehr.example/fhir/Patient?family=smith&birthdate=gt2000#x&y=1",
         ] {
             assert_eq!(key(same), base, "{same}");
         }
@@ -332,6 +322,10 @@ mod tests {
         ] {
             assert_ne!(key(other), base, "{other}");
         }
+        assert_eq!(
+            key("https://e.x/fhir/Patient#frag?a=1"),
+            key("https://e.x/fhir/Patient")
+        );
         assert_ne!(
             key("https://e.x/fhir/Observation?_sort=date,code"),
             key("https://e.x/fhir/Observation?_sort=code,date")

@@ -51,6 +51,9 @@ mod memory;
 mod metrics;
 mod origin;
 mod policy;
+mod query;
+#[cfg(feature = "metrics")]
+mod recorded;
 mod request;
 mod response;
 mod seal;
@@ -69,6 +72,9 @@ pub use config::{CacheConfig, Tiers};
 pub use entry::Entry;
 pub use error::{Error, OriginError};
 pub use key::{CacheKey, ResourceType};
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub use recorded::RecordedCache;
 pub use request::{Request, Scope};
 pub use response::{Conditional, Response};
 pub use seal::Sealer;

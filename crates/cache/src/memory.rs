@@ -39,9 +39,58 @@ impl moka::Expiry<[u8; 32], Arc<Entry>> for UntilRetained {
     }
 }
 
+/// Hashes a key for moka's table: the digest is already a sha256, so its first eight bytes
+/// are as good a hash as any once mixed — xor-ed with a per-process random key, then
+/// through a full-avalanche finaliser (every output bit depends on every input bit, so
+/// which digests share a bucket depends on the unknown key) — for a few instructions
+/// instead of SipHash over 32 bytes.
+#[derive(Clone)]
+struct DigestHash(u64);
+
+impl DigestHash {
+    fn new() -> Self {
+        Self(std::hash::BuildHasher::hash_one(
+            &std::collections::hash_map::RandomState::new(),
+            0u64,
+        ))
+    }
+}
+
+impl std::hash::BuildHasher for DigestHash {
+    type Hasher = DigestHasher;
+    fn build_hasher(&self) -> DigestHasher {
+        DigestHasher(self.0)
+    }
+}
+
+/// See [`DigestHash`]; the array's length prefix is ignored.
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let word = match bytes.first_chunk::<8>() {
+            Some(w) => u64::from_le_bytes(*w),
+            // Not a digest (never, for this table's keys): every byte counts.
+            None => bytes.iter().fold(0, |w, &b| (w << 8) | u64::from(b)),
+        };
+        self.0 = (self.0 ^ word).wrapping_mul(K);
+    }
+
+    fn write_usize(&mut self, _len: usize) {}
+
+    fn finish(&self) -> u64 {
+        // splitmix64's finaliser: the multiply above only carries upwards.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
 /// The in-process tier.
 pub(crate) struct Memory {
-    cache: Cache<[u8; 32], Arc<Entry>>,
+    cache: Cache<[u8; 32], Arc<Entry>, DigestHash>,
 }
 
 impl Memory {
@@ -66,8 +115,8 @@ impl Memory {
                         counters.evicted(Tier::Memory);
                     }
                 })
-                .build(),
-            None => builder.build(),
+                .build_with_hasher(DigestHash::new()),
+            None => builder.build_with_hasher(DigestHash::new()),
         };
         Self { cache }
     }

@@ -66,7 +66,8 @@ pub(crate) enum ProfileCommand {
     Report {
         /// A profile.json (or a run directory holding one).
         file: PathBuf,
-        /// Also write a flame graph (SVG) of the saved call paths (recorded at level detailed).
+        /// Also write a flame graph (SVG) of the saved call paths (those of timed calls, at
+        /// levels basic and detailed).
         #[arg(long, value_name = "OUT.svg")]
         flamegraph: Option<PathBuf>,
         /// `text`, or `json`: the profile (profile.json's document) and its bottlenecks.
@@ -235,7 +236,7 @@ pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
             if let Some(out) = flamegraph {
                 if snapshot.folded.is_empty() {
                     anyhow::bail!(
-                        "{} has no call paths for a flame graph; record at [profiler] level = \"detailed\"",
+                        "{} has no call paths for a flame graph (recorded at [profiler] level = \"off\", or by an earlier Steadfast); record at level \"basic\" or \"detailed\", with spans or `record` calls",
                         profile_path(file).display()
                     );
                 }

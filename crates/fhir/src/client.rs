@@ -8,14 +8,19 @@ use serde_json::Value;
 use steadfast_core::Timestamp;
 use steadfast_http::{HttpClient, HttpSettings, reqwest};
 use steadfast_retry::Classify as _;
-use steadfast_retry::{DeadLetterQueue, RetryError, RetryPolicy};
+use steadfast_retry::{BreakerRegistry, DeadLetterQueue, RetryError, RetryPolicy};
 
+use crate::auth::SmartAuth;
 use crate::dead_letters::push_request;
 use crate::error::FhirError;
 use crate::location::{Base, resource_type_name};
 use crate::method::Method;
 use crate::request_item::RequestItem;
 use crate::transport::send_once;
+
+/// A client's breaker key: the resource type (empty for system-level requests) and the
+/// interaction (`read`, `search`, `create`, `update`, `patch`, `delete`).
+pub type BreakerKey = (String, &'static str);
 
 /// The default cap on one response body: 64 MiB.
 const DEFAULT_MAX_BODY: usize = 64 << 20;
@@ -49,7 +54,9 @@ pub struct FhirClient {
     pub(crate) base: Base,
     http: HttpClient,
     policy: RetryPolicy,
+    breakers: Option<Arc<BreakerRegistry<BreakerKey>>>,
     dead_letters: Option<Arc<DeadLetterQueue>>,
+    auth: Option<SmartAuth>,
     max_body: usize,
     runtime: OnceLock<tokio::runtime::Runtime>,
 }
@@ -70,10 +77,43 @@ impl FhirClient {
             base: Base::parse(base)?,
             http: settings.build().map_err(FhirError::Client)?,
             policy,
+            breakers: None,
             dead_letters: None,
+            auth: None,
             max_body: DEFAULT_MAX_BODY,
             runtime: OnceLock::new(),
         })
+    }
+
+    /// Gives every (resource type, interaction) of this server a circuit breaker of its own,
+    /// from `breakers`, in place of the policy's breaker: a failing `Observation` search
+    /// opens only its breaker while `Patient` reads go on. Off by default — a client
+    /// built before keeps the policy's single breaker, and a shared registry is the
+    /// caller's to size (its bound is on keys; an evicted key's breaker state is lost).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use steadfast_fhir::FhirClient;
+    /// use steadfast_http::HttpSettings;
+    /// use steadfast_retry::{BreakerRegistry, CircuitBreaker, RetryPolicy};
+    ///
+    /// let breakers = Arc::new(BreakerRegistry::new(
+    ///     CircuitBreaker::builder().consecutive_failures(5), 256));
+    /// let client = FhirClient::new("https://ehr.example/fhir", &HttpSettings::default(),
+    ///     RetryPolicy::exponential())?
+    ///     .breakers(breakers.clone());
+    /// assert!(client.breaker_registry().is_some_and(|b| b.is_empty()));
+    /// # Ok::<(), steadfast_fhir::FhirError>(())
+    /// ```
+    #[must_use]
+    pub fn breakers(mut self, breakers: Arc<BreakerRegistry<BreakerKey>>) -> Self {
+        self.breakers = Some(breakers);
+        self
+    }
+
+    /// The client's keyed breakers, when set ([`FhirClient::breakers`]; its example).
+    pub fn breaker_registry(&self) -> Option<&Arc<BreakerRegistry<BreakerKey>>> {
+        self.breakers.as_ref()
     }
 
     /// Keeps each request the policy gives up on in `queue` (a run's
@@ -82,6 +122,22 @@ impl FhirClient {
     pub fn dead_letters(mut self, queue: Arc<DeadLetterQueue>) -> Self {
         self.dead_letters = Some(queue);
         self
+    }
+
+    /// Authorizes every request with SMART Backend Services: `Authorization: Bearer` with
+    /// `auth`'s access token, fetched on first need and refreshed before it expires. A
+    /// request answered 401 gets one new token and is sent once more, inside the same
+    /// attempt (not a retry of the policy); a second 401 is that attempt's error, which is
+    /// never retried.
+    #[must_use]
+    pub fn auth(mut self, auth: SmartAuth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The client's SMART Backend Services authorization, when set.
+    pub fn smart_auth(&self) -> Option<&SmartAuth> {
+        self.auth.as_ref()
     }
 
     /// Reads at most `bytes` of a response body (64 MiB by default); a longer one is cut
@@ -128,13 +184,7 @@ impl FhirClient {
     pub fn send(&self, item: &RequestItem) -> Result<Value, FhirError> {
         let url = self.item_url(item)?;
         let runtime = self.runtime()?;
-        runtime.block_on(send_once(
-            &self.http,
-            &self.base,
-            item.method,
-            &url,
-            self.max_body,
-        ))
+        runtime.block_on(self.attempt(item.method, &url))
     }
 
     /// [`FhirClient::send`] for async code.
@@ -143,7 +193,24 @@ impl FhirClient {
     /// As [`FhirClient::send`].
     pub async fn send_async(&self, item: &RequestItem) -> Result<Value, FhirError> {
         let url = self.item_url(item)?;
-        send_once(&self.http, &self.base, item.method, &url, self.max_body).await
+        self.attempt(item.method, &url).await
+    }
+
+    /// One attempt of `method url`: with a bearer token when the client has
+    /// [`SmartAuth`], and after a 401 once more with a new token.
+    async fn attempt(&self, method: Method, url: &reqwest::Url) -> Result<Value, FhirError> {
+        let (http, base, max_body) = (&self.http, &self.base, self.max_body);
+        let Some(auth) = &self.auth else {
+            return send_once(http, base, method, url, max_body, None).await;
+        };
+        let token = auth.bearer(http, base).await?;
+        match send_once(http, base, method, url, max_body, Some(token.value())).await {
+            Err(e) if e.status() == Some(401) => {
+                let token = auth.refresh_after_rejection(http, base, &token).await?;
+                send_once(http, base, method, url, max_body, Some(token.value())).await
+            }
+            answer => answer,
+        }
     }
 
     pub(crate) fn item_url(&self, item: &RequestItem) -> Result<reqwest::Url, FhirError> {
@@ -197,17 +264,16 @@ impl FhirClient {
         let runtime = self.runtime()?;
         let class = method.idempotency();
         let first = Timestamp::now();
-        self.policy
-            .retry_if((|e: &FhirError| class.classify(e)).with_facts(), |_| {
-                runtime.block_on(send_once(
-                    &self.http,
-                    &self.base,
-                    method,
-                    url,
-                    self.max_body,
-                ))
-            })
-            .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
+        let classify = (|e: &FhirError| class.classify(e)).with_facts();
+        let op = |_| runtime.block_on(self.attempt(method, url));
+        match &self.breakers {
+            None => self.policy.retry_if(classify, op),
+            Some(breakers) => {
+                let key = breaker_key(method, resource_type, id);
+                self.policy.retry_if_keyed(breakers, &key, classify, op)
+            }
+        }
+        .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
     }
 
     /// One request through the policy (async).
@@ -220,12 +286,19 @@ impl FhirClient {
     ) -> Result<Value, FhirError> {
         let class = method.idempotency();
         let first = Timestamp::now();
-        self.policy
-            .retry_async_if((|e: &FhirError| class.classify(e)).with_facts(), |_| {
-                send_once(&self.http, &self.base, method, url, self.max_body)
-            })
-            .await
-            .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
+        let classify = (|e: &FhirError| class.classify(e)).with_facts();
+        let op = |_| self.attempt(method, url);
+        match &self.breakers {
+            None => self.policy.retry_async_if(classify, op).await,
+            Some(breakers) => {
+                let key = breaker_key(method, resource_type, id);
+                let policy = &self.policy;
+                policy
+                    .retry_async_if_keyed(breakers, &key, classify, op)
+                    .await
+            }
+        }
+        .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
     }
 
     /// The error of a request the policy gave up on, after keeping it as a dead letter.
@@ -255,4 +328,17 @@ impl FhirClient {
             last: err.into_last_error().map(Box::new),
         }
     }
+}
+
+/// The breaker key of a request: its resource type and its FHIR interaction.
+fn breaker_key(method: Method, resource_type: Option<&str>, id: Option<&str>) -> BreakerKey {
+    let interaction = match (method, id) {
+        (Method::Get | Method::Head, Some(_)) => "read",
+        (Method::Get | Method::Head, None) => "search",
+        (Method::Put, _) => "update",
+        (Method::Delete, _) => "delete",
+        (Method::Patch, _) => "patch",
+        (Method::Post, _) => "create",
+    };
+    (resource_type.unwrap_or_default().to_owned(), interaction)
 }

@@ -20,7 +20,7 @@ pub(crate) fn push_request(
     if let (Some(t), Some(id)) = (&item.resource_type, id) {
         let facts = facts(last).resource(t, id);
         return queue
-            .push_failed_with(item, err, first, facts)
+            .push_failed_with(item, err, facts)
             .map_err(FhirError::DeadLetter);
     }
     // No id (a search page): the summary is built here, so it carries the resource type.

@@ -206,6 +206,39 @@ pub enum FhirError {
         #[source]
         last: Option<Box<Self>>,
     },
+    /// A SMART private key could not be read or used.
+    #[error("cannot use the private key from {origin}: {reason}")]
+    InvalidKey {
+        /// Where the key was to come from (`file keys/client.pem`, `environment variable
+        /// SMART_KEY`); never the key.
+        origin: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A SMART Backend Services configuration is incomplete or wrong.
+    #[error("invalid SMART Backend Services configuration: {reason}")]
+    InvalidAuth {
+        /// What is missing or wrong.
+        reason: &'static str,
+    },
+    /// No access token: the token request (or the discovery of the token endpoint) failed.
+    /// Never holds the client assertion or a token.
+    #[error("access token from {url}: {problem}{}", TokenSuffix(*status, code.as_deref()))]
+    Token {
+        /// The token endpoint (or `.well-known/smart-configuration`): scheme, host, port and
+        /// path only.
+        url: String,
+        /// What went wrong.
+        problem: &'static str,
+        /// The HTTP status of the answer, when there was one.
+        status: Option<u16>,
+        /// The OAuth `error` code of a refusal (`invalid_client`, `invalid_scope`), when the
+        /// server sent one (RFC 6749 §5.2).
+        code: Option<String>,
+        /// A transport failure, as an I/O error of the kind `classify_io` knows.
+        #[source]
+        io: Option<std::io::Error>,
+    },
     /// The dead-letter queue could not be written.
     #[error("cannot keep the failed request as a dead letter: {0}")]
     DeadLetter(#[source] steadfast_retry::Error),
@@ -217,6 +250,16 @@ impl FhirError {
         match self {
             Self::Status { status, .. } => Some(*status),
             Self::GaveUp { last: Some(l), .. } => l.status(),
+            _ => None,
+        }
+    }
+
+    /// The OAuth `error` code of a refused token request (`invalid_client`), also when the
+    /// policy gave up on a request for it.
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            Self::Token { code, .. } => code.as_deref(),
+            Self::GaveUp { last: Some(l), .. } => l.oauth_error(),
             _ => None,
         }
     }
@@ -239,6 +282,20 @@ impl fmt::Display for OutcomeSuffix<'_> {
         match self.0 {
             Some(o) if !o.issues.is_empty() => write!(f, " (OperationOutcome: {o})"),
             _ => Ok(()),
+        }
+    }
+}
+
+/// ` (HTTP 400, OAuth error invalid_client)` after a token problem, or nothing.
+struct TokenSuffix<'a>(Option<u16>, Option<&'a str>);
+
+impl fmt::Display for TokenSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0, self.1) {
+            (Some(s), Some(c)) => write!(f, " (HTTP {s}, OAuth error {c})"),
+            (Some(s), None) => write!(f, " (HTTP {s})"),
+            (None, Some(c)) => write!(f, " (OAuth error {c})"),
+            (None, None) => Ok(()),
         }
     }
 }

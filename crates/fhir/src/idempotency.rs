@@ -49,6 +49,13 @@ impl Idempotency {
                     Decision::Stop
                 }
             }
+            // The FHIR request was not sent: a token endpoint that is busy or unreachable is
+            // worth another try whatever the method; a refusal (4xx) is not.
+            FhirError::Token {
+                status: Some(status),
+                ..
+            } => classify_http(*status, None),
+            FhirError::Token { io: Some(io), .. } => classify_io(io),
             _ => Decision::Stop,
         }
     }

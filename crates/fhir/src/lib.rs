@@ -15,6 +15,9 @@
 //! - [`FhirError`]: typed, with the HTTP status, `Retry-After` and the
 //!   `OperationOutcome`'s issue codes; its `Display` never holds query values, outcome text
 //!   or credentials.
+//! - [`SmartAuth`], [`PrivateKey`]: SMART Backend Services — an access token asked for
+//!   with a signed client assertion (RS384/ES384), cached, refreshed before it expires,
+//!   and a 401 answered by one new token and one more try; keys never shown.
 //! - [`RequestItem`], [`read_request_letters`]: the dead letters a client writes, read
 //!   back; [`replay_requests`] sends them again through a replay's policy and breaker
 //!   (what `steadfast deadletter replay` does).
@@ -47,6 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod auth;
 mod client;
 mod dead_letters;
 mod error;
@@ -54,15 +58,19 @@ mod idempotency;
 mod location;
 mod method;
 mod outcome;
+mod private_key;
 mod replay;
 mod request_item;
 mod search;
+mod token_request;
 mod transport;
 
-pub use client::FhirClient;
+pub use auth::{DEFAULT_SCOPE, SmartAuth, SmartAuthBuilder};
+pub use client::{BreakerKey, FhirClient};
 pub use error::{FhirError, Phase};
 pub use method::{Idempotency, Method};
 pub use outcome::OutcomeSummary;
+pub use private_key::PrivateKey;
 pub use replay::{RequestReplayReport, replay_requests};
 pub use request_item::{RequestItem, RequestLetter, RequestLetters, read_request_letters};
 pub use search::{MAX_PAGES, Search, bundle_resources};

@@ -16,18 +16,24 @@ use crate::outcome::OutcomeSummary;
 /// How much of an error answer's body is read (for its `OperationOutcome`).
 const ERROR_BODY_LIMIT: usize = 64 << 10;
 
-/// Sends `method url` once; the JSON body of a 2xx answer (`null` for `HEAD`).
+/// Sends `method url` once, with `Authorization: Bearer <bearer>` when given; the JSON body
+/// of a 2xx answer (`null` for `HEAD`).
 pub(crate) async fn send_once(
     http: &HttpClient,
     base: &Base,
     method: Method,
     url: &reqwest::Url,
     max_body: usize,
+    bearer: Option<&str>,
 ) -> Result<Value, FhirError> {
     let path = || base.shown(url);
-    let request = http
+    let mut request = http
         .request(reqwest_method(method), url.clone())
         .header(reqwest::header::ACCEPT, "application/fhir+json");
+    if let Some(token) = bearer {
+        // reqwest marks the header sensitive: it is left out of its Debug output.
+        request = request.bearer_auth(token);
+    }
     let response = http
         .send(request)
         .await

@@ -11,7 +11,10 @@
 //! iteration is the time per request at that concurrency, and seven interleaved rounds of
 //! 100 000 requests give the ratio of throughputs as a median with its spread. With `wrk`
 //! installed (Debian `wrk`), nine interleaved 3 s rounds with wrk as the client give the
-//! same ratio without the client sharing the server's core.
+//! same ratio without the client sharing the server's core. And nine interleaved rounds read
+//! each server's own on-CPU time (`/proc/…/schedstat` of its threads) per request: for a
+//! CPU-bound server the inverse of its throughput, and the figure least moved by other
+//! tenants on a shared VM.
 
 use std::time::Duration;
 
@@ -22,7 +25,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use steadfast_healthcheck::RequestMetrics;
 
 mod support;
-use support::{Served, load, ratio_rounds, serve_router, wrk_rounds};
+use support::{Served, cpu_rounds, load, ratio_rounds, serve_router, wrk_rounds};
 
 const PATH: &str = "/api/v1/patients/42";
 
@@ -33,11 +36,12 @@ fn router() -> Router {
     )
 }
 
-fn served(measured: bool) -> Served {
-    let app = if measured {
+/// The router served bare (`None`), or with the layer, with or without `X-Response-Time`.
+fn served(layer: Option<bool>) -> Served {
+    let app = if let Some(header) = layer {
         let prom = prometheus::Registry::new();
         let layer = RequestMetrics::default()
-            .response_time_header(true)
+            .response_time_header(header)
             .register(&prom, &steadfast_core::Prefix::default())
             .expect("register");
         router().layer(layer)
@@ -123,8 +127,9 @@ fn layer(c: &mut Criterion) {
         );
     }
 
-    let bare = served(false);
-    let measured = served(true);
+    let bare = served(None);
+    let measured = served(Some(true));
+    let series_only = served(Some(false));
     let client_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -142,6 +147,15 @@ fn layer(c: &mut Criterion) {
         });
     }
     g.finish();
+    // The servers' own CPU per request: the measure least moved by other tenants' load.
+    for (label, server) in [
+        ("layer (series only) / bare axum handler", &series_only),
+        ("layer (series and header) / bare axum handler", &measured),
+    ] {
+        if cpu_rounds(&client_rt, label, (&bare, PATH), (server, PATH), 9, 100_000).is_none() {
+            eprintln!("server CPU: skipped — /proc/thread-self is not readable here");
+        }
+    }
     ratio_rounds(
         &client_rt,
         "layer / bare axum handler",

@@ -65,4 +65,9 @@ pub enum Error {
     #[cfg(feature = "prometheus")]
     #[error("cannot register health metrics: {0}; register them once per prometheus registry")]
     Metrics(#[from] prometheus::Error),
+    /// The checks already export their series (through `HealthRegistry::metrics` or an
+    /// earlier `Health::metrics`).
+    #[cfg(feature = "prometheus")]
+    #[error("these health checks already export their metrics; export them once")]
+    MetricsExported,
 }

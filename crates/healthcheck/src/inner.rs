@@ -117,8 +117,13 @@ pub(crate) struct Inner {
     /// Damped status changes for subscribers; taken by [`Inner::close`], which ends every
     /// subscription.
     pub(crate) events: Mutex<Option<broadcast::Sender<StatusChange>>>,
+    /// The check series, once exported (before or after start): set once, read by every
+    /// finishing run without a lock.
     #[cfg(feature = "prometheus")]
-    pub(crate) metrics: Option<crate::metrics::CheckMetrics>,
+    pub(crate) metrics: std::sync::OnceLock<crate::metrics::CheckMetrics>,
+    /// Held while series are being exported, so two exports never race.
+    #[cfg(feature = "prometheus")]
+    pub(crate) exporting: Mutex<()>,
 }
 
 /// Events a slow subscriber may fall behind by before it re-reads the current statuses.
@@ -162,7 +167,9 @@ impl Inner {
             service_id,
             events: Mutex::new(Some(broadcast::channel(EVENTS).0)),
             #[cfg(feature = "prometheus")]
-            metrics: None,
+            metrics: std::sync::OnceLock::new(),
+            #[cfg(feature = "prometheus")]
+            exporting: Mutex::new(()),
         }
     }
 
@@ -253,7 +260,7 @@ impl Inner {
         entry.expired.store(false, Relaxed);
         self.generation.fetch_add(1, Relaxed);
         #[cfg(feature = "prometheus")]
-        if let Some(m) = &self.metrics {
+        if let Some(m) = self.metrics.get() {
             m.finished(&entry.reg.name, status, started.elapsed(), outcome);
         }
         #[cfg(not(feature = "prometheus"))]
@@ -273,7 +280,7 @@ impl Inner {
                 self.announce(e, &mut state, Status::Fail);
                 drop(state);
                 #[cfg(feature = "prometheus")]
-                if let Some(m) = &self.metrics {
+                if let Some(m) = self.metrics.get() {
                     m.status(&e.reg.name, Status::Fail);
                 }
             }

@@ -52,6 +52,8 @@ mod error;
 mod event;
 mod failure_log;
 mod health;
+#[cfg(feature = "prometheus")]
+mod health_metrics;
 mod http_check;
 mod inner;
 #[cfg(feature = "layer")]

@@ -3,7 +3,7 @@
 //! [`RequestMetrics`](crate::RequestMetrics)' (feature `layer`), pool series
 //! [`PoolMetrics`](crate::PoolMetrics)'; every name is in [`series`](crate::series).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
 use steadfast_core::Status;
@@ -12,7 +12,8 @@ use steadfast_core::Prefix;
 
 use crate::series;
 
-/// Check series, registered by [`HealthRegistry::metrics`](crate::HealthRegistry::metrics).
+/// Check series, registered by [`HealthRegistry::metrics`](crate::HealthRegistry::metrics)
+/// or [`Health::metrics`](crate::Health::metrics).
 #[derive(Debug, Clone)]
 pub(crate) struct CheckMetrics {
     status: IntGaugeVec,
@@ -83,6 +84,23 @@ impl CheckMetrics {
         }
     }
 
+    /// What is known of `check` as its series are exported: its series declared, its
+    /// status (none before a first result) and when it last finished.
+    pub(crate) fn current(
+        &self,
+        check: &str,
+        status: Option<Status>,
+        last_run: Option<SystemTime>,
+    ) {
+        self.declare(check);
+        if let Some(status) = status {
+            self.status(check, status);
+        }
+        if let Some(at) = last_run {
+            self.last_run.with_label_values(&[check]).set(unix_secs(at));
+        }
+    }
+
     /// The status `check` reports now (a finished run's, or `fail` for a result too old).
     pub(crate) fn status(&self, check: &str, status: Status) {
         for s in STATUSES {
@@ -99,11 +117,15 @@ impl CheckMetrics {
             .with_label_values(&[check])
             .observe(took.as_secs_f64());
         self.runs.with_label_values(&[check, outcome]).inc();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
         self.last_run
             .with_label_values(&[check])
-            .set(now.as_secs_f64());
+            .set(unix_secs(SystemTime::now()));
     }
+}
+
+/// `at` as Unix seconds.
+fn unix_secs(at: SystemTime) -> f64 {
+    at.duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
 }

@@ -159,7 +159,8 @@ impl HealthRegistry {
 
     /// Exports every check's status, run time and outcomes into `registry` under `prefix`
     /// (`<prefix>_health_check_*`, and the process's memory and its limit), updated when a
-    /// check finishes — a scrape never runs a check.
+    /// check finishes — a scrape never runs a check. A started [`Health`] exports the same
+    /// series with [`Health::metrics`].
     ///
     /// ```
     /// use steadfast_healthcheck::HealthRegistry;
@@ -187,26 +188,20 @@ impl HealthRegistry {
     /// inside a tokio runtime.
     pub fn start(mut self) -> Health {
         let regs = std::mem::take(&mut self.regs);
-        #[cfg(feature = "prometheus")]
-        if let Some(m) = &self.metrics {
-            for reg in &regs {
-                m.declare(&reg.name);
-            }
-        }
         let entries: Vec<Entry> = regs
             .into_iter()
             .map(|reg| Entry::new(reg, &self.defaults))
             .collect();
-        #[allow(unused_mut, reason = "set only with the prometheus feature")]
-        let mut inner = Inner::new(
+        let inner = Inner::new(
             entries,
             self.defaults.max_concurrent,
             self.version,
             self.service_id,
         );
+        // Declared before the first run, so dashboards see every check from the start.
         #[cfg(feature = "prometheus")]
-        {
-            inner.metrics = self.metrics;
+        if let Some(m) = self.metrics {
+            inner.export(m);
         }
         let inner = Arc::new(inner);
         for (i, entry) in inner.entries.iter().enumerate() {

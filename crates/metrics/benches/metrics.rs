@@ -144,11 +144,126 @@ fn labeled(c: &mut Criterion) {
     rec.close().unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// FHIR R4 resource type names: runtime `String`s of realistic lengths (4 to 32 bytes),
+/// the label values a pipeline records per resource type.
+const RESOURCE_TYPES: [&str; 64] = [
+    "Patient",
+    "Observation",
+    "Encounter",
+    "Condition",
+    "Procedure",
+    "MedicationRequest",
+    "Immunization",
+    "AllergyIntolerance",
+    "DiagnosticReport",
+    "DocumentReference",
+    "CarePlan",
+    "CareTeam",
+    "Claim",
+    "ExplanationOfBenefit",
+    "Coverage",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Location",
+    "Device",
+    "Goal",
+    "ImagingStudy",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationStatement",
+    "Medication",
+    "Provenance",
+    "ServiceRequest",
+    "Specimen",
+    "QuestionnaireResponse",
+    "Questionnaire",
+    "RelatedPerson",
+    "Group",
+    "List",
+    "Media",
+    "NutritionOrder",
+    "Appointment",
+    "AppointmentResponse",
+    "Schedule",
+    "Slot",
+    "Task",
+    "Communication",
+    "CommunicationRequest",
+    "Consent",
+    "Contract",
+    "DetectedIssue",
+    "EpisodeOfCare",
+    "FamilyMemberHistory",
+    "Flag",
+    "HealthcareService",
+    "Invoice",
+    "Account",
+    "AdverseEvent",
+    "BodyStructure",
+    "ChargeItem",
+    "ClinicalImpression",
+    "DeviceRequest",
+    "DeviceUseStatement",
+    "EnrollmentRequest",
+    "GuidanceResponse",
+    "MolecularSequence",
+    "RiskAssessment",
+    "SupplyDelivery",
+    "VisionPrescription",
+];
+
+/// Label values that vary from call to call: runtime `String`s rotating over 4, 16 and 64
+/// values, each side given the same rotation. The peer is a `CounterVec` whose static parts
+/// (name, the step as a constant label) are fixed at creation, as a family's are.
+fn varying(c: &mut Criterion) {
+    let rec = Recorder::in_memory();
+    let records = rec
+        .counter_family("bronze", "records", ["resource_type"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let vec = CounterVec::new(
+        Opts::new("records_total", "records").const_label("step", "bronze"),
+        &["resource_type"],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut g = c.benchmark_group("varying_label_add");
+    for n in [4_usize, 16, 64] {
+        let values: Vec<String> = RESOURCE_TYPES[..n]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let mask = n - 1;
+        let mut turn = 0;
+        g.bench_function(format!("steadfast_family_{n}"), |b| {
+            b.iter(|| {
+                turn = (turn + 1) & mask;
+                records.add([black_box(values[turn].as_str())], 1);
+            });
+        });
+        g.bench_function(format!("steadfast_labeled_{n}"), |b| {
+            b.iter(|| {
+                turn = (turn + 1) & mask;
+                rec.counter(black_box("bronze"), black_box("records"))
+                    .label("resource_type", black_box(values[turn].as_str()))
+                    .add(1);
+            });
+        });
+        g.bench_function(format!("prometheus_{n}"), |b| {
+            b.iter(|| {
+                turn = (turn + 1) & mask;
+                vec.with_label_values(&[black_box(values[turn].as_str())])
+                    .inc();
+            });
+        });
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = labeled }
+criterion_group! { name = benches; config = config(); targets = labeled, varying }
 criterion_main!(benches);

@@ -12,7 +12,7 @@ use crate::registry::Resolved;
 /// slices overlap or are packed byte by byte; together the two words cover `b` entirely
 /// when it is at most 16 bytes long.
 #[inline]
-fn ends(b: &[u8]) -> (u64, u64) {
+pub(crate) fn ends(b: &[u8]) -> (u64, u64) {
     let n = b.len();
     if n >= 8 {
         let first = <[u8; 8]>::try_from(&b[..8]).map_or(0, u64::from_le_bytes);
@@ -31,7 +31,7 @@ fn ends(b: &[u8]) -> (u64, u64) {
 
 /// One part's fingerprint from its words and length.
 #[inline]
-fn mix(first: u64, last: u64, len: usize) -> u64 {
+pub(crate) fn mix(first: u64, last: u64, len: usize) -> u64 {
     first ^ last.rotate_left(29) ^ (len as u64)
 }
 
@@ -65,15 +65,15 @@ pub(crate) fn hash(step: &str, name: &str, labels: &[(&str, &str)]) -> u64 {
 
 /// A stored part: its words (which cover it entirely up to 16 bytes) and, when longer, its
 /// bytes.
-struct Part {
+pub(crate) struct Part {
     first: u64,
     last: u64,
-    len: usize,
+    pub(crate) len: usize,
     long: Option<Box<[u8]>>,
 }
 
 impl Part {
-    fn new(p: &str) -> Self {
+    pub(crate) fn new(p: &str) -> Self {
         let (first, last) = ends(p.as_bytes());
         Self {
             first,
@@ -95,7 +95,7 @@ impl Part {
 
     /// [`Part::is`] given the words of `p` (of the same length).
     #[inline]
-    fn is_words(&self, first: u64, last: u64, p: &str) -> bool {
+    pub(crate) fn is_words(&self, first: u64, last: u64, p: &str) -> bool {
         first == self.first
             && last == self.last
             && (p.len() <= 16 || self.long.as_deref() == Some(p.as_bytes()))

@@ -2,7 +2,9 @@
 //!
 //! - [`Recorder`] (`Clone + Send + Sync`): counters, gauges and histograms addressed by
 //!   step + name + labels; pre-resolved handles ([`Counter`], [`Gauge`], [`Histogram`]) for
-//!   hot loops; [`Recorder::record_batch`] for many samples at once; `flush()` and
+//!   hot loops; families ([`CounterFamily`], [`GaugeFamily`], [`HistogramFamily`]) when
+//!   only the label values change from call to call; [`Recorder::record_batch`] for many
+//!   samples at once; `flush()` and
 //!   `close()` that return once the data is on disk.
 //! - Recording aggregates in per-thread memory, with no global lock; a background thread
 //!   writes each series' aggregate to the run's `metrics.ndjson` every `flush_interval`.
@@ -41,6 +43,7 @@ mod cache;
 mod config;
 mod config_keys;
 mod error;
+mod family;
 mod flush;
 mod handles;
 mod key;
@@ -62,6 +65,7 @@ mod totals;
 pub use batch::{BatchOutcome, Sample, Value};
 pub use config::{MetricsConfig, OnFull};
 pub use error::Error;
+pub use family::{CounterFamily, GaugeFamily, HistogramFamily};
 pub use handles::{Counter, Gauge, Histogram};
 pub use key::{Kind, SeriesKey, sanitize};
 pub use labeled::Labeled;

@@ -64,7 +64,7 @@ pub(crate) struct Registry {
     counters: u32,
     hists: u32,
     pub(crate) max_series: usize,
-    per_metric_limit: usize,
+    pub(crate) per_metric_limit: usize,
     pub(crate) overflowed: u64,
     buckets: HashMap<String, Arc<[f64]>>,
     default_bounds: Arc<[f64]>,

@@ -50,6 +50,14 @@ impl Shared {
             .snapshot(overflowed, u64::try_from(shards).unwrap_or(u64::MAX))
     }
 
+    /// The registry's limit of series per metric name.
+    pub(crate) fn per_metric_limit(&self) -> usize {
+        self.registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .per_metric_limit
+    }
+
     /// Queues one raw event if raw mode is on.
     #[inline]
     pub(crate) fn record_raw(&self, key: &SeriesKey, kind: Kind, value: f64) {

@@ -46,7 +46,7 @@ pub struct SloConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProfilerConfig {
-    /// off | basic | detailed (call paths for flame graphs).
+    /// off | basic | detailed (room for more call paths in flame graphs).
     pub level: Level,
     /// adaptive | always | every_nth | ratio.
     pub sampling: SamplingKind,

@@ -1,5 +1,5 @@
-//! Folded stacks and a self-contained SVG flame graph from the call paths a profiler at
-//! [`Level::Detailed`](crate::Level::Detailed) keeps (feature `flamegraph`).
+//! Folded stacks and a self-contained SVG flame graph from the call paths of timed calls a
+//! profiler keeps at levels basic (the default) and detailed (feature `flamegraph`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,13 +9,15 @@ use crate::{Profiler, Snapshot};
 impl Profiler {
     /// Call paths in Brendan Gregg's folded format, `outer;inner self_ns` per line, sorted;
     /// feed it to `inferno-flamegraph` or `flamegraph.pl`, or use [`Profiler::flamegraph_svg`].
-    /// Empty unless the profiler ran at [`Level::Detailed`](crate::Level::Detailed).
+    /// Kept at the default level from the sampled calls, each path's self time scaled to all
+    /// calls as [`Snapshot::folded`] says; empty only at [`Level::Off`](crate::Level::Off).
     ///
     /// ```
-    /// use steadfast_perf_profiler::{Level, Profiler, SampleRate};
+    /// use steadfast_perf_profiler::{Profiler, SampleRate};
     ///
-    /// let p = Profiler::builder().level(Level::Detailed).sample_rate(SampleRate::Always).build();
-    /// {
+    /// // The default level; one call in 4 timed.
+    /// let p = Profiler::builder().sample_rate(SampleRate::EveryNth(4)).build();
+    /// for _ in 0..8 {
     ///     let _a = p.span("transform");
     ///     let _b = p.span("parse");
     /// }
@@ -35,7 +37,7 @@ impl Profiler {
 
 impl Snapshot {
     /// The flame graph of the call paths saved in this snapshot (a `profile.json` written
-    /// at level detailed), as a standalone SVG.
+    /// at level basic or detailed), as a standalone SVG.
     pub fn flamegraph_svg(&self) -> String {
         svg(&lines(&self.folded))
     }

@@ -44,6 +44,8 @@ mod flamegraph;
 mod histogram;
 mod local;
 mod memory;
+mod owned;
+mod paths;
 mod profiler;
 #[cfg(feature = "prometheus")]
 mod prometheus_export;

@@ -4,8 +4,10 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, PoisonError, Weak};
 
+use crate::paths::{MAX_PATHS, MAX_PATHS_DETAILED, ROOT};
 use crate::shard::{CompShard, Totals};
 use crate::shared::Shared;
 
@@ -13,6 +15,8 @@ use crate::shared::Shared;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Frame {
     pub(crate) comp: u32,
+    /// The frame's call path (`paths.rs`), resolved at entry from its parent's.
+    pub(crate) path: u32,
     pub(crate) start: u64,
     pub(crate) child_ns: u64,
     /// Bytes allocated while this frame was innermost (feature `alloc`).
@@ -24,6 +28,7 @@ pub(crate) const MAX_DEPTH: usize = 64;
 
 const EMPTY: Frame = Frame {
     comp: 0,
+    path: ROOT,
     start: 0,
     child_ns: 0,
     alloc: 0,
@@ -71,6 +76,8 @@ pub(crate) struct CompState {
     /// Running mean of timed durations (adaptive sampling).
     pub(crate) mean_ns: Cell<f64>,
     pub(crate) timed: Cell<u32>,
+    /// The slot of the shard's call paths this handle used last.
+    path_hint: Cell<usize>,
     rng: Cell<u64>,
 }
 
@@ -90,7 +97,49 @@ impl CompState {
             interval: Cell::new(shared.initial_interval),
             mean_ns: Cell::new(0.0),
             timed: Cell::new(0),
+            path_hint: Cell::new(0),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (u64::from(id) << 17) ^ shared.id),
+        }
+    }
+
+    /// The call path of a timed call of this handle under `parent` (a frame's path, or
+    /// [`ROOT`]): one compare when the handle was last met under the same parent; the
+    /// profiler's table is locked only the first time this handle meets a parent.
+    #[inline]
+    pub(crate) fn path_under(&self, parent: u32) -> u32 {
+        match self.shard.paths.hit(self.path_hint.get(), parent) {
+            Some(path) => path,
+            None => self.path_under_new_parent(parent),
+        }
+    }
+
+    /// [`path_under`](Self::path_under) off the hot path: a parent this handle met before
+    /// in another slot, or a new one resolved through the profiler's table.
+    #[cold]
+    #[inline(never)]
+    fn path_under_new_parent(&self, parent: u32) -> u32 {
+        let (path, slot) = self.shard.paths.find(parent, || {
+            let bound = if self.shared.level.load(Relaxed) == 2 {
+                MAX_PATHS_DETAILED
+            } else {
+                MAX_PATHS
+            };
+            self.shared
+                .paths
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .resolve(parent, self.id, bound)
+        });
+        self.path_hint.set(slot);
+        path
+    }
+
+    /// Adds `own` ns of a timed call to `path` (one of [`path_under`](Self::path_under)'s).
+    #[inline]
+    pub(crate) fn add_path_time(&self, path: u32, own: u64) {
+        let paths = &self.shard.paths;
+        if !paths.add_at(self.path_hint.get(), path, own) {
+            self.path_hint.set(paths.add(path, own));
         }
     }
 

@@ -1,12 +1,11 @@
 //! [`Profiler`]: spans, timing closures, recorded durations; levels and sampling.
 
-use std::collections::HashMap;
-
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::local::{CompState, DEPTH, MAX_DEPTH, STACK, named};
+use crate::paths::PathTable;
 use crate::sampling::{Level, SampleRate};
 use crate::shard::bump;
 use crate::shared::{ACTIVE, Names, Shared};
@@ -108,7 +107,7 @@ impl ProfilerBuilder {
                 initial_interval: self.rate.interval(),
                 shards: Mutex::new(Vec::new()),
                 retired: Mutex::new(Vec::new()),
-                paths: Mutex::new(HashMap::new()),
+                paths: Mutex::new(PathTable::default()),
                 started,
                 memory: Mutex::new(None),
             }),
@@ -237,13 +236,18 @@ impl Profiler {
         bump(&state.shard.calls, 1);
         state.shard.sample(ns, ns, state.random());
         let depth = DEPTH.with(std::cell::Cell::get) as usize;
+        let mut parent_path = crate::paths::ROOT;
         if let Some(i) = depth.checked_sub(1).filter(|i| *i < MAX_DEPTH) {
             STACK.with(|s| {
                 let mut parent = s[i].get();
                 parent.child_ns = parent.child_ns.saturating_add(ns);
+                parent_path = parent.path;
                 s[i].set(parent);
             });
         }
+        // Under the open span, as a timed span's own time would be: the flame graph keeps
+        // what `record` (and the tracing layer) measured.
+        state.add_path_time(state.path_under(parent_path), ns);
     }
 
     /// Nanoseconds since the profiler was built, on its clock.

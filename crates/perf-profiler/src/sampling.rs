@@ -6,10 +6,12 @@
 pub enum Level {
     /// Nothing: a span costs one relaxed load.
     Off,
-    /// Counts every call; times calls as the [`SampleRate`] says.
+    /// Counts every call; times calls as the [`SampleRate`] says, and keeps the call paths
+    /// of timed calls for folded stacks and flame graphs (up to 1,024 distinct paths; more
+    /// fold into one `[other]` path).
     #[default]
     Basic,
-    /// As basic, and keeps call paths for folded stacks and flame graphs.
+    /// As basic, with room for 65,536 distinct call paths.
     Detailed,
 }
 

@@ -2,17 +2,16 @@
 //! histogram and a reservoir. Written only by the owning thread (plain load + store, no
 //! bus-locked read-modify-write), read by snapshots from any thread.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::histogram::{AtomicBuckets, Histogram};
+use crate::paths::PathSlots;
 
 /// Durations kept per thread and component for baseline comparisons.
 pub(crate) const RESERVOIR: usize = 512;
 
-#[inline]
-pub(crate) fn bump(a: &AtomicU64, by: u64) {
-    a.store(a.load(Relaxed).wrapping_add(by), Relaxed);
-}
+pub(crate) use crate::owned::bump;
 
 pub(crate) struct CompShard {
     pub(crate) calls: AtomicU64,
@@ -26,6 +25,8 @@ pub(crate) struct CompShard {
     /// Reservoir of sampled durations (Vitter's algorithm R); `seen` counts offers.
     pub(crate) reservoir: Box<[AtomicU64]>,
     pub(crate) seen: AtomicU64,
+    /// Own time of timed calls per call path.
+    pub(crate) paths: PathSlots,
 }
 
 impl CompShard {
@@ -40,6 +41,7 @@ impl CompShard {
             hist: AtomicBuckets::new(),
             reservoir: (0..RESERVOIR).map(|_| AtomicU64::new(0)).collect(),
             seen: AtomicU64::new(0),
+            paths: PathSlots::new(),
         }
     }
 
@@ -85,6 +87,7 @@ impl CompShard {
             .min(RESERVOIR);
         acc.samples
             .extend(self.reservoir[..kept].iter().map(|a| a.load(Relaxed)));
+        self.paths.read_into(&mut acc.paths);
     }
 }
 
@@ -99,6 +102,8 @@ pub(crate) struct Totals {
     pub(crate) alloc_bytes: u64,
     pub(crate) hist: Histogram,
     pub(crate) samples: Vec<u64>,
+    /// Sampled own time per call path (path ids of the profiler's table).
+    pub(crate) paths: HashMap<u32, u64>,
 }
 
 impl Totals {
@@ -111,6 +116,9 @@ impl Totals {
         self.alloc_bytes += other.alloc_bytes;
         self.hist.add(&other.hist);
         self.samples.extend_from_slice(&other.samples);
+        for (path, own) in &other.paths {
+            *self.paths.entry(*path).or_insert(0) += own;
+        }
         // Retired threads' samples are thinned to keep memory bounded.
         if self.samples.len() > 8 * RESERVOIR {
             let step = self.samples.len() / (4 * RESERVOIR);

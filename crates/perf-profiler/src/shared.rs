@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::paths::PathTable;
 use crate::sampling::SampleRate;
 use crate::shard::{CompShard, Totals};
 
@@ -34,7 +35,8 @@ pub(crate) struct Shared {
     /// Every live handle's shard, by component id.
     pub(crate) shards: Mutex<Vec<(u32, Arc<CompShard>)>>,
     pub(crate) retired: Mutex<Vec<Totals>>,
-    pub(crate) paths: Mutex<HashMap<Vec<u32>, u64>>,
+    /// Call paths by id, resolved once per handle and parent (`paths.rs`).
+    pub(crate) paths: Mutex<PathTable>,
     pub(crate) started: quanta::Instant,
     pub(crate) memory: Mutex<Option<crate::MemoryStats>>,
 }

@@ -1,6 +1,7 @@
 //! [`Snapshot`]: every component's counts, estimated times and percentiles at one moment,
 //! merged from all threads; written as a run's `profile.json` and shown as a text table.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::PoisonError;
@@ -75,9 +76,16 @@ pub struct Snapshot {
     /// Process memory, when a sampler ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<crate::MemoryStats>,
-    /// Call paths with their self time, folded (`outer;inner ns`); kept at level detailed.
+    /// Call paths of timed calls with their estimated self time, folded (`outer;inner ns`,
+    /// sorted): each path's sampled self time scaled as its innermost component's
+    /// `self_ns` is, so a component's paths add up to its `self_ns`. Kept at levels basic
+    /// (up to 1,024 distinct paths) and detailed (up to 65,536); paths past the bound fold
+    /// into one `[other]` line.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub folded: Vec<String>,
+    /// Distinct call paths folded into the `[other]` line at the bound (0 when none were).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub paths_folded: u64,
     /// The SLOs judged on this snapshot ([`judge`](Self::judge); a `Run` judges its
     /// `[[profiler.slos]]` at finish).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -259,28 +267,7 @@ impl Profiler {
     /// Every component's statistics now, merged from all threads.
     pub fn snapshot(&self) -> Snapshot {
         let names = self.component_names();
-        // Shards, then retired totals, in the order a thread's exit takes them (its shard
-        // leaves the list and joins the retired totals under both locks): a snapshot sees
-        // a shard either live or retired, never neither.
-        let shards_guard = self
-            .shared
-            .shards
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let mut totals: Vec<Totals> = self
-            .shared
-            .retired
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let shards = shards_guard.clone();
-        drop(shards_guard);
-        totals.resize_with(names.len().max(totals.len()), Totals::default);
-        for (comp, shard) in shards {
-            if let Some(t) = totals.get_mut(comp as usize) {
-                shard.read_into(t);
-            }
-        }
+        let totals = self.totals(names.len());
         let mut components: Vec<ComponentStats> = names
             .iter()
             .zip(&totals)
@@ -298,13 +285,15 @@ impl Profiler {
             c.share = share;
         }
         components.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| a.name.cmp(&b.name)));
+        let (folded, paths_folded) = self.folded_from(&names, &totals);
         Snapshot {
             format_version: PROFILE_FORMAT_VERSION,
             taken_at: Timestamp::now(),
             elapsed_ns: self.elapsed_ns(),
             components,
             memory: crate::memory::latest(self),
-            folded: self.folded(),
+            folded,
+            paths_folded,
             slos: Vec::new(),
             health: None,
         }
@@ -312,6 +301,33 @@ impl Profiler {
 }
 
 impl Profiler {
+    /// Every component's totals, live and retired, indexed by id.
+    fn totals(&self, components: usize) -> Vec<Totals> {
+        // Shards, then retired totals, in the order a thread's exit takes them (its shard
+        // leaves the list and joins the retired totals under both locks): a snapshot sees
+        // a shard either live or retired, never neither.
+        let shards_guard = self
+            .shared
+            .shards
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut totals: Vec<Totals> = self
+            .shared
+            .retired
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let shards = shards_guard.clone();
+        drop(shards_guard);
+        totals.resize_with(components.max(totals.len()), Totals::default);
+        for (comp, shard) in shards {
+            if let Some(t) = totals.get_mut(comp as usize) {
+                shard.read_into(t);
+            }
+        }
+        totals
+    }
+
     /// Component names, indexed by id.
     fn component_names(&self) -> Vec<std::sync::Arc<str>> {
         self.shared
@@ -322,28 +338,30 @@ impl Profiler {
             .clone()
     }
 
-    /// Call paths as folded lines, sorted (empty unless level detailed).
+    /// Call paths as folded lines, sorted.
+    #[cfg(feature = "flamegraph")]
     pub(crate) fn folded(&self) -> Vec<String> {
         let names = self.component_names();
-        let paths = self
+        self.folded_from(&names, &self.totals(names.len())).0
+    }
+
+    /// Folded lines from `totals`, each path's sampled self time scaled to all calls of
+    /// its innermost component (a call timed 1 in N stands for N), and the count of paths
+    /// folded into `[other]`.
+    fn folded_from(&self, names: &[std::sync::Arc<str>], totals: &[Totals]) -> (Vec<String>, u64) {
+        let mut times: HashMap<u32, u64> = HashMap::new();
+        for t in totals {
+            for (path, own) in &t.paths {
+                let ns = times.entry(*path).or_insert(0);
+                *ns = ns.saturating_add(estimate(*own, t.calls, t.sampled));
+            }
+        }
+        let table = self
             .shared
             .paths
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let mut lines: Vec<String> = paths
-            .iter()
-            .filter(|(_, ns)| **ns > 0)
-            .map(|(path, ns)| {
-                let frames: Vec<&str> = path
-                    .iter()
-                    .map(|id| names.get(*id as usize).map_or("?", |n| &**n))
-                    .collect();
-                format!("{} {ns}", frames.join(";"))
-            })
-            .collect();
-        lines.sort();
-        lines
+            .unwrap_or_else(PoisonError::into_inner);
+        (table.lines(&times, names), table.folded())
     }
 }
 

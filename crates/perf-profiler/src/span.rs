@@ -1,13 +1,14 @@
 //! The hot path: [`Component`] handles and [`Span`] guards. An untimed span is a level
 //! check, a count, a countdown and a read of the thread's depth; a timed one adds two clock
-//! reads, a frame on the thread's fixed stack and a record into the handle's own shard.
+//! reads, a frame on the thread's fixed stack (with its call path, looked up from its
+//! parent's in the handle's own slots) and a record into the handle's own shard.
 
 use std::marker::PhantomData;
 use std::rc::Rc;
-use std::sync::PoisonError;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::local::{CompState, DEPTH, Frame, MAX_DEPTH, STACK};
+use crate::paths::ROOT;
 use crate::sampling::SampleRate;
 use crate::shard::bump;
 use crate::shared::ACTIVE;
@@ -127,14 +128,20 @@ fn start_timed(target: Target<'_>, left: u32) -> Span<'_> {
     if depth >= MAX_DEPTH {
         return OFF;
     }
-    let start = state.shared.clock.raw();
-    STACK.with(|s| {
+    let start = STACK.with(|s| {
+        // The path first, so the first call under a new parent (a table lookup under a
+        // lock) is not counted in the span's time.
+        let parent = depth.checked_sub(1).map_or(ROOT, |i| s[i].get().path);
+        let path = state.path_under(parent);
+        let start = state.shared.clock.raw();
         s[depth].set(Frame {
             comp: state.id,
+            path,
             start,
             child_ns: 0,
             alloc: 0,
         });
+        start
     });
     DEPTH.with(|d| d.set(u32::try_from(depth + 1).unwrap_or(u32::MAX)));
     Span {
@@ -148,8 +155,6 @@ fn exit(state: &CompState, start: u64) {
     let shared = &state.shared;
     let end = shared.clock.raw();
     let total = shared.clock.delta_as_nanos(start, end);
-    let detailed = shared.level.load(Relaxed) == 2;
-    let mut path = None;
     let mut own = total;
     let mut alloc = 0;
     let depth = DEPTH.with(std::cell::Cell::get) as usize;
@@ -164,14 +169,17 @@ fn exit(state: &CompState, start: u64) {
             Some(top) if ours(top) => open.len() - 1,
             _ => match open.iter().rposition(ours) {
                 Some(pos) => pos,
-                None => return,
+                // Its frame is gone (closed out of order): its time still has a path.
+                None => {
+                    state.add_path_time(state.path_under(ROOT), own);
+                    return;
+                }
             },
         };
-        if detailed {
-            path = Some(s[..=pos].iter().map(|f| f.get().comp).collect::<Vec<u32>>());
-        }
-        own = total.saturating_sub(s[pos].get().child_ns);
-        alloc = s[pos].get().alloc;
+        let frame = s[pos].get();
+        own = total.saturating_sub(frame.child_ns);
+        alloc = frame.alloc;
+        state.add_path_time(frame.path, own);
         if pos > 0 {
             let mut parent = s[pos - 1].get();
             parent.child_ns = parent.child_ns.saturating_add(total);
@@ -185,10 +193,6 @@ fn exit(state: &CompState, start: u64) {
     }
     if let SampleRate::Adaptive { budget } = shared.rate {
         tune(state, total, budget, shared.timed_cost_ns);
-    }
-    if let Some(path) = path {
-        let mut paths = shared.paths.lock().unwrap_or_else(PoisonError::into_inner);
-        *paths.entry(path).or_insert(0) += own;
     }
 }
 

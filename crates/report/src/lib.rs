@@ -24,6 +24,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cache;
 mod chart;
 mod compare;
 mod disk;

@@ -238,10 +238,12 @@ pub(crate) fn metrics(out: &mut String, v: &RunView) {
     };
     let start = v.manifest.started;
     let x_of = |r: &MetricRecord| r.ts.since(start).as_secs_f64();
-    // The disk's free space is drawn under Disk, the process's memory under Profiler.
-    let is_disk = |r: &MetricRecord| {
-        (r.step == steadfast_diskwatch::series::RUN_STEP
-            && r.name == steadfast_diskwatch::series::RUN_AVAILABLE_BYTES)
+    // The disk's free space is drawn under Disk, the process's memory under Profiler; the
+    // cache's totals (recorded once, at the end: no rate to draw) are shown under Cache.
+    let shown_elsewhere = |r: &MetricRecord| {
+        r.step == steadfast_cache::series::RUN_STEP
+            || (r.step == steadfast_diskwatch::series::RUN_STEP
+                && r.name == steadfast_diskwatch::series::RUN_AVAILABLE_BYTES)
             || (r.step == steadfast_perf_profiler::series::RUN_STEP
                 && r.name == steadfast_perf_profiler::series::RUN_RSS_BYTES)
     };
@@ -252,7 +254,7 @@ pub(crate) fn metrics(out: &mut String, v: &RunView) {
         .map_or(0.0, |f| f.since(start).as_secs_f64());
     let x_end = ends.last().copied().unwrap_or(1.0).max(run_end);
     let mut series: BTreeMap<String, Series<'_>> = BTreeMap::new();
-    for r in m.records.iter().filter(|r| !is_disk(r)) {
+    for r in m.records.iter().filter(|r| !shown_elsewhere(r)) {
         series
             .entry(key_of(r))
             .or_insert_with(|| Series {

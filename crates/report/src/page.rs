@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use steadfast_core::{Status, files};
 use steadfast_metrics::Kind;
 
+use crate::cache::cache;
 use crate::disk::disk;
 use crate::html::{badge, esc, head, ms, num};
 use crate::metrics::metrics;
@@ -313,8 +314,9 @@ fn data_quality(out: &mut String, v: &RunView) {
 }
 
 /// The page of one run: header, steps (timeline and table), metrics over the run,
-/// retries and dead letters, disk events, profiler, validation and data quality. One
-/// self-contained HTML document: inline CSS and SVG, no scripts, every string escaped.
+/// retries and dead letters, the response cache, disk events, profiler, validation and
+/// data quality. One self-contained HTML document: inline CSS and SVG, no scripts, every
+/// string escaped.
 ///
 /// ```
 /// use steadfast_core::{RunManifest, Timestamp};
@@ -336,6 +338,7 @@ pub fn render(v: &RunView) -> String {
     steps(&mut out, v);
     metrics(&mut out, v);
     reliability(&mut out, v);
+    cache(&mut out, v);
     disk(&mut out, v);
     profile(&mut out, v);
     validation(&mut out, v);

@@ -1,12 +1,13 @@
-//! Retry overhead on the success path and the breaker's closed-state check, against the
-//! `backon` crate in the same run (results in docs/benchmarks.md).
+//! Retry overhead on the success path, the breaker's closed-state check and a keyed
+//! breaker's lookup + check, against the `backon` crate in the same run (results in
+//! docs/benchmarks.md).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use backon::{BlockingRetryable, ExponentialBuilder};
 use criterion::{Criterion, criterion_group, criterion_main};
-use steadfast_retry::{CircuitBreaker, RetryPolicy};
+use steadfast_retry::{BreakerRegistry, CircuitBreaker, RetryPolicy};
 
 #[inline(never)]
 fn work(x: u64) -> Result<u64, &'static str> {
@@ -58,11 +59,51 @@ fn breaker_check(c: &mut Criterion) {
     g.finish();
 }
 
+/// A keyed breaker as the FHIR client keys them — (resource type, interaction) — with 64
+/// keys in the registry: the lookup of an existing key and its closed-state check.
+fn keyed_breaker_check(c: &mut Criterion) {
+    const TYPES: [&str; 16] = [
+        "Patient",
+        "Observation",
+        "Encounter",
+        "Condition",
+        "Procedure",
+        "MedicationRequest",
+        "DiagnosticReport",
+        "Immunization",
+        "AllergyIntolerance",
+        "CarePlan",
+        "Claim",
+        "Coverage",
+        "Device",
+        "DocumentReference",
+        "Location",
+        "Practitioner",
+    ];
+    const INTERACTIONS: [&str; 4] = ["read", "search", "create", "update"];
+    let mut g = c.benchmark_group("keyed_breaker_try_acquire");
+    let breakers = BreakerRegistry::new(CircuitBreaker::builder(), 256);
+    for t in TYPES {
+        for i in INTERACTIONS {
+            breakers.get(&(t.to_owned(), i));
+        }
+    }
+    let key = ("Observation".to_owned(), "search");
+    g.bench_function("get_and_try_acquire_64_keys", |b| {
+        b.iter(|| black_box(breakers.get(black_box(&key)).try_acquire().is_some()))
+    });
+    let unkeyed = CircuitBreaker::default();
+    g.bench_function("unkeyed_try_acquire", |b| {
+        b.iter(|| black_box(unkeyed.try_acquire()).is_some())
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = success_path, breaker_check }
+criterion_group! { name = benches; config = config(); targets = success_path, breaker_check, keyed_breaker_check }
 criterion_main!(benches);

@@ -50,7 +50,10 @@ impl fmt::Debug for CircuitBreaker {
     }
 }
 
-/// Builds a [`CircuitBreaker`].
+/// Builds a [`CircuitBreaker`]. Cloning it clones a template: breakers built from the clones
+/// share the clock, the hook and the listeners (a
+/// [`BreakerRegistry`](crate::BreakerRegistry) builds one per key this way).
+#[derive(Clone)]
 pub struct CircuitBreakerBuilder {
     config: Config,
     clock: Arc<dyn Clock>,
@@ -127,6 +130,19 @@ impl CircuitBreakerBuilder {
         self
     }
 
+    /// Adds `f` to the state-change hook, keeping the one already set (for the per-key
+    /// hook of a [`BreakerRegistry`](crate::BreakerRegistry)).
+    pub(crate) fn and_on_state_change(mut self, f: StateHook) -> Self {
+        self.on_change = Some(match self.on_change.take() {
+            None => f,
+            Some(first) => Arc::new(move |from, to| {
+                first(from, to);
+                f(from, to);
+            }),
+        });
+        self
+    }
+
     /// Tells `listener` about every state change too
     /// ([`RetryListener::breaker_changed`]); listeners add up and keep
     /// [`on_state_change`](Self::on_state_change).
@@ -152,6 +168,13 @@ impl CircuitBreakerBuilder {
         CircuitBreaker {
             inner: Arc::new(Inner::new(self.config, self.clock, hook)),
         }
+    }
+}
+
+impl Default for CircuitBreakerBuilder {
+    /// [`CircuitBreaker::builder`]: the documented defaults.
+    fn default() -> Self {
+        CircuitBreaker::builder()
     }
 }
 

@@ -67,9 +67,8 @@ pub fn read_dead_letters(path: impl AsRef<Path>) -> Result<NdjsonRead<DeadLetter
 /// let dir = tempfile::tempdir()?;
 /// let dlq = DeadLetterQueue::open(dir.path().join("deadletter.ndjson"))?;
 /// let policy = RetryPolicy::constant(std::time::Duration::from_secs(1)).manual_clock(&ManualClock::new());
-/// let started = steadfast_core::Timestamp::now();
 /// if let Err(e) = policy.retry(|_| Err::<(), _>("503 for Ada Jones")) {
-///     dlq.push_failed(&serde_json::json!({"patient_page": 7}), &e, started)?;
+///     dlq.push_failed(&serde_json::json!({"patient_page": 7}), &e)?;
 /// }
 /// let letters = dlq.read()?;
 /// assert_eq!(letters[0].error.kind, "http_5xx");
@@ -182,7 +181,9 @@ impl DeadLetterQueue {
         append_line(&mut slot, &self.path, &line)
     }
 
-    /// Appends `item` with the error of the call that gave up on it.
+    /// Appends `item` with the error of the call that gave up on it. The letter's
+    /// `first_attempt` is the error's [`first_attempt`](RetryError::first_attempt), its
+    /// `last_attempt` now.
     ///
     /// # Errors
     /// [`Error::Serialize`] if `item` cannot be serialised, else as [`DeadLetterQueue::push`].
@@ -190,9 +191,8 @@ impl DeadLetterQueue {
         &self,
         item: &T,
         error: &RetryError<E>,
-        first_attempt: Timestamp,
     ) -> Result<(), Error> {
-        self.push_failed_with(item, error, first_attempt, ErrorFacts::new())
+        self.push_failed_with(item, error, ErrorFacts::new())
     }
 
     /// Like [`DeadLetterQueue::push_failed`] with what the caller knows of the failure
@@ -207,7 +207,7 @@ impl DeadLetterQueue {
     /// let err = RetryPolicy::constant(std::time::Duration::ZERO).max_retries(0)
     ///     .retry(|_| Err::<(), _>("not found: Ada Jones")).unwrap_err();
     /// let facts = ErrorFacts::http(404).resource("Patient", "p1");
-    /// dlq.push_failed_with(&"GET /Patient/p1", &err, steadfast_core::Timestamp::now(), facts)?;
+    /// dlq.push_failed_with(&"GET /Patient/p1", &err, facts)?;
     /// let e = &dlq.read()?[0].error;
     /// assert_eq!((e.kind.as_str(), e.status, e.resource_id_hash.is_some()), ("http_4xx", Some(404), true));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -219,7 +219,6 @@ impl DeadLetterQueue {
         &self,
         item: &T,
         error: &RetryError<E>,
-        first_attempt: Timestamp,
         facts: ErrorFacts,
     ) -> Result<(), Error> {
         let item = serde_json::to_value(item).map_err(|source| Error::Serialize {
@@ -233,7 +232,7 @@ impl DeadLetterQueue {
             error: summary,
             attempts: error.attempts(),
             replays: 0,
-            first_attempt,
+            first_attempt: error.first_attempt(),
             last_attempt: Timestamp::now(),
             decision: error.reason().as_str().to_owned(),
         };

@@ -27,7 +27,8 @@ pub struct DeadLetter {
     /// Replays that failed (at `max_replays` the letter moves to quarantine).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub replays: u32,
-    /// When the first attempt was made.
+    /// When the first attempt failed (from the retry error; a caller building the letter
+    /// itself may give when the first attempt started).
     pub first_attempt: Timestamp,
     /// When the last attempt failed.
     pub last_attempt: Timestamp,

@@ -200,7 +200,7 @@ impl DeadLetterQueue {
     ///     .manual_clock(&ManualClock::new());
     /// for page in 0..5 {
     ///     let err = policy.retry(|_| Err::<(), _>("503")).unwrap_err();
-    ///     dlq.push_failed(&page, &err, steadfast_core::Timestamp::now())?;
+    ///     dlq.push_failed(&page, &err)?;
     /// }
     /// // The server is still down: the breaker stops the replay after 2 calls.
     /// let breaker = CircuitBreaker::builder().consecutive_failures(2).build();
@@ -243,7 +243,7 @@ impl DeadLetterQueue {
     /// let policy = RetryPolicy::constant(std::time::Duration::from_secs(1)).max_retries(2)
     ///     .manual_clock(&ManualClock::new());
     /// let err = policy.retry(|_| Err::<(), _>("503")).unwrap_err();
-    /// dlq.push_failed(&"GET /Patient/p1", &err, steadfast_core::Timestamp::now())?;
+    /// dlq.push_failed(&"GET /Patient/p1", &err)?;
     /// // A permanent error (permission denied) is not retried: one attempt, one failed replay.
     /// let mut calls = 0;
     /// let report = dlq.replay_if(&ReplayOptions::new(&policy), IoErrors, |_| {

@@ -5,6 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use steadfast_core::Timestamp;
+
 use crate::events::GiveUpReason;
 
 /// One failed attempt: the operation's error, or an attempt that timed out.
@@ -48,7 +50,8 @@ pub(crate) fn fmt_duration(d: Duration) -> String {
     steadfast_core::HumanDuration::new(d).approx()
 }
 
-/// A call that failed for good, saying why, after how many attempts and how long.
+/// A call that failed for good, saying why, after how many attempts and how long, and when
+/// its first attempt was made.
 ///
 /// ```
 /// use steadfast_retry::{RetryError, RetryPolicy};
@@ -67,6 +70,8 @@ pub enum RetryError<E: fmt::Display> {
     Exhausted {
         /// Attempts made.
         attempts: u32,
+        /// When the first attempt failed (or the breaker refused): see [`RetryError::first_attempt`].
+        first_attempt: Timestamp,
         /// Time since the first failure.
         elapsed: Duration,
         /// The last attempt's failure.
@@ -77,6 +82,8 @@ pub enum RetryError<E: fmt::Display> {
     Permanent {
         /// Attempts made.
         attempts: u32,
+        /// When the first attempt failed (or the breaker refused): see [`RetryError::first_attempt`].
+        first_attempt: Timestamp,
         /// The permanent error.
         error: E,
     },
@@ -85,6 +92,8 @@ pub enum RetryError<E: fmt::Display> {
     DeadlineExceeded {
         /// Attempts made.
         attempts: u32,
+        /// When the first attempt failed (or the breaker refused): see [`RetryError::first_attempt`].
+        first_attempt: Timestamp,
         /// The policy's `max_elapsed`.
         deadline: Duration,
         /// The wait that was not started.
@@ -97,6 +106,8 @@ pub enum RetryError<E: fmt::Display> {
     CircuitOpen {
         /// Attempts made before the circuit refused (0 if it refused the first).
         attempts: u32,
+        /// When the first attempt failed (or the breaker refused): see [`RetryError::first_attempt`].
+        first_attempt: Timestamp,
         /// The last attempt's failure, if any was made.
         last: Option<Failure<E>>,
     },
@@ -105,6 +116,8 @@ pub enum RetryError<E: fmt::Display> {
     BudgetExhausted {
         /// Attempts made.
         attempts: u32,
+        /// When the first attempt failed (or the breaker refused): see [`RetryError::first_attempt`].
+        first_attempt: Timestamp,
         /// The last attempt's failure.
         last: Failure<E>,
     },
@@ -113,6 +126,8 @@ pub enum RetryError<E: fmt::Display> {
     RetryAfterTooLong {
         /// Attempts made.
         attempts: u32,
+        /// When the first attempt failed (or the breaker refused): see [`RetryError::first_attempt`].
+        first_attempt: Timestamp,
         /// The server's `Retry-After`.
         requested: Duration,
         /// The policy's `max_retry_after`.
@@ -132,6 +147,32 @@ impl<E: fmt::Display> RetryError<E> {
             | Self::CircuitOpen { attempts, .. }
             | Self::BudgetExhausted { attempts, .. }
             | Self::RetryAfterTooLong { attempts, .. } => *attempts,
+        }
+    }
+
+    /// When the first attempt was made, by the wall clock: read as it failed — the success
+    /// path reads no clock (ADR 0001), so the call's clock starts at its first failure, as
+    /// [`Exhausted`](Self::Exhausted)'s `elapsed` and the policy's deadline do — or, for a
+    /// call an open breaker refused before any attempt, when the breaker first refused it.
+    /// A dead letter takes its `first_attempt` from here.
+    ///
+    /// ```
+    /// use steadfast_core::Timestamp;
+    /// use steadfast_retry::{ManualClock, RetryPolicy};
+    ///
+    /// let before = Timestamp::now();
+    /// let policy = RetryPolicy::constant(std::time::Duration::from_secs(1)).manual_clock(&ManualClock::new());
+    /// let err = policy.retry(|_| Err::<(), _>("503")).unwrap_err();
+    /// assert!(before <= err.first_attempt() && err.first_attempt() <= Timestamp::now());
+    /// ```
+    pub fn first_attempt(&self) -> Timestamp {
+        match self {
+            Self::Exhausted { first_attempt, .. }
+            | Self::Permanent { first_attempt, .. }
+            | Self::DeadlineExceeded { first_attempt, .. }
+            | Self::CircuitOpen { first_attempt, .. }
+            | Self::BudgetExhausted { first_attempt, .. }
+            | Self::RetryAfterTooLong { first_attempt, .. } => *first_attempt,
         }
     }
 

@@ -1,11 +1,13 @@
-//! Running a call under a policy: the decision step shared by sync and async, and the sync
-//! `retry` / `retry_if` loops.
+//! Running a call under a policy: the decision step shared by the sync loops
+//! (`execute_sync.rs`) and the async ones (`execute_async.rs`).
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::breaker::{Permit, WhenOpen};
-use crate::classify::{AlwaysRetry, Classify, Decision};
+use steadfast_core::Timestamp;
+
+use crate::breaker::{CircuitBreaker, Permit, WhenOpen};
+use crate::classify::Decision;
 use crate::dead_letter_error::clean_kind;
 use crate::error::{Failure, RetryError};
 use crate::events::{FailedAttempt, GiveUpEvent, RetryEvent};
@@ -83,21 +85,28 @@ fn trial_poll(open: Duration) -> Duration {
 /// One call's state: attempts so far, when the first failure happened, its schedule.
 pub(crate) struct Call<'p> {
     policy: &'p RetryPolicy,
+    breaker: Option<&'p CircuitBreaker>,
     schedule: Option<Schedule>,
     start: Option<Instant>,
+    /// The wall-clock time read with `start`: every error of this call carries it. Read no
+    /// earlier, so the success path reads no clock (ADR 0001).
+    began: Option<Timestamp>,
     pub(crate) attempts: u32,
     last_seen: Seen,
 }
 
 impl<'p> Call<'p> {
-    pub(crate) fn new(policy: &'p RetryPolicy) -> Self {
+    /// A call asking `breaker` (the policy's, or a key's) before each attempt.
+    pub(crate) fn new(policy: &'p RetryPolicy, breaker: Option<&'p CircuitBreaker>) -> Self {
         if let Some(budget) = &policy.budget {
             budget.deposit();
         }
         Self {
             policy,
+            breaker,
             schedule: None,
             start: None,
+            began: None,
             attempts: 0,
             last_seen: Seen::default(),
         }
@@ -107,7 +116,7 @@ impl<'p> Call<'p> {
     /// asking again (until its half-open trial is due), if that stays within the policy's
     /// deadline; `None` to give up now.
     pub(crate) fn breaker_wait(&mut self) -> Option<Duration> {
-        let breaker = self.policy.breaker.as_ref()?;
+        let breaker = self.breaker?;
         if breaker.when_open() != WhenOpen::Wait {
             return None;
         }
@@ -130,7 +139,7 @@ impl<'p> Call<'p> {
 
     /// Asks the breaker (if any) for the next attempt; `None` when the circuit is open.
     pub(crate) fn permit(&self) -> Option<Permit<'p>> {
-        let permit = match &self.policy.breaker {
+        let permit = match self.breaker {
             None => Some(Permit::none()),
             Some(b) => b.try_acquire(),
         };
@@ -143,7 +152,16 @@ impl<'p> Call<'p> {
 
     fn elapsed(&mut self) -> Duration {
         let now = self.policy.clock.now();
+        if self.start.is_none() {
+            self.began = Some(Timestamp::now());
+        }
         now - *self.start.get_or_insert(now)
+    }
+
+    /// When the call's clock started (the first failure, or the first refusal by an open
+    /// breaker); now, for a call that never read it.
+    fn began(&mut self) -> Timestamp {
+        *self.began.get_or_insert_with(Timestamp::now)
     }
 
     /// Decides what follows a failed attempt; tells the hooks about a retry.
@@ -221,29 +239,42 @@ impl<'p> Call<'p> {
     ) -> RetryError<E> {
         let attempts = self.attempts;
         let elapsed = self.elapsed();
+        let first_attempt = self.began();
         let err = match why {
             GiveUp::Exhausted => RetryError::Exhausted {
                 attempts,
+                first_attempt,
                 elapsed,
                 last,
             },
             GiveUp::Permanent => match last {
-                Failure::Error(error) => RetryError::Permanent { attempts, error },
+                Failure::Error(error) => RetryError::Permanent {
+                    attempts,
+                    first_attempt,
+                    error,
+                },
                 timed_out @ Failure::TimedOut(_) => RetryError::Exhausted {
                     attempts,
+                    first_attempt,
                     elapsed,
                     last: timed_out,
                 },
             },
             GiveUp::Deadline { deadline, next } => RetryError::DeadlineExceeded {
                 attempts,
+                first_attempt,
                 deadline,
                 next_delay: next,
                 last,
             },
-            GiveUp::Budget => RetryError::BudgetExhausted { attempts, last },
+            GiveUp::Budget => RetryError::BudgetExhausted {
+                attempts,
+                first_attempt,
+                last,
+            },
             GiveUp::RetryAfterTooLong { requested, allowed } => RetryError::RetryAfterTooLong {
                 attempts,
+                first_attempt,
                 requested,
                 allowed,
                 last,
@@ -265,6 +296,7 @@ impl<'p> Call<'p> {
         };
         let err = RetryError::CircuitOpen {
             attempts: self.attempts,
+            first_attempt: self.began(),
             last,
         };
         self.tell_give_up(&err, elapsed);
@@ -286,85 +318,5 @@ impl<'p> Call<'p> {
             retry_after: self.last_seen.retry_after,
             kind: self.last_seen.kind.as_deref(),
         });
-    }
-}
-
-impl RetryPolicy {
-    /// Calls `op` (with the 1-based attempt number) until it succeeds or the policy gives
-    /// up, retrying every error. Blocks between attempts with the policy's sleeper.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use steadfast_retry::{ManualClock, RetryPolicy};
-    ///
-    /// let clock = ManualClock::new();
-    /// let policy = RetryPolicy::constant(Duration::from_secs(2)).manual_clock(&clock);
-    /// let value = policy.retry(|attempt| if attempt < 3 { Err("busy") } else { Ok(attempt) });
-    /// assert_eq!(value.unwrap(), 3);
-    /// assert_eq!(clock.slept(), Duration::from_secs(4));
-    /// ```
-    ///
-    /// # Errors
-    /// A [`RetryError`] saying why it gave up, with the last error.
-    pub fn retry<T, E, F>(&self, op: F) -> Result<T, RetryError<E>>
-    where
-        E: fmt::Display,
-        F: FnMut(u32) -> Result<T, E>,
-    {
-        self.retry_if(AlwaysRetry, op)
-    }
-
-    /// Like [`RetryPolicy::retry`], asking `classify` whether each error is worth a retry.
-    ///
-    /// ```
-    /// use std::io::{Error, ErrorKind};
-    /// use steadfast_retry::{IoErrors, RetryError, RetryPolicy};
-    ///
-    /// let policy = RetryPolicy::exponential().manual_clock(&Default::default());
-    /// let err = policy
-    ///     .retry_if(IoErrors, |_| Err::<(), _>(Error::from(ErrorKind::PermissionDenied)))
-    ///     .unwrap_err();
-    /// assert!(matches!(err, RetryError::Permanent { attempts: 1, .. }));
-    /// ```
-    ///
-    /// # Errors
-    /// A [`RetryError`] saying why it gave up, with the last error.
-    pub fn retry_if<T, E, C, F>(&self, classify: C, mut op: F) -> Result<T, RetryError<E>>
-    where
-        E: fmt::Display,
-        C: Classify<E>,
-        F: FnMut(u32) -> Result<T, E>,
-    {
-        let mut call = Call::new(self);
-        let mut last = None;
-        loop {
-            let permit = loop {
-                match call.permit() {
-                    Some(permit) => break permit,
-                    None => match call.breaker_wait() {
-                        Some(wait) => self.sleeper.sleep(wait),
-                        None => return Err(call.circuit_open(last)),
-                    },
-                }
-            };
-            call.attempts += 1;
-            match op(call.attempts) {
-                Ok(value) => {
-                    permit.success();
-                    return Ok(value);
-                }
-                Err(error) => {
-                    let decision = classify.classify(&error);
-                    permit.record(decision);
-                    let seen = Seen::of(classify.facts(&error), decision);
-                    let failure = Failure::Error(error);
-                    match call.after_failure(&failure, decision, seen) {
-                        Verdict::Wait(delay) => self.sleeper.sleep(delay),
-                        Verdict::GiveUp(why) => return Err(call.give_up(why, failure)),
-                    }
-                    last = Some(failure);
-                }
-            }
-        }
     }
 }

@@ -56,6 +56,23 @@ impl RetryPolicy {
     pub async fn retry_async_if<T, E, C, F, Fut>(
         &self,
         classify: C,
+        op: F,
+    ) -> Result<T, RetryError<E>>
+    where
+        E: fmt::Display,
+        C: Classify<E>,
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.retry_async_if_through(self.breaker.as_ref(), classify, op)
+            .await
+    }
+
+    /// `retry_async_if`'s loop, asking `breaker` (the policy's or a key's) first.
+    pub(crate) async fn retry_async_if_through<T, E, C, F, Fut>(
+        &self,
+        breaker: Option<&crate::CircuitBreaker>,
+        classify: C,
         mut op: F,
     ) -> Result<T, RetryError<E>>
     where
@@ -64,7 +81,7 @@ impl RetryPolicy {
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let mut call = Call::new(self);
+        let mut call = Call::new(self, breaker);
         let mut last = None;
         loop {
             let permit = loop {

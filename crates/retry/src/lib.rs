@@ -53,6 +53,8 @@
 
 mod breaker;
 mod breaker_state;
+mod breakers;
+mod breakers_local;
 mod budget;
 mod classify;
 mod clock;
@@ -71,6 +73,7 @@ mod events;
 mod execute;
 #[cfg(feature = "tokio")]
 mod execute_async;
+mod execute_sync;
 mod facts;
 mod fhir;
 mod http;
@@ -84,6 +87,7 @@ mod schedule;
 pub mod series;
 
 pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitState, Permit, WhenOpen};
+pub use breakers::BreakerRegistry;
 pub use budget::RetryBudget;
 pub use classify::{
     AlwaysRetry, Classify, Decision, IoErrors, WithFacts, classify_io, classify_sqlstate,

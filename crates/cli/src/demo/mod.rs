@@ -1,8 +1,10 @@
 //! `steadfast demo`: a real small FHIR pipeline on embedded defaults — extract from a mock
 //! FHIR server with retries, breaker, budget and rate limiting into bronze NDJSON, flatten to
 //! silver, aggregate to gold — with metrics, profiling, disk watch and validation, then a
-//! summary of where everything is.
+//! summary of where everything is. With `--cache` (or `[cache]`), the search GETs go
+//! through a response cache, and its statistics onto the run's page.
 
+mod cache;
 mod client;
 mod server;
 mod steps;
@@ -34,8 +36,45 @@ pub(crate) struct DemoArgs {
     /// With --serve: keep serving after the run until Ctrl-C.
     #[arg(long, requires = "serve")]
     keep_serving: bool,
+    /// Answer the search GETs through a response cache: `memory` (this run only), or a Redis
+    /// URL (redis://host:6379, rediss:// for TLS) for memory in front of Redis, shared with
+    /// later runs. Off by default; `[cache]` in --config sets it too.
+    #[arg(long, value_name = "memory|REDIS_URL", value_parser = cache_flag)]
+    cache: Option<CacheFlag>,
     #[command(flatten)]
     config: crate::ConfigArgs,
+}
+
+/// `--cache`: where the demo's response cache keeps its entries.
+#[derive(Debug, Clone)]
+enum CacheFlag {
+    Memory,
+    Redis(String),
+}
+
+fn cache_flag(s: &str) -> Result<CacheFlag, String> {
+    if s == "memory" {
+        Ok(CacheFlag::Memory)
+    } else if s.starts_with("redis://") || s.starts_with("rediss://") {
+        Ok(CacheFlag::Redis(s.to_owned()))
+    } else {
+        Err("expected `memory` or a Redis URL (redis://host:6379, rediss://… for TLS)".to_owned())
+    }
+}
+
+/// `--cache` as `[cache]` overrides, above any `--config` and `--set`.
+fn cache_overrides(flag: &CacheFlag) -> Vec<String> {
+    let mut set = vec!["cache.enabled=true".to_owned()];
+    match flag {
+        CacheFlag::Memory => set.push("cache.tiers=\"memory\"".to_owned()),
+        CacheFlag::Redis(url) => {
+            set.push("cache.tiers=\"both\"".to_owned());
+            // A JSON string is a TOML basic string: quotes and backslashes escaped.
+            let quoted = serde_json::Value::from(url.as_str()).to_string();
+            set.push(format!("cache.redis_url={quoted}"));
+        }
+    }
+    set
 }
 
 pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
@@ -60,6 +99,9 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             .set(&format!("health.addr=\"{addr}\""))
             .set("health.drain=\"0s\"");
     }
+    for s in args.cache.iter().flat_map(cache_overrides) {
+        builder = builder.set(&s);
+    }
     let run = match builder.start() {
         Ok(run) => run,
         Err(e) => {
@@ -79,6 +121,13 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         }
         None => None,
     };
+    let cache = match cache::DemoCache::new(&run.settings().cache, &server::dataset(patients)) {
+        Ok(cache) => cache,
+        Err(e) => {
+            eprintln!("error: [cache]: {e}");
+            return Ok(2);
+        }
+    };
     // Every log line from here on carries the run id.
     // An error-level span is enabled whatever the level, so even warnings carry the id.
     let span = tracing::error_span!("run", run_id = %run.id());
@@ -89,6 +138,12 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         server.addr
     );
     println!("run {}", crate::shown(run.dir().path()));
+    if let Some(c) = &cache {
+        println!(
+            "cache: search GETs through a response cache ({})",
+            c.tiers()
+        );
+    }
     if run.cleaned_runs() > 0 {
         // Only this pipeline's old runs (`[disk.cleanup] scope`); each is a disk event.
         println!(
@@ -99,7 +154,9 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     }
     println!();
 
-    let bronze = steps::extract(&run, server.addr)?;
+    let bronze = steps::extract(&run, server.addr, cache.as_ref())?;
+    // Into the run's metrics before it finishes, so its page shows them.
+    let cached = cache.as_ref().map(|c| c.record(&run));
     let silver = steps::transform(&run)?;
     let gold = steps::aggregate(&run)?;
     let dir = run.dir().clone();
@@ -121,6 +178,9 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         f.slow.load(Relaxed),
         bronze.dead_letters,
     );
+    if let (Some(c), Some(s)) = (&cache, &cached) {
+        println!("  cache   {}", c.summary(s));
+    }
     println!(
         "  silver  {:>6} rows ({} rejected)",
         silver.rows, silver.rejected

@@ -1,7 +1,9 @@
 //! The demo's mock FHIR server on 127.0.0.1: `/metadata` and paged `searchset` Bundles of
 //! Patient, Encounter and Observation, generated from a seed, with faults injected on a
 //! fixed schedule — 503 with `Retry-After`, 429, slow answers and dropped connections — so
-//! the pipeline's retries, breaker, budget and rate limiter have something to do.
+//! the pipeline's retries, breaker, budget and rate limiter have something to do. Its
+//! answers carry the cache headers a FHIR server sends — `Cache-Control: max-age`, an
+//! `ETag` — and an `If-None-Match` naming the current `ETag` gets `304 Not Modified`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -13,6 +15,9 @@ use serde_json::{Value, json};
 
 /// Resources per page.
 pub(crate) const PAGE: usize = 100;
+
+/// How long a client may reuse an answer without asking again.
+const MAX_AGE: &str = "max-age=300";
 
 /// Faults the server injected, by kind.
 #[derive(Debug, Default)]
@@ -77,10 +82,16 @@ fn serve(stream: TcpStream, n: u64, patients: usize, faults: &Faults) -> std::io
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
+    let mut if_none_match = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("if-none-match")
+        {
+            if_none_match = Some(value.trim().to_owned());
         }
     }
     let target = request_line
@@ -91,14 +102,14 @@ fn serve(stream: TcpStream, n: u64, patients: usize, faults: &Faults) -> std::io
     let mut out = stream;
     // The schedule: a request's number picks its fault. Retries arrive with new numbers,
     // so every fault is eventually overcome.
-    let (status, extra, body): (u16, &str, Option<Value>) = match n % 23 {
+    let (status, extra, body): (u16, String, Option<String>) = match n % 23 {
         5 | 16 => {
             faults.unavailable.fetch_add(1, Relaxed);
-            (503, "Retry-After: 0\r\n", None)
+            (503, "Retry-After: 0\r\n".to_owned(), None)
         }
         11 => {
             faults.throttled.fetch_add(1, Relaxed);
-            (429, "Retry-After: 0\r\n", None)
+            (429, "Retry-After: 0\r\n".to_owned(), None)
         }
         19 => {
             faults.reset.fetch_add(1, Relaxed);
@@ -111,28 +122,51 @@ fn serve(stream: TcpStream, n: u64, patients: usize, faults: &Faults) -> std::io
                 pause(Duration::from_millis(150));
             }
             match route(&target, patients) {
-                Some(v) => (200, "", Some(v)),
+                Some(v) => {
+                    let v = v.to_string();
+                    let tag = etag(&v);
+                    let extra = format!("Cache-Control: {MAX_AGE}\r\nETag: {tag}\r\n");
+                    if if_none_match.is_some_and(|m| m == tag) {
+                        (304, extra, None)
+                    } else {
+                        (200, extra, Some(v))
+                    }
+                }
                 None => (
                     404,
-                    "",
-                    Some(outcome("not-found", &format!("no route for {target}"))),
+                    String::new(),
+                    Some(outcome("not-found", &format!("no route for {target}")).to_string()),
                 ),
             }
         }
     };
-    let body = body.map(|v| v.to_string()).unwrap_or_default();
+    let body = body.unwrap_or_default();
     let reason = match status {
         200 => "OK",
+        304 => "Not Modified",
         404 => "Not Found",
         429 => "Too Many Requests",
         _ => "Service Unavailable",
     };
+    // A 304 has no body, and no Content-Length other than its 200's (RFC 9110 §8.6).
+    let length = if status == 304 {
+        String::new()
+    } else {
+        format!("Content-Length: {}\r\n", body.len())
+    };
     write!(
         out,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/fhir+json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
-        body.len()
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/fhir+json\r\n{length}{extra}Connection: close\r\n\r\n{body}",
     )?;
     out.flush()
+}
+
+/// A strong validator of a body: its sha256, shortened.
+fn etag(body: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(body.as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
 }
 
 fn outcome(code: &str, text: &str) -> Value {
@@ -174,6 +208,12 @@ fn route(target: &str, patients: usize) -> Option<Value> {
 
 /// The seed of the mock EHR's data: the same resources on every demo run.
 const SEED: u64 = 2026;
+
+/// What the mock EHR holds, in a URL path segment: the same on every run with as many
+/// patients (a cache's keys name it instead of the server's port).
+pub(crate) fn dataset(patients: usize) -> String {
+    format!("seed-{SEED}-patients-{patients}")
+}
 
 /// A deterministic synthetic resource (no real person's data): the workspace's one FHIR
 /// generator, `steadfast_validation::data::synthetic`.

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use steadfast::Run;
-use steadfast::retry::{AdaptiveRateLimiter, Classify, ErrorFacts, Facts, ThreadSleeper};
-use steadfast::run::{NdjsonReader, NdjsonWriter, StepKind, Timestamp, atomic_write};
+use steadfast::retry::{AdaptiveRateLimiter, Classify, ErrorFacts, Facts};
+use steadfast::run::{NdjsonReader, NdjsonWriter, StepKind, atomic_write};
 
+use super::cache::DemoCache;
 use super::client::{Client, FetchError};
 
 const TYPES: [&str; 3] = ["Patient", "Encounter", "Observation"];
@@ -34,8 +35,13 @@ pub(crate) struct Extracted {
 }
 
 /// Bronze: every page of every type, with the run's retry policy (breaker and budget
-/// shared), an adaptive rate limiter, and dead letters for pages that fail for good.
-pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> {
+/// shared), an adaptive rate limiter, and dead letters for pages that fail for good —
+/// through `cache` when there is one (the limiter then paces only the mock server's GETs).
+pub(crate) fn extract(
+    run: &Run,
+    addr: SocketAddr,
+    cache: Option<&DemoCache>,
+) -> anyhow::Result<Extracted> {
     let mut step = run.step("bronze");
     step.kind(StepKind::Extract);
     let retries = Arc::new(AtomicU64::new(0));
@@ -45,7 +51,7 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
         tracing::warn!(attempt = event.attempt, delay_ms = u64::try_from(event.delay.as_millis()).unwrap_or(u64::MAX), error = %event.error, "retrying a page");
     });
     let limiter = AdaptiveRateLimiter::new(500.0, 20.0, 2000.0);
-    let client = Client::new(addr, Duration::from_secs(5))?;
+    let client = Client::new(addr, Duration::from_secs(5), limiter)?;
     let metrics = run.metrics();
     let fetch = run.profiler().component("bronze.fetch_page");
     let parse = run.profiler().component("bronze.parse");
@@ -70,26 +76,19 @@ pub(crate) fn extract(run: &Run, addr: SocketAddr) -> anyhow::Result<Extracted> 
                     retries.load(Relaxed)
                 )
             });
-            let first_attempt = Timestamp::now();
             let result = {
                 let _span = fetch.span();
                 // The run records retries, give-ups and HTTP errors by status itself.
-                policy.retry_if(FetchError::classify.with_facts(), |_| {
-                    limiter.acquire(&ThreadSleeper);
-                    let r = client.get_json(&path);
-                    match &r {
-                        Ok(_) => limiter.on_success(),
-                        Err(FetchError::Status { status: 429, .. }) => limiter.on_throttled(),
-                        Err(_) => {}
-                    }
-                    r
+                policy.retry_if(FetchError::classify.with_facts(), |_| match cache {
+                    Some(cache) => cache.get_json(&client, &path),
+                    None => client.get_json(&path),
                 })
             };
             let (bundle, bytes) = match result {
                 Ok(ok) => ok,
                 Err(e) => {
                     run.dead_letters()
-                        .push_failed(&json!({"request": path}), &e, first_attempt)?;
+                        .push_failed(&json!({"request": path}), &e)?;
                     metrics.counter("bronze", "errors").add(1);
                     out.dead_letters += 1;
                     continue;

@@ -259,15 +259,14 @@ fn deadletter_show_prints_one_letter_and_hides_what_may_be_patient_data() {
         .retry(|_| Err::<(), _>("HTTP 503: Patient Ada Jones (MRN 00412) busy"))
         .unwrap_err();
     let item = serde_json::json!({"resourceType": "Patient", "id": "p1", "name": "Ada Jones"});
-    let started = steadfast::run::Timestamp::now();
     steadfast::retry::DeadLetterQueue::in_run(&dir)
         .unwrap()
-        .push_failed(&"first", &err, started)
+        .push_failed(&"first", &err)
         .unwrap();
     steadfast::retry::DeadLetterQueue::in_run(&dir)
         .unwrap()
         .store_raw_errors(true)
-        .push_failed(&item, &err, started)
+        .push_failed(&item, &err)
         .unwrap();
     let path = dir.path().to_str().unwrap();
 

@@ -4,6 +4,9 @@
     reason = "a test fails by panicking; helpers outside #[test] too"
 )]
 
+mod auth;
+mod breakers;
 mod replay;
 mod search;
 mod server;
+mod smart_server;

@@ -12,6 +12,8 @@ mod datastores;
 mod declared;
 mod hygiene;
 mod layer;
+#[cfg(feature = "prometheus")]
+mod metrics_after_start;
 mod observability;
 mod pool;
 mod router;

@@ -6,5 +6,6 @@
 )]
 
 mod durability;
+mod families;
 mod hot_paths;
 mod recording;

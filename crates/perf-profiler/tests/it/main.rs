@@ -9,6 +9,7 @@
 )]
 
 mod analysis;
+mod paths;
 mod regression;
 mod timing;
 

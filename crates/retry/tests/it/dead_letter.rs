@@ -1,8 +1,10 @@
 //! The dead-letter queue on a real file system: nothing lost, replay keeps the failures.
 
 use std::io::Write;
+use std::time::Duration;
 
-use steadfast_retry::{DeadLetterQueue, ManualClock, RetryPolicy};
+use steadfast_core::Timestamp;
+use steadfast_retry::{CircuitBreaker, DeadLetterQueue, ManualClock, RetryError, RetryPolicy};
 
 #[test]
 fn push_from_threads_then_replay_keeps_only_failures() {
@@ -16,11 +18,10 @@ fn push_from_threads_then_replay_keeps_only_failures() {
             let (dlq, policy) = (&dlq, &policy);
             s.spawn(move || {
                 for i in 0..25 {
-                    let started = steadfast_core::Timestamp::now();
                     let err = policy
                         .retry(|_| Err::<(), _>("GET postgres://etl:hunter2@db/x failed"))
                         .unwrap_err();
-                    dlq.push_failed(&serde_json::json!({"page": t * 100 + i}), &err, started)
+                    dlq.push_failed(&serde_json::json!({"page": t * 100 + i}), &err)
                         .unwrap();
                 }
             });
@@ -63,8 +64,7 @@ fn push_from_threads_then_replay_keeps_only_failures() {
 
     // Appends after a replay land in the rewritten file.
     let err = policy.retry(|_| Err::<(), _>("x")).unwrap_err();
-    dlq.push_failed(&1, &err, steadfast_core::Timestamp::now())
-        .unwrap();
+    dlq.push_failed(&1, &err).unwrap();
     assert_eq!(dlq.read().unwrap().len(), 49);
 }
 
@@ -78,8 +78,7 @@ fn torn_tail_from_a_crash_is_repaired_not_fatal() {
             .max_retries(0)
             .retry(|_| Err::<(), _>("x"))
             .unwrap_err();
-        dlq.push_failed(&"a", &err, steadfast_core::Timestamp::now())
-            .unwrap();
+        dlq.push_failed(&"a", &err).unwrap();
     }
     std::fs::OpenOptions::new()
         .append(true)
@@ -104,7 +103,7 @@ fn error_text_is_stored_only_when_opted_in() {
     let started = steadfast_core::Timestamp::now();
 
     let plain = DeadLetterQueue::open(dir.path().join("plain.ndjson")).unwrap();
-    plain.push_failed(&item, &err, started).unwrap();
+    plain.push_failed(&item, &err).unwrap();
     let stored = &plain.read().unwrap()[0];
     assert_eq!(stored.error.kind, "http_4xx");
     assert_eq!(stored.error.status, Some(422));
@@ -123,7 +122,7 @@ fn error_text_is_stored_only_when_opted_in() {
     let raw = DeadLetterQueue::open(dir.path().join("raw.ndjson"))
         .unwrap()
         .store_raw_errors(true);
-    raw.push_failed(&item, &err, started).unwrap();
+    raw.push_failed(&item, &err).unwrap();
     let message = raw.read().unwrap()[0].error.message.clone().unwrap();
     assert!(message.contains("Ada Jones (MRN 00412)"), "{message}");
 
@@ -163,5 +162,87 @@ fn letters_written_before_summaries_still_read_and_replay() {
     assert_eq!(
         left[0].error.message, None,
         "the replay's error is a summary"
+    );
+}
+
+/// One attempt that fails after a tick of the wall clock (a [`Timestamp`] counts
+/// milliseconds), so the first and the last attempt are told apart; the waits between
+/// attempts are on the policy's manual clock. Records when it started and when it failed.
+fn attempt(times: &mut Vec<(Timestamp, Timestamp)>) -> Result<(), &'static str> {
+    let start = Timestamp::now();
+    while Timestamp::now() <= start {
+        std::thread::yield_now();
+    }
+    times.push((start, Timestamp::now()));
+    Err("HTTP 503")
+}
+
+#[test]
+fn a_dead_letter_dates_from_the_first_attempt_not_from_when_it_was_pushed() {
+    let dir = tempfile::tempdir().unwrap();
+    let dlq = DeadLetterQueue::open(dir.path().join("deadletter.ndjson")).unwrap();
+    let clock = ManualClock::new();
+    let policy = RetryPolicy::constant(Duration::from_secs(30))
+        .max_retries(2)
+        .manual_clock(&clock);
+    let mut times = Vec::new();
+    let err = policy.retry(|_| attempt(&mut times)).unwrap_err();
+    assert_eq!((times.len(), clock.slept()), (3, Duration::from_secs(60)));
+    dlq.push_failed(&"GET /Patient?_page=3", &err).unwrap();
+    let letter = &dlq.read().unwrap()[0];
+    assert_eq!(letter.first_attempt, err.first_attempt());
+    // Read as the first attempt failed: before the second started, so before the last.
+    let (first, second, last) = (times[0].0, times[1].0, times[2].0);
+    assert!(first <= letter.first_attempt && letter.first_attempt <= second);
+    assert!(letter.first_attempt < last && last <= letter.last_attempt);
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn an_async_call_dates_its_error_from_the_first_attempt() {
+    let clock = ManualClock::new();
+    let policy = RetryPolicy::constant(Duration::from_secs(30))
+        .max_retries(2)
+        .manual_clock(&clock);
+    let times = std::sync::Mutex::new(Vec::new());
+    let err = policy
+        .retry_async(|_| std::future::ready(attempt(&mut times.lock().unwrap())))
+        .await
+        .unwrap_err();
+    let times = times.into_inner().unwrap();
+    assert_eq!((times.len(), clock.slept()), (3, Duration::from_secs(60)));
+    assert!(times[0].0 <= err.first_attempt() && err.first_attempt() <= times[1].0);
+    assert!(err.first_attempt() < times[2].0);
+}
+
+#[test]
+fn a_breaker_refusal_dates_from_the_first_attempt_or_the_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let dlq = DeadLetterQueue::open(dir.path().join("deadletter.ndjson")).unwrap();
+    let clock = ManualClock::new();
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(2)
+        .clock(clock.clone())
+        .build();
+    let policy = RetryPolicy::constant(Duration::from_secs(1))
+        .max_retries(5)
+        .manual_clock(&clock)
+        .circuit_breaker(breaker);
+    // Refused after two attempts: the error dates from the first.
+    let mut times = Vec::new();
+    let err = policy.retry(|_| attempt(&mut times)).unwrap_err();
+    assert!(matches!(err, RetryError::CircuitOpen { attempts: 2, .. }));
+    assert!(times[0].0 <= err.first_attempt() && err.first_attempt() <= times[1].0);
+    assert!(err.first_attempt() < times[1].1);
+    // Refused before any attempt: it dates from the refusal.
+    let before = Timestamp::now();
+    let refused = policy.retry(|_| Ok::<(), &str>(())).unwrap_err();
+    assert_eq!(refused.attempts(), 0);
+    assert!(before <= refused.first_attempt() && refused.first_attempt() <= Timestamp::now());
+    dlq.push_failed(&"GET /Patient/p1", &refused).unwrap();
+    let letter = &dlq.read().unwrap()[0];
+    assert_eq!(
+        (letter.first_attempt, letter.decision.as_str()),
+        (refused.first_attempt(), "circuit_open")
     );
 }

@@ -6,6 +6,7 @@
 )]
 
 mod breaker;
+mod breakers;
 mod dead_letter;
 mod listen;
 mod policy;

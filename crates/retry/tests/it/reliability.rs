@@ -178,7 +178,6 @@ async fn flaky_server_loses_nothing_and_is_not_hammered() {
         clients.push(tokio::spawn(async move {
             for i in 0..ITEMS_PER_CLIENT {
                 let item = (c * ITEMS_PER_CLIENT + i) as u64;
-                let started = steadfast_core::Timestamp::now();
                 match policy
                     .retry_async_if(classify, |attempt| get(addr, item, attempt))
                     .await
@@ -187,7 +186,7 @@ async fn flaky_server_loses_nothing_and_is_not_hammered() {
                         assert!(body.contains(&format!("\"id\":\"{item}\"")));
                         succeeded.fetch_add(1, Ordering::SeqCst);
                     }
-                    Err(e) => dlq.push_failed(&item, &e, started).unwrap(),
+                    Err(e) => dlq.push_failed(&item, &e).unwrap(),
                 }
             }
         }));

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use steadfast_core::Timestamp;
 use steadfast_retry::{
     CircuitBreaker, DeadLetterQueue, IoErrors, ManualClock, ReplayOptions, RetryPolicy,
 };
@@ -116,7 +115,7 @@ fn fill(dlq: &DeadLetterQueue, addr: SocketAddr, n: u32) {
     for i in 0..n {
         let key = format!("item-{i}");
         let err = policy(1).retry(|_| post(addr, &key)).unwrap_err();
-        dlq.push_failed(&serde_json::json!({ "key": key }), &err, Timestamp::now())
+        dlq.push_failed(&serde_json::json!({ "key": key }), &err)
             .unwrap();
     }
 }
@@ -185,7 +184,7 @@ fn max_replays_moves_a_letter_to_quarantine_once() {
     let dlq = DeadLetterQueue::open(dir.path().join("deadletter.ndjson")).unwrap();
     for i in 0..4 {
         let err = policy(0).retry(|_| Err::<(), _>("503")).unwrap_err();
-        dlq.push_failed(&i, &err, Timestamp::now()).unwrap();
+        dlq.push_failed(&i, &err).unwrap();
     }
     let options = ReplayOptions::new(&policy(0)).max_replays(2);
     // Item 0 recovers; the others keep failing.
@@ -222,17 +221,13 @@ fn letters_pushed_during_a_replay_stay_queued() {
     let other = DeadLetterQueue::open(&path).unwrap();
     let err = policy(0).retry(|_| Err::<(), _>("x")).unwrap_err();
     for i in 0..5 {
-        dlq.push_failed(&format!("old-{i}"), &err, Timestamp::now())
-            .unwrap();
+        dlq.push_failed(&format!("old-{i}"), &err).unwrap();
     }
     let report = dlq
         .replay(|item| {
             let name = item.as_str().unwrap();
-            dlq.push_failed(&format!("{name}-here"), &err, Timestamp::now())
-                .unwrap();
-            other
-                .push_failed(&format!("{name}-there"), &err, Timestamp::now())
-                .unwrap();
+            dlq.push_failed(&format!("{name}-here"), &err).unwrap();
+            other.push_failed(&format!("{name}-there"), &err).unwrap();
             Ok::<(), String>(())
         })
         .unwrap();
@@ -249,8 +244,8 @@ fn letters_pushed_during_a_replay_stay_queued() {
             .all(|k| !k.ends_with(|c: char| c.is_ascii_digit()))
     );
     // Both handles keep appending to the rewritten file.
-    other.push_failed(&"after", &err, Timestamp::now()).unwrap();
-    dlq.push_failed(&"after-2", &err, Timestamp::now()).unwrap();
+    other.push_failed(&"after", &err).unwrap();
+    dlq.push_failed(&"after-2", &err).unwrap();
     assert_eq!(dlq.read().unwrap().len(), 12);
 }
 
@@ -261,7 +256,7 @@ fn a_letter_in_quarantine_and_queue_after_a_crash_is_kept_once() {
     let dlq = DeadLetterQueue::open(&path).unwrap();
     let err = policy(0).retry(|_| Err::<(), _>("x")).unwrap_err();
     for i in 0..3 {
-        dlq.push_failed(&i, &err, Timestamp::now()).unwrap();
+        dlq.push_failed(&i, &err).unwrap();
     }
     // A crash after the quarantine's fsync and before the journal's.
     let letters = dlq.read().unwrap();

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use steadfast_core::Timestamp;
 use steadfast_retry::{DeadLetterQueue, ManualClock, ReplayOptions, RetryPolicy};
 
 fn policy(retries: u32) -> RetryPolicy {
@@ -92,7 +91,7 @@ fn kill_at(block: &str, items: u64) -> (Vec<u64>, Vec<u64>, Vec<u64>, tempfile::
         let dlq = DeadLetterQueue::open(&path).unwrap();
         let err = policy(0).retry(|_| Err::<(), _>("503")).unwrap_err();
         for n in 0..items {
-            dlq.push_failed(&n, &err, Timestamp::now()).unwrap();
+            dlq.push_failed(&n, &err).unwrap();
         }
     }
     let mut child = Command::new(std::env::current_exe().unwrap())

@@ -9,7 +9,6 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use steadfast_core::Timestamp;
 use steadfast_retry::{
     CircuitBreaker, CircuitState, Classify, Clock, DeadLetterQueue, ErrorFacts, Facts, ManualClock,
     RetryListener, RetryPolicy, WhenOpen, classify_http, parse_retry_after, read_dead_letters,
@@ -228,13 +227,12 @@ fn a_real_server_down_for_a_moment_dead_letters_nothing() {
     let dlq = DeadLetterQueue::open(dir.path().join("deadletter.ndjson")).unwrap();
     let classify = |e: &HttpError| classify_http(e.status, e.retry_after.as_deref());
     for item in 0..60 {
-        let first = Timestamp::now();
         let got = policy.retry_if(classify.with_facts(), |_| {
             clock.advance(REQUEST);
             get(addr, &format!("/item/{item}"))
         });
         if let Err(e) = got {
-            dlq.push_failed(&item, &e, first).unwrap();
+            dlq.push_failed(&item, &e).unwrap();
         }
     }
     let letters = read_dead_letters(dir.path().join("deadletter.ndjson")).unwrap();
