@@ -3,13 +3,13 @@
 //! threshold and refuses further Observation reads before they reach the server, while
 //! Patient reads see no refusal at all.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write as _;
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use crate::server::{Acceptor, request_target};
 use steadfast_fhir::{FhirClient, FhirError};
 use steadfast_http::HttpSettings;
 use steadfast_retry::{
@@ -26,62 +26,28 @@ struct Hits {
 struct SplitServer {
     addr: SocketAddr,
     hits: Arc<Hits>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _acceptor: Acceptor,
 }
 
 impl SplitServer {
     fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (hits, stop) = (Arc::new(Hits::default()), Arc::new(AtomicBool::new(false)));
-        let thread = {
-            let (hits, stop) = (hits.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for conn in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Ok(conn) = conn {
-                        answer(&hits, conn);
-                    }
-                }
-            })
+        let hits = Arc::new(Hits::default());
+        let acceptor = {
+            let hits = hits.clone();
+            Acceptor::start(move |_, conn| answer(&hits, conn))
         };
         Self {
-            addr,
+            addr: acceptor.addr,
             hits,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for SplitServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            _acceptor: acceptor,
         }
     }
 }
 
 fn answer(hits: &Hits, mut conn: TcpStream) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
+    let Some(path) = request_target(&conn) else {
         return;
-    }
-    loop {
-        let mut header = String::new();
-        match reader.read_line(&mut header) {
-            Ok(0) | Err(_) => return,
-            Ok(_) if header == "\r\n" => break,
-            Ok(_) => {}
-        }
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    };
     let (status, body) = if let Some(id) = path.strip_prefix("/fhir/Patient/") {
         hits.patient.fetch_add(1, Ordering::SeqCst);
         (

@@ -34,38 +34,85 @@ struct State {
 pub(crate) struct FhirServer {
     pub(crate) addr: SocketAddr,
     state: Arc<State>,
+    _acceptor: Acceptor,
+}
+
+/// A thread on 127.0.0.1 answering one connection at a time with `answer` until dropped —
+/// what every test server here runs on.
+pub(crate) struct Acceptor {
+    pub(crate) addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl FhirServer {
-    /// A server of `patients` patients (`p1` … `pN`).
-    pub(crate) fn start(patients: usize) -> Self {
+impl Acceptor {
+    pub(crate) fn start(answer: impl Fn(SocketAddr, TcpStream) + Send + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new(State {
-            patients,
-            ..State::default()
-        });
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (state, stop) = (state.clone(), stop.clone());
+            let stop = stop.clone();
             std::thread::spawn(move || {
                 for conn in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     if let Ok(conn) = conn {
-                        serve(&state, addr, conn);
+                        answer(addr, conn);
                     }
                 }
             })
         };
         Self {
             addr,
-            state,
             stop,
             thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Acceptor {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one request's line and headers from `conn`: its target (path and query), or
+/// `None` when the peer hung up first.
+pub(crate) fn request_target(conn: &TcpStream) -> Option<String> {
+    let mut reader = BufReader::new(conn.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    loop {
+        let mut header = String::new();
+        match reader.read_line(&mut header) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) if header == "\r\n" => break,
+            Ok(_) => {}
+        }
+    }
+    Some(line.split_whitespace().nth(1).unwrap_or("/").to_owned())
+}
+
+impl FhirServer {
+    /// A server of `patients` patients (`p1` … `pN`).
+    pub(crate) fn start(patients: usize) -> Self {
+        let state = Arc::new(State {
+            patients,
+            ..State::default()
+        });
+        let acceptor = {
+            let state = state.clone();
+            Acceptor::start(move |addr, conn| serve(&state, addr, conn))
+        };
+        Self {
+            addr: acceptor.addr,
+            state,
+            _acceptor: acceptor,
         }
     }
 
@@ -115,31 +162,10 @@ impl FhirServer {
     }
 }
 
-impl Drop for FhirServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 fn serve(state: &State, addr: SocketAddr, mut conn: TcpStream) {
-    let mut reader = BufReader::new(conn.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
+    let Some(target) = request_target(&conn) else {
         return;
-    }
-    loop {
-        let mut header = String::new();
-        match reader.read_line(&mut header) {
-            Ok(0) | Err(_) => return,
-            Ok(_) if header == "\r\n" => break,
-            Ok(_) => {}
-        }
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    };
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let param = |name: &str| {
         query
