@@ -20,6 +20,7 @@ pub(crate) const LIBRARY_CRATES: &[&str] = &[
     "steadfast-run",
     "steadfast-fhir",
     "steadfast-cache",
+    "steadfast-db",
     "steadfast",
 ];
 

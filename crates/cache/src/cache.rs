@@ -116,11 +116,11 @@ impl Cache {
                 source: Source::Bypass,
             });
         }
-        let key = CacheKey::new(request);
         bump(&inner.counters.requests);
         let mut candidate = None;
         if let Some(memory) = &inner.memory {
-            match memory.get(&key) {
+            // A hit needs only the memory tier's key; the sha256 is for what follows.
+            match memory.get(crate::memo::memory_key(request)) {
                 Some(entry) => match entry.freshness(inner.clock.now_ms()) {
                     Freshness::Fresh => {
                         inner.counters.hit(Tier::Memory);
@@ -131,6 +131,7 @@ impl Cache {
                     }
                     Freshness::Stale => {
                         inner.counters.stale(Tier::Memory);
+                        let key = CacheKey::new(request);
                         Inner::refresh_behind(inner, key, Arc::clone(&entry), origin);
                         return Ok(Cached {
                             entry,
@@ -146,7 +147,7 @@ impl Cache {
             }
         }
         // Boxed: the miss path's state stays out of the hit path's future.
-        Box::pin(self.miss(key, candidate, origin)).await
+        Box::pin(self.miss(CacheKey::new(request), candidate, origin)).await
     }
 
     /// A miss: one flight per key, whoever asks.

@@ -1,18 +1,14 @@
-//! [`CacheKey`]: a sha256 of the canonical request, computed without allocating (the
-//! canonical form is fed to the hasher through a stack buffer, never built as a string),
-//! and [`ResourceType`], for invalidation by type.
-//!
-//! The canonical form: method; scheme and host lower-cased, the default port and any
-//! user-info dropped; the path verbatim; query parameters sorted by name then value (repeated
-//! parameters kept — FHIR ANDs them — values verbatim: comma lists are ORs and `_sort` order
-//! matters); `_format` and `_pretty` dropped and the media type added instead (`_format`
-//! wins over `Accept`, as in FHIR); the fragment dropped; the scope.
+//! [`CacheKey`]: a sha256 of the canonical request (see [`crate::canonical`]), computed
+//! without allocating, the memory tier's key of the same form, and [`ResourceType`], for
+//! invalidation by type.
 
 use std::fmt;
 
 use sha2::{Digest, Sha256};
+use siphasher::sip128::Hasher128 as _;
 
-use crate::query::Params;
+pub(crate) use crate::canonical::MemoryKey;
+use crate::canonical::{Both, Feeder, canonical};
 use crate::request::Request;
 
 /// A FHIR resource type named by a request's path (`Patient`, `Observation`), inline.
@@ -83,6 +79,8 @@ impl fmt::Debug for ResourceType {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CacheKey {
     pub(crate) digest: [u8; 32],
+    /// The same canonical form's key in the memory tier.
+    pub(crate) memory: MemoryKey,
     pub(crate) resource_type: Option<ResourceType>,
 }
 
@@ -92,175 +90,19 @@ impl fmt::Debug for CacheKey {
     }
 }
 
-/// The hasher behind a stack buffer: the canonical form arrives in many small pieces, and
-/// one `update` per 256 bytes costs far less than one per piece. Nothing is allocated.
-struct Feeder {
-    h: Sha256,
-    buf: [u8; 256],
-    n: usize,
-}
-
-impl Feeder {
-    fn new() -> Self {
-        Self {
-            h: Sha256::new(),
-            buf: [0; 256],
-            n: 0,
-        }
-    }
-
-    /// Appends `bytes`, lower-cased (ASCII) when `lower`.
-    #[inline]
-    fn raw(&mut self, bytes: &[u8], lower: bool) {
-        if let Some(out) = self.buf.get_mut(self.n..self.n + bytes.len()) {
-            // The common case: it fits.
-            out.copy_from_slice(bytes);
-            if lower {
-                out.make_ascii_lowercase();
-            }
-            self.n += bytes.len();
-        } else {
-            self.spill(bytes, lower);
-        }
-    }
-
-    #[cold]
-    fn spill(&mut self, mut bytes: &[u8], lower: bool) {
-        while !bytes.is_empty() {
-            if self.n == self.buf.len() {
-                self.h.update(self.buf);
-                self.n = 0;
-            }
-            let take = bytes.len().min(self.buf.len() - self.n);
-            let out = &mut self.buf[self.n..self.n + take];
-            out.copy_from_slice(&bytes[..take]);
-            if lower {
-                out.make_ascii_lowercase();
-            }
-            self.n += take;
-            bytes = &bytes[take..];
-        }
-    }
-
-    /// The length of a part: one byte below 255, else 255 and four bytes — so no two
-    /// different sequences of parts hash alike.
-    #[inline]
-    fn len(&mut self, len: usize) {
-        match u8::try_from(len) {
-            Ok(short) if short < u8::MAX => self.raw(&[short], false),
-            _ => {
-                self.raw(&[u8::MAX], false);
-                let long = u32::try_from(len).unwrap_or(u32::MAX);
-                self.raw(&long.to_le_bytes(), false);
-            }
-        }
-    }
-
-    /// Appends `part` with its length first.
-    #[inline]
-    fn part(&mut self, part: &[u8]) {
-        self.len(part.len());
-        self.raw(part, false);
-    }
-
-    /// Appends `part` lower-cased (ASCII), length first.
-    #[inline]
-    fn part_lower(&mut self, part: &str) {
-        self.len(part.len());
-        self.raw(part.as_bytes(), true);
-    }
-
-    fn finish(mut self) -> [u8; 32] {
-        self.h.update(&self.buf[..self.n]);
-        self.h.finalize().into()
-    }
-}
-
-/// The media type `_format` asks for, in `Accept` terms.
-fn format_media_type(format: &str) -> &str {
-    match format {
-        "json" | "application/json" | "application/fhir+json" => "application/fhir+json",
-        "xml" | "text/xml" | "application/xml" | "application/fhir+xml" => "application/fhir+xml",
-        "ttl" | "text/turtle" => "text/turtle",
-        other => other,
-    }
-}
-
 impl CacheKey {
     /// The key of `request`.
     pub fn new(request: &Request<'_>) -> Self {
-        let mut h = Feeder::new();
-        h.raw(b"steadfast-cache/1", false);
-        h.raw(&[request.scope.kind], false);
-        h.part(request.scope.id.as_bytes());
-        let method: &[u8] = if request.method.eq_ignore_ascii_case("HEAD") {
-            b"HEAD"
-        } else {
-            b"GET"
-        };
-        h.part(method);
-
-        // One forward pass: scheme, authority, path, query (the fragment is cut by the
-        // query's parser, or here when there is no query).
-        let url = request.url;
-        let scheme_len = url
-            .bytes()
-            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
-            .filter(|&i| url.as_bytes().get(i..i + 3) == Some(b"://"));
-        let (scheme, rest) = match scheme_len {
-            Some(i) => (&url[..i], &url[i + 3..]),
-            None => ("", url),
-        };
-        let authority_len = rest
-            .bytes()
-            .position(|c| matches!(c, b'/' | b'?' | b'#'))
-            .unwrap_or(rest.len());
-        let (authority, rest) = rest.split_at(authority_len);
-        let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-        let (host, port) = match authority.rfind(':') {
-            // `[::1]:8080`, `host:8080`; not the colons inside an IPv6 literal.
-            Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i + 1..]),
-            _ => (authority, ""),
-        };
-        let default_port = (scheme.eq_ignore_ascii_case("https") && port == "443")
-            || (scheme.eq_ignore_ascii_case("http") && port == "80");
-        h.part_lower(scheme);
-        h.part_lower(host);
-        h.part(if default_port { b"" } else { port.as_bytes() });
-        let path_len = rest
-            .bytes()
-            .position(|c| c == b'?' || c == b'#')
-            .unwrap_or(rest.len());
-        let (path, rest) = rest.split_at(path_len);
-        let query = rest.strip_prefix('?').unwrap_or("");
-        h.part(path.as_bytes());
-
-        let mut params = Params::parse(query);
-        let format = params.format;
-        let params = params.sorted();
-        h.len(params.len());
-        for (name, value) in params {
-            h.part(name.as_bytes());
-            h.part(value.as_bytes());
-        }
-
-        // `_format` overrides `Accept` (FHIR); the media type without spaces, lower-cased.
-        let media = format
-            .map(format_media_type)
-            .or(request.accept)
-            .unwrap_or("");
-        let media = media.trim();
-        h.len(media.len());
-        for piece in media.split(' ').filter(|p| !p.is_empty()) {
-            h.part_lower(piece);
-        }
-
+        let mut h = Feeder::new(Both(Sha256::new(), MemoryKey::hasher()));
+        let path = canonical(request, &mut h);
+        let Both(sha, sip) = h.finish();
         let resource_type = path
             .split('/')
             .filter(|s| !s.is_empty())
             .find_map(ResourceType::new);
         Self {
-            digest: h.finish(),
+            digest: sha.finalize().into(),
+            memory: MemoryKey(sip.finish128().as_u128()),
             resource_type,
         }
     }
@@ -291,8 +133,36 @@ mod tests {
     use super::*;
     use crate::request::Scope;
 
+    /// The key of `url`; the memory tier's key, computed on its own, is the one it carries.
     fn key(url: &str) -> CacheKey {
-        CacheKey::new(&Request::get(url, &Scope::tenant("t")))
+        let scope = Scope::tenant("t");
+        let request = Request::get(url, &scope);
+        let key = CacheKey::new(&request);
+        assert_eq!(MemoryKey::new(&request), key.memory, "{url}");
+        key
+    }
+
+    #[test]
+    fn the_memory_key_tells_apart_what_the_sha256_does() {
+        let s = Scope::tenant("t");
+        let urls = [
+            "https://e.x/fhir/Patient?a=1&b=2",
+            "https://e.x/fhir/Patient?b=2&a=1",
+            "https://e.x/fhir/Patient?a=1&b=3",
+            "https://e.x/fhir/Patient?a=12",
+            "https://e.x/fhir/Patient?a1=2",
+        ];
+        for a in urls {
+            for b in urls {
+                let (ka, kb) = (key(a), key(b));
+                assert_eq!(ka == kb, ka.memory == kb.memory, "{a} {b}");
+            }
+        }
+        let other = Scope::tenant("u");
+        assert_ne!(
+            MemoryKey::new(&Request::get(urls[0], &s)),
+            MemoryKey::new(&Request::get(urls[0], &other))
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The in-process tier on `moka`: bounded by bytes (each entry weighed), per-entry expiry at
 //! the end of its retention, time-to-idle, and an eviction listener that counts what size
-//! and expiry push out. Keys are the request's sha256; values are shared handles.
+//! and expiry push out. Keys are the requests' [`MemoryKey`]s; values are shared handles.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,16 +10,16 @@ use moka::sync::Cache;
 
 use crate::clock::Clock;
 use crate::entry::Entry;
-use crate::key::{CacheKey, ResourceType};
+use crate::key::{CacheKey, MemoryKey, ResourceType};
 use crate::stats::{Counters, Tier};
 
 /// Expiry at an entry's retention end, by the cache's clock.
 struct UntilRetained(Arc<dyn Clock>);
 
-impl moka::Expiry<[u8; 32], Arc<Entry>> for UntilRetained {
+impl moka::Expiry<u128, Arc<Entry>> for UntilRetained {
     fn expire_after_create(
         &self,
-        _key: &[u8; 32],
+        _key: &u128,
         value: &Arc<Entry>,
         _created_at: Instant,
     ) -> Option<Duration> {
@@ -30,7 +30,7 @@ impl moka::Expiry<[u8; 32], Arc<Entry>> for UntilRetained {
 
     fn expire_after_update(
         &self,
-        key: &[u8; 32],
+        key: &u128,
         value: &Arc<Entry>,
         updated_at: Instant,
         _duration_until_expiry: Option<Duration>,
@@ -39,58 +39,46 @@ impl moka::Expiry<[u8; 32], Arc<Entry>> for UntilRetained {
     }
 }
 
-/// Hashes a key for moka's table: the digest is already a sha256, so its first eight bytes
-/// are as good a hash as any once mixed — xor-ed with a per-process random key, then
-/// through a full-avalanche finaliser (every output bit depends on every input bit, so
-/// which digests share a bucket depends on the unknown key) — for a few instructions
-/// instead of SipHash over 32 bytes.
-#[derive(Clone)]
-struct DigestHash(u64);
+/// Hashes a key for moka's table: the key is already the output of a keyed
+/// pseudo-random function ([`MemoryKey`]), so its low 64 bits are the hash — no second
+/// hash over it.
+#[derive(Clone, Default)]
+struct KeyHash;
 
-impl DigestHash {
-    fn new() -> Self {
-        Self(std::hash::BuildHasher::hash_one(
-            &std::collections::hash_map::RandomState::new(),
-            0u64,
-        ))
+impl std::hash::BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
     }
 }
 
-impl std::hash::BuildHasher for DigestHash {
-    type Hasher = DigestHasher;
-    fn build_hasher(&self) -> DigestHasher {
-        DigestHasher(self.0)
+/// See [`KeyHash`].
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "the low 64 bits, on purpose"
+    )]
+    fn write_u128(&mut self, key: u128) {
+        self.0 ^= key as u64;
     }
-}
 
-/// See [`DigestHash`]; the array's length prefix is ignored.
-struct DigestHasher(u64);
-
-impl std::hash::Hasher for DigestHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x9E37_79B9_7F4A_7C15;
-        let word = match bytes.first_chunk::<8>() {
-            Some(w) => u64::from_le_bytes(*w),
-            // Not a digest (never, for this table's keys): every byte counts.
-            None => bytes.iter().fold(0, |w, &b| (w << 8) | u64::from(b)),
-        };
-        self.0 = (self.0 ^ word).wrapping_mul(K);
+        // Not a `u128` (never, for this table's keys): every byte counts.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
     }
-
-    fn write_usize(&mut self, _len: usize) {}
 
     fn finish(&self) -> u64 {
-        // splitmix64's finaliser: the multiply above only carries upwards.
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0
     }
 }
 
 /// The in-process tier.
 pub(crate) struct Memory {
-    cache: Cache<[u8; 32], Arc<Entry>, DigestHash>,
+    cache: Cache<u128, Arc<Entry>, KeyHash>,
 }
 
 impl Memory {
@@ -104,8 +92,7 @@ impl Memory {
             .max_capacity(capacity)
             .weigher(|_k, v: &Arc<Entry>| v.weight())
             .time_to_idle(time_to_idle)
-            .expire_after(UntilRetained(clock))
-            .support_invalidation_closures();
+            .expire_after(UntilRetained(clock));
         // The listener makes moka's maintenance allocate (about 16 bytes per read,
         // amortised); without it evictions go uncounted and hits allocate nothing.
         let cache = match counters {
@@ -115,31 +102,34 @@ impl Memory {
                         counters.evicted(Tier::Memory);
                     }
                 })
-                .build_with_hasher(DigestHash::new()),
-            None => builder.build_with_hasher(DigestHash::new()),
+                .build_with_hasher(KeyHash),
+            None => builder.build_with_hasher(KeyHash),
         };
         Self { cache }
     }
 
     /// The entry under `key`: a handle clone, nothing else allocated.
     #[inline]
-    pub(crate) fn get(&self, key: &CacheKey) -> Option<Arc<Entry>> {
-        self.cache.get(&key.digest)
+    pub(crate) fn get(&self, key: MemoryKey) -> Option<Arc<Entry>> {
+        self.cache.get(&key.0)
     }
 
     pub(crate) fn insert(&self, key: &CacheKey, entry: Arc<Entry>) {
-        self.cache.insert(key.digest, entry);
+        self.cache.insert(key.memory.0, entry);
     }
 
     pub(crate) fn remove(&self, key: &CacheKey) {
-        self.cache.invalidate(&key.digest);
+        self.cache.invalidate(&key.memory.0);
     }
 
     pub(crate) fn remove_type(&self, resource_type: ResourceType) {
-        // Only fails when closures are not supported, which the builder turns on.
-        let _ = self
-            .cache
-            .invalidate_entries_if(move |_k, v| v.resource_type == Some(resource_type));
+        // A walk over the entries rather than moka's invalidation closures: supporting
+        // those costs every read (a predicate check), and invalidating by type is rare.
+        for (key, entry) in &self.cache {
+            if entry.resource_type == Some(resource_type) {
+                self.cache.invalidate(&*key);
+            }
+        }
     }
 
     pub(crate) fn clear(&self) {

@@ -86,7 +86,7 @@ impl<'a> Params<'a> {
         if params.len() <= INSERTION_SORT_MAX {
             for i in 1..params.len() {
                 let mut j = i;
-                while j > 0 && params[j] < params[j - 1] {
+                while j > 0 && less(params[j], params[j - 1]) {
                     params.swap(j, j - 1);
                     j -= 1;
                 }
@@ -95,6 +95,16 @@ impl<'a> Params<'a> {
             params.sort_unstable();
         }
         params
+    }
+}
+
+/// `a < b` by name then value, deciding on the names' first bytes when they differ (the
+/// usual case: no call into the C library's `memcmp`).
+#[inline]
+fn less(a: (&str, &str), b: (&str, &str)) -> bool {
+    match (a.0.as_bytes().first(), b.0.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x < y,
+        _ => a < b,
     }
 }
 

@@ -42,6 +42,10 @@ fn configured(health: &HealthConfig, disk: &steadfast::diskwatch::DiskConfig) ->
         .disk_watermarks(disk.watermarks.clone())
 }
 
+/// How long start-up waits for every check's first result before announcing itself
+/// anyway (a check still running is reported as not yet ready).
+const FIRST_ROUND: Duration = Duration::from_secs(10);
+
 pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
     let mut loader = steadfast::run::config::Loader::new().profile(args.config.profile.as_deref());
     if let Some(file) = &args.config.config {
@@ -108,6 +112,9 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
             None => None,
         };
         let server = serve(health.clone(), addr, options).await?;
+        // Listening already (liveness answers), but announced only once every check has a
+        // first result, so whoever waits for this line sees readiness that means something.
+        health.first_round(FIRST_ROUND).await;
         println!(
             "serving health at http://{}/health (Ctrl-C or SIGTERM to stop)",
             server.addr

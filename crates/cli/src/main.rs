@@ -4,6 +4,7 @@ mod audit;
 mod deadletter;
 mod deadletter_replay;
 mod demo;
+mod fhir_export;
 mod health;
 mod logging;
 mod ops;
@@ -103,6 +104,18 @@ enum Command {
     /// Check the hash-chained audit trail of a run or a runs root.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Get data out of a FHIR server.
+    #[command(subcommand)]
+    Fhir(FhirCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum FhirCommand {
+    /// A Bulk Data $export into a directory: polls the job (honouring Retry-After),
+    /// downloads the files in parallel (resumed with Range), writes manifest.json with
+    /// sha256 and counts, deletes the job. Run again with the same --out to resume. Exit 0
+    /// all files in, 1 the export failed, 2 usage error.
+    Export(fhir_export::ExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,6 +253,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Deadletter(DeadletterCommand::Show(args)) => deadletter::show(&args),
         Command::Deadletter(DeadletterCommand::Replay(args)) => deadletter_replay::replay(&args),
         Command::Audit(cmd) => audit::run(&cmd),
+        Command::Fhir(FhirCommand::Export(args)) => fhir_export::export(&args),
         Command::Alerts(AlertsCommand::Generate {
             config,
             thresholds,

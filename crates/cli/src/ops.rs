@@ -267,16 +267,29 @@ pub(crate) fn profile(cmd: &ProfileCommand) -> anyhow::Result<u8> {
         } => {
             let base = Snapshot::read(profile_path(baseline))?;
             let cur = Snapshot::read(profile_path(current))?;
-            let cmp = compare(
-                &base,
-                &cur,
-                &CompareOptions {
-                    noise: *noise,
-                    ..CompareOptions::default()
-                },
-            );
+            let options = CompareOptions {
+                noise: *noise,
+                ..CompareOptions::default()
+            };
+            let cmp = compare(&base, &cur, &options);
             print!("{}", cmp.to_text());
-            Ok(u8::try_from(cmp.exit_code()).unwrap_or(EXIT_FAIL))
+            let mut code = cmp.exit_code();
+            // Two run directories with database profiles: their statements too, matched by
+            // fingerprint, under the same test.
+            if baseline.is_dir() && current.is_dir() {
+                let read = |dir: &Path| {
+                    steadfast::db::DbProfile::read(dir).with_context(|| {
+                        format!("cannot read the database profile of {}", dir.display())
+                    })
+                };
+                if let (Some(b), Some(c)) = (read(baseline)?, read(current)?) {
+                    let statements = steadfast::report::compare_statements(&b, &c, &options);
+                    println!("\nStatements (by fingerprint):");
+                    print!("{}", statements.to_text());
+                    code = code.max(statements.exit_code());
+                }
+            }
+            Ok(u8::try_from(code).unwrap_or(EXIT_FAIL))
         }
     }
 }

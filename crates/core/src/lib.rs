@@ -33,6 +33,7 @@
 
 mod atomic;
 pub mod audit;
+pub mod bulk_manifest;
 pub mod config;
 mod duration;
 mod error;

@@ -26,6 +26,9 @@ pub mod files {
     /// The journal of a dead-letter replay in progress; one left by a crash is applied on
     /// the next open (steadfast-retry).
     pub const DEAD_LETTER_REPLAY: &str = "deadletter.replay.ndjson";
+    /// The run's database profile: statements by fingerprint, PostgreSQL's
+    /// `pg_stat_statements` delta, DuckDB profiling output (steadfast-db).
+    pub const DB_PROFILE: &str = "db-profile.json";
     /// Watermark crossings and deletions (steadfast-diskwatch).
     pub const DISK_EVENTS: &str = "disk-events.ndjson";
     /// Validation output directory.

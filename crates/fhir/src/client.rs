@@ -8,7 +8,9 @@ use serde_json::Value;
 use steadfast_core::Timestamp;
 use steadfast_http::{HttpClient, HttpSettings, reqwest};
 use steadfast_retry::Classify as _;
-use steadfast_retry::{BreakerRegistry, DeadLetterQueue, RetryError, RetryPolicy};
+use steadfast_retry::{
+    AdaptiveRateLimiter, BreakerRegistry, DeadLetterQueue, RetryError, RetryPolicy,
+};
 
 use crate::auth::SmartAuth;
 use crate::dead_letters::push_request;
@@ -16,7 +18,7 @@ use crate::error::FhirError;
 use crate::location::{Base, resource_type_name};
 use crate::method::Method;
 use crate::request_item::RequestItem;
-use crate::transport::send_once;
+use crate::transport::{Answer, Outgoing, exchange};
 
 /// A client's breaker key: the resource type (empty for system-level requests) and the
 /// interaction (`read`, `search`, `create`, `update`, `patch`, `delete`).
@@ -54,10 +56,11 @@ pub struct FhirClient {
     pub(crate) base: Base,
     http: HttpClient,
     policy: RetryPolicy,
-    breakers: Option<Arc<BreakerRegistry<BreakerKey>>>,
-    dead_letters: Option<Arc<DeadLetterQueue>>,
-    auth: Option<SmartAuth>,
-    max_body: usize,
+    pub(crate) breakers: Option<Arc<BreakerRegistry<BreakerKey>>>,
+    pub(crate) dead_letters: Option<Arc<DeadLetterQueue>>,
+    pub(crate) auth: Option<SmartAuth>,
+    pub(crate) pace: Option<AdaptiveRateLimiter>,
+    pub(crate) max_body: usize,
     runtime: OnceLock<tokio::runtime::Runtime>,
 }
 
@@ -80,72 +83,10 @@ impl FhirClient {
             breakers: None,
             dead_letters: None,
             auth: None,
+            pace: None,
             max_body: DEFAULT_MAX_BODY,
             runtime: OnceLock::new(),
         })
-    }
-
-    /// Gives every (resource type, interaction) of this server a circuit breaker of its own,
-    /// from `breakers`, in place of the policy's breaker: a failing `Observation` search
-    /// opens only its breaker while `Patient` reads go on. Off by default — a client
-    /// built before keeps the policy's single breaker, and a shared registry is the
-    /// caller's to size (its bound is on keys; an evicted key's breaker state is lost).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use steadfast_fhir::FhirClient;
-    /// use steadfast_http::HttpSettings;
-    /// use steadfast_retry::{BreakerRegistry, CircuitBreaker, RetryPolicy};
-    ///
-    /// let breakers = Arc::new(BreakerRegistry::new(
-    ///     CircuitBreaker::builder().consecutive_failures(5), 256));
-    /// let client = FhirClient::new("https://ehr.example/fhir", &HttpSettings::default(),
-    ///     RetryPolicy::exponential())?
-    ///     .breakers(breakers.clone());
-    /// assert!(client.breaker_registry().is_some_and(|b| b.is_empty()));
-    /// # Ok::<(), steadfast_fhir::FhirError>(())
-    /// ```
-    #[must_use]
-    pub fn breakers(mut self, breakers: Arc<BreakerRegistry<BreakerKey>>) -> Self {
-        self.breakers = Some(breakers);
-        self
-    }
-
-    /// The client's keyed breakers, when set ([`FhirClient::breakers`]; its example).
-    pub fn breaker_registry(&self) -> Option<&Arc<BreakerRegistry<BreakerKey>>> {
-        self.breakers.as_ref()
-    }
-
-    /// Keeps each request the policy gives up on in `queue` (a run's
-    /// `DeadLetterQueue::in_run`), as a [`RequestItem`].
-    #[must_use]
-    pub fn dead_letters(mut self, queue: Arc<DeadLetterQueue>) -> Self {
-        self.dead_letters = Some(queue);
-        self
-    }
-
-    /// Authorizes every request with SMART Backend Services: `Authorization: Bearer` with
-    /// `auth`'s access token, fetched on first need and refreshed before it expires. A
-    /// request answered 401 gets one new token and is sent once more, inside the same
-    /// attempt (not a retry of the policy); a second 401 is that attempt's error, which is
-    /// never retried.
-    #[must_use]
-    pub fn auth(mut self, auth: SmartAuth) -> Self {
-        self.auth = Some(auth);
-        self
-    }
-
-    /// The client's SMART Backend Services authorization, when set.
-    pub fn smart_auth(&self) -> Option<&SmartAuth> {
-        self.auth.as_ref()
-    }
-
-    /// Reads at most `bytes` of a response body (64 MiB by default); a longer one is cut
-    /// and fails as malformed JSON.
-    #[must_use]
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
     }
 
     /// The base URL, its path ending in `/`.
@@ -184,7 +125,8 @@ impl FhirClient {
     pub fn send(&self, item: &RequestItem) -> Result<Value, FhirError> {
         let url = self.item_url(item)?;
         let runtime = self.runtime()?;
-        runtime.block_on(self.attempt(item.method, &url))
+        let out = Outgoing::new(item.method, &url);
+        runtime.block_on(self.attempt(&out)).map(|a| a.body)
     }
 
     /// [`FhirClient::send`] for async code.
@@ -193,21 +135,23 @@ impl FhirClient {
     /// As [`FhirClient::send`].
     pub async fn send_async(&self, item: &RequestItem) -> Result<Value, FhirError> {
         let url = self.item_url(item)?;
-        self.attempt(item.method, &url).await
+        let out = Outgoing::new(item.method, &url);
+        self.attempt(&out).await.map(|a| a.body)
     }
 
-    /// One attempt of `method url`: with a bearer token when the client has
-    /// [`SmartAuth`], and after a 401 once more with a new token.
-    async fn attempt(&self, method: Method, url: &reqwest::Url) -> Result<Value, FhirError> {
+    /// One attempt of `out`: with a bearer token when the client has [`SmartAuth`], and
+    /// after a 401 once more with a new token.
+    async fn attempt(&self, out: &Outgoing<'_>) -> Result<Answer, FhirError> {
         let (http, base, max_body) = (&self.http, &self.base, self.max_body);
+        let pace = self.pace.as_ref();
         let Some(auth) = &self.auth else {
-            return send_once(http, base, method, url, max_body, None).await;
+            return exchange(http, base, out, max_body, None, pace).await;
         };
         let token = auth.bearer(http, base).await?;
-        match send_once(http, base, method, url, max_body, Some(token.value())).await {
+        match exchange(http, base, out, max_body, Some(token.value()), pace).await {
             Err(e) if e.status() == Some(401) => {
                 let token = auth.refresh_after_rejection(http, base, &token).await?;
-                send_once(http, base, method, url, max_body, Some(token.value())).await
+                exchange(http, base, out, max_body, Some(token.value()), pace).await
             }
             answer => answer,
         }
@@ -241,8 +185,18 @@ impl FhirClient {
         Ok(url)
     }
 
+    /// The HTTP client requests go through.
+    pub(crate) fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// The retry policy requests go through.
+    pub(crate) fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
     /// The blocking API's runtime, made on first use.
-    fn runtime(&self) -> Result<&tokio::runtime::Runtime, FhirError> {
+    pub(crate) fn runtime(&self) -> Result<&tokio::runtime::Runtime, FhirError> {
         if let Some(rt) = self.runtime.get() {
             return Ok(rt);
         }
@@ -261,19 +215,8 @@ impl FhirClient {
         resource_type: Option<&str>,
         id: Option<&str>,
     ) -> Result<Value, FhirError> {
-        let runtime = self.runtime()?;
-        let class = method.idempotency();
-        let first = Timestamp::now();
-        let classify = (|e: &FhirError| class.classify(e)).with_facts();
-        let op = |_| runtime.block_on(self.attempt(method, url));
-        match &self.breakers {
-            None => self.policy.retry_if(classify, op),
-            Some(breakers) => {
-                let key = breaker_key(method, resource_type, id);
-                self.policy.retry_if_keyed(breakers, &key, classify, op)
-            }
-        }
-        .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
+        let out = Outgoing::new(method, url);
+        self.call_out(&out, resource_type, id).map(|a| a.body)
     }
 
     /// One request through the policy (async).
@@ -284,36 +227,73 @@ impl FhirClient {
         resource_type: Option<&str>,
         id: Option<&str>,
     ) -> Result<Value, FhirError> {
-        let class = method.idempotency();
+        let out = Outgoing::new(method, url);
+        let answer = self.call_out_async(&out, resource_type, id).await;
+        answer.map(|a| a.body)
+    }
+
+    /// `out` through the policy, classified by its idempotency class (blocking).
+    pub(crate) fn call_out(
+        &self,
+        out: &Outgoing<'_>,
+        resource_type: Option<&str>,
+        id: Option<&str>,
+    ) -> Result<Answer, FhirError> {
+        let runtime = self.runtime()?;
+        let class = out.class();
         let first = Timestamp::now();
         let classify = (|e: &FhirError| class.classify(e)).with_facts();
-        let op = |_| self.attempt(method, url);
+        let op = |_| runtime.block_on(self.attempt(out));
+        match &self.breakers {
+            None => self.policy.retry_if(classify, op),
+            Some(breakers) => {
+                let key = breaker_key(out.method, resource_type, id);
+                self.policy.retry_if_keyed(breakers, &key, classify, op)
+            }
+        }
+        .map_err(|err| self.give_up(out, resource_type, id, first, err))
+    }
+
+    /// `out` through the policy, classified by its idempotency class (async).
+    pub(crate) async fn call_out_async(
+        &self,
+        out: &Outgoing<'_>,
+        resource_type: Option<&str>,
+        id: Option<&str>,
+    ) -> Result<Answer, FhirError> {
+        let class = out.class();
+        let first = Timestamp::now();
+        let classify = (|e: &FhirError| class.classify(e)).with_facts();
+        let op = |_| self.attempt(out);
         match &self.breakers {
             None => self.policy.retry_async_if(classify, op).await,
             Some(breakers) => {
-                let key = breaker_key(method, resource_type, id);
+                let key = breaker_key(out.method, resource_type, id);
                 let policy = &self.policy;
                 policy
                     .retry_async_if_keyed(breakers, &key, classify, op)
                     .await
             }
         }
-        .map_err(|err| self.give_up(method, url, resource_type, id, first, err))
+        .map_err(|err| self.give_up(out, resource_type, id, first, err))
     }
 
     /// The error of a request the policy gave up on, after keeping it as a dead letter.
     fn give_up(
         &self,
-        method: Method,
-        url: &reqwest::Url,
+        out: &Outgoing<'_>,
         resource_type: Option<&str>,
         id: Option<&str>,
         first: Timestamp,
         err: RetryError<FhirError>,
     ) -> FhirError {
+        let (method, url) = (out.method, out.url);
         let mut dead_lettered = false;
         if let Some(queue) = &self.dead_letters {
-            let item = RequestItem::new(method, &self.base.relative(url), resource_type);
+            let mut item = RequestItem::new(method, &self.base.relative(url), resource_type);
+            if let Some(query) = out.if_none_exist {
+                item = item.if_none_exist(query);
+            }
             if let Err(e) = push_request(queue, &item, id, &err, first) {
                 return e;
             }

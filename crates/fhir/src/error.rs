@@ -152,6 +152,25 @@ pub enum FhirError {
         /// The page's path relative to the base, query values elided.
         path: String,
     },
+    /// A [`Create`](crate::Create) that cannot be sent: the resource has no `resourceType`,
+    /// no first `identifier` with a system and a value to make the condition of, or the
+    /// `If-None-Exist` query is not one a header can carry.
+    #[error("invalid create: {reason}")]
+    InvalidCreate {
+        /// What is wrong (the resource is not repeated).
+        reason: &'static str,
+    },
+    /// A middleware after `RetryMiddleware` failed the request (feature
+    /// `reqwest-middleware`; not retried), or its body could not be cloned for another try.
+    #[error("{method} {path}: {reason}")]
+    Middleware {
+        /// The request's method.
+        method: Method,
+        /// The request's path, query values elided.
+        path: String,
+        /// What happened.
+        reason: &'static str,
+    },
     /// A request the client replays needs a body it does not keep.
     #[error("{method} {path}: cannot be sent again (the item keeps no request body)")]
     UnsupportedMethod {
@@ -238,6 +257,67 @@ pub enum FhirError {
         /// A transport failure, as an I/O error of the kind `classify_io` knows.
         #[source]
         io: Option<std::io::Error>,
+    },
+    /// A Bulk Data export's file could not be written or read locally.
+    #[error("bulk export: cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`write`, `rename`, `read`).
+        action: &'static str,
+        /// The local file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A [`BulkExport`](crate::BulkExport) asks for something no kick-off can carry.
+    #[error("invalid bulk export: {reason}")]
+    InvalidExport {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A Bulk Data server answered outside the IG (no `Content-Location`, a manifest that
+    /// is not one, a file URL off the server's origin while the token is required, a
+    /// `Content-Range` that does not start where the download stopped).
+    #[error("bulk export {step}: {problem}")]
+    BulkProtocol {
+        /// `kick-off`, `status`, `manifest`, `download`.
+        step: &'static str,
+        /// What was wrong (never a token, never file content).
+        problem: String,
+    },
+    /// The export job did not finish before the polling deadline.
+    #[error(
+        "bulk export status: the job was not finished after {polls} poll(s) and {waited_secs} s; the deadline is {deadline_secs} s (run again with the same output directory to go on waiting for the same job)"
+    )]
+    PollDeadline {
+        /// Polls made.
+        polls: u32,
+        /// Seconds waited so far.
+        waited_secs: u64,
+        /// The deadline, in seconds.
+        deadline_secs: u64,
+    },
+    /// A downloaded file holds a different number of lines than the manifest's `count`.
+    #[error(
+        "bulk export download: {file} has {found} line(s) but the server's manifest says {expected}; the file was not kept"
+    )]
+    CountMismatch {
+        /// The local file name.
+        file: String,
+        /// The manifest's `count`.
+        expected: u64,
+        /// Lines downloaded.
+        found: u64,
+    },
+    /// Some files of an export could not be downloaded; the others were kept, and a rerun
+    /// with the same output directory fetches only what is missing.
+    #[error("bulk export: {failed} file(s) could not be downloaded; the first: {first}")]
+    FilesFailed {
+        /// Files that failed.
+        failed: usize,
+        /// The first failure.
+        #[source]
+        first: Box<Self>,
     },
     /// The dead-letter queue could not be written.
     #[error("cannot keep the failed request as a dead letter: {0}")]

@@ -12,12 +12,20 @@
 //!   429, 5xx and transient transport errors; POST/PATCH are unsafe — retried only on a
 //!   connect-phase error or 429, anything else is ambiguous and dead-lettered. `Retry-After`
 //!   on 429/503 is honoured by the policy.
+//! - [`Create`], [`Created`]: `POST [base]/[type]`; with `If-None-Exist`
+//!   ([`Create::if_none_exist`], [`Create::if_none_exist_identifier`]) a conditional
+//!   create, idempotent, so a dropped connection or a 5xx is retried without a duplicate.
+//! - `RetryMiddleware` (feature `reqwest-middleware`): the same policy and idempotency
+//!   classes on a `reqwest_middleware` client, in one line.
 //! - [`FhirError`]: typed, with the HTTP status, `Retry-After` and the
 //!   `OperationOutcome`'s issue codes; its `Display` never holds query values, outcome text
 //!   or credentials.
 //! - [`SmartAuth`], [`PrivateKey`]: SMART Backend Services — an access token asked for
 //!   with a signed client assertion (RS384/ES384), cached, refreshed before it expires,
 //!   and a 401 answered by one new token and one more try; keys never shown.
+//! - [`BulkExport`]: a Bulk Data v2 `$export` into a local directory — polling that
+//!   honours `Retry-After`, parallel resumable downloads, sha256 and counts in a local
+//!   `manifest.json`, kill -9 safe through a state file ([`STATE_FILE`]).
 //! - [`RequestItem`], [`read_request_letters`]: the dead letters a client writes, read
 //!   back; [`replay_requests`] sends them again through a replay's policy and breaker
 //!   (what `steadfast deadletter replay` does).
@@ -51,12 +59,17 @@
 //! ```
 
 mod auth;
+mod bulk;
 mod client;
+mod client_options;
+mod create;
 mod dead_letters;
 mod error;
 mod idempotency;
 mod location;
 mod method;
+#[cfg(feature = "reqwest-middleware")]
+mod middleware;
 mod outcome;
 mod private_key;
 mod replay;
@@ -66,9 +79,16 @@ mod token_request;
 mod transport;
 
 pub use auth::{DEFAULT_SCOPE, SmartAuth, SmartAuthBuilder};
+pub use bulk::{
+    BulkEvent, BulkExport, ExportLevel, ExportSummary, ExportedFile, PollTiming, STATE_FILE,
+    export_in_progress,
+};
 pub use client::{BreakerKey, FhirClient};
+pub use create::{Create, Created};
 pub use error::{FhirError, Phase};
 pub use method::{Idempotency, Method};
+#[cfg(feature = "reqwest-middleware")]
+pub use middleware::RetryMiddleware;
 pub use outcome::OutcomeSummary;
 pub use private_key::PrivateKey;
 pub use replay::{RequestReplayReport, replay_requests};

@@ -77,4 +77,22 @@ impl Idempotency {
     pub fn is_repeatable(self) -> bool {
         !matches!(self, Self::Unsafe)
     }
+
+    /// The class of a request with `method`, sent with an `If-None-Exist` header when
+    /// `if_none_exist`: a conditional create is idempotent — a server that supports it
+    /// answers a repeat whose query matches with the resource the first one created
+    /// (`200`), not a second resource — so its ambiguous failures are retried.
+    ///
+    /// ```
+    /// use steadfast_fhir::{Idempotency, Method};
+    /// assert_eq!(Idempotency::of_request(Method::Post, false), Idempotency::Unsafe);
+    /// assert_eq!(Idempotency::of_request(Method::Post, true), Idempotency::Idempotent);
+    /// assert_eq!(Idempotency::of_request(Method::Patch, true), Idempotency::Unsafe);
+    /// ```
+    pub fn of_request(method: Method, if_none_exist: bool) -> Self {
+        match method {
+            Method::Post if if_none_exist => Self::Idempotent,
+            _ => method.idempotency(),
+        }
+    }
 }

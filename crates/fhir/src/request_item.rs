@@ -39,6 +39,10 @@ pub struct RequestItem {
     /// The method's idempotency class: a replay sends only `safe` and `idempotent` items
     /// unless told otherwise.
     pub idempotency: Idempotency,
+    /// A conditional create's `If-None-Exist` query (`identifier=sys|val`), which makes the
+    /// `POST` idempotent. Like `url`'s query, it may name a patient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_none_exist: Option<String>,
 }
 
 impl RequestItem {
@@ -49,12 +53,35 @@ impl RequestItem {
             url: url.to_owned(),
             resource_type: resource_type.map(str::to_owned),
             idempotency: method.idempotency(),
+            if_none_exist: None,
         }
     }
 
+    /// The item of a conditional create: a `POST` sent with `If-None-Exist: query`, which
+    /// makes it [`Idempotency::Idempotent`] (a repeat whose query matches is answered with
+    /// the resource the first one created); other methods keep their class.
+    ///
+    /// ```
+    /// use steadfast_fhir::{Idempotency, Method, RequestItem};
+    ///
+    /// let item = RequestItem::new(Method::Post, "Patient", Some("Patient"))
+    ///     .if_none_exist("identifier=urn:mrn|12345");
+    /// assert_eq!(item.idempotency, Idempotency::Idempotent);
+    /// let value = serde_json::to_value(&item)?;
+    /// assert_eq!(value["if_none_exist"], "identifier=urn:mrn|12345");
+    /// assert_eq!(RequestItem::from_value(&value)?, item);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn if_none_exist(mut self, query: &str) -> Self {
+        self.if_none_exist = Some(query.to_owned());
+        self.idempotency = Idempotency::of_request(self.method, true);
+        self
+    }
+
     /// Reads a dead letter's item; checks that the resource type is a type name and that
-    /// the class is not more permissive than the method's (a `POST` marked `safe` is not
-    /// an item this crate wrote).
+    /// the class is not more permissive than the request's (a `POST` marked `safe`, or
+    /// `idempotent` without `if_none_exist`, is not an item this crate wrote).
     ///
     /// # Errors
     /// [`FhirError::NotARequestItem`] saying what is wrong (never repeating the item).
@@ -74,7 +101,15 @@ impl RequestItem {
                 reason: "its resource_type is not a FHIR type name".to_owned(),
             });
         }
-        if item.idempotency.is_repeatable() && !item.method.idempotency().is_repeatable() {
+        if item.if_none_exist.is_some() && item.method != Method::Post {
+            return Err(FhirError::NotARequestItem {
+                reason: format!("a {} cannot carry If-None-Exist", item.method),
+            });
+        }
+        let class = Idempotency::of_request(item.method, item.if_none_exist.is_some());
+        if (item.idempotency.is_repeatable() && !class.is_repeatable())
+            || (item.idempotency == Idempotency::Safe && class != Idempotency::Safe)
+        {
             return Err(FhirError::NotARequestItem {
                 reason: format!("a {} cannot be {:?}", item.method, item.idempotency),
             });
@@ -153,6 +188,9 @@ mod tests {
             json!({"method": "GET", "url": "x", "resource_type": "../etc", "idempotency": "safe"}),
             json!({"method": "GET", "url": "x", "idempotency": "safe", "extra": 1}),
             json!({"method": "BREW", "url": "x", "idempotency": "safe"}),
+            json!({"method": "POST", "url": "Patient", "idempotency": "idempotent"}),
+            json!({"method": "POST", "url": "Patient", "idempotency": "safe", "if_none_exist": "identifier=a|b"}),
+            json!({"method": "PUT", "url": "Patient/1", "idempotency": "idempotent", "if_none_exist": "identifier=a|b"}),
             json!("Ada Jones"),
         ];
         for v in bad {
@@ -165,5 +203,10 @@ mod tests {
             RequestItem::from_value(&post).unwrap().idempotency,
             Idempotency::Unsafe
         );
+        // A conditional create's letter: still POST, repeatable because of its condition.
+        let conditional = json!({"method": "POST", "url": "Patient", "idempotency": "idempotent",
+            "if_none_exist": "identifier=urn:mrn|1"});
+        let item = RequestItem::from_value(&conditional).unwrap();
+        assert_eq!(item.if_none_exist.as_deref(), Some("identifier=urn:mrn|1"));
     }
 }

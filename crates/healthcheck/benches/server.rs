@@ -21,7 +21,9 @@ use steadfast_healthcheck::{
     CheckOutput, Group, Health, HealthRegistry, Registration, ServerOptions, serve,
 };
 mod support;
-use support::{Served, client, load, on_own_runtime, ratio_rounds, serve_router, wrk_rounds};
+use support::{
+    Served, client, cpu_rounds, load, on_own_runtime, ratio_rounds, serve_router, wrk_rounds,
+};
 
 fn ours(runs: Arc<AtomicU64>) -> (Served, Health) {
     let (health_tx, health_rx) = std::sync::mpsc::channel();
@@ -132,6 +134,26 @@ fn server(c: &mut Criterion) {
             7,
             100_000,
         );
+    }
+
+    // Each server's own CPU per request: the measure least moved by other tenants' load.
+    for (label, path) in [
+        ("steadfast / bare axum, /health/live", "/health/live"),
+        ("steadfast / bare axum, /health", "/health"),
+    ] {
+        if cpu_rounds(
+            &client_rt,
+            label,
+            (&bare_served, path),
+            (&ours_served, path),
+            9,
+            100_000,
+        )
+        .is_none()
+        {
+            eprintln!("server CPU: skipped — /proc/thread-self is not readable here");
+            break;
+        }
     }
 
     let elapsed = started.elapsed();

@@ -4,12 +4,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
 
 use http::{HeaderValue, Request, Response};
 
-use crate::request_series::{Series, UNMATCHED_ROUTE, method_index};
+use crate::request_series::{RouteSeries, Series, UNMATCHED_ROUTE, method_index};
 
 /// Records every request's series; made by
 /// [`RequestMetrics::register`](crate::RequestMetrics::register).
@@ -42,6 +42,9 @@ struct Shared {
     series: Series,
     response_time: bool,
     routes: Box<[Box<str>]>,
+    /// The configured routes' series, resolved once (`None` past the resolved-route bound).
+    known: Box<[Option<Arc<RouteSeries>>]>,
+    unmatched: Option<Arc<RouteSeries>>,
 }
 
 impl std::fmt::Debug for RequestMetricsLayer {
@@ -55,11 +58,15 @@ impl std::fmt::Debug for RequestMetricsLayer {
 
 impl RequestMetricsLayer {
     pub(crate) fn new(series: Series, response_time: bool, routes: Box<[Box<str>]>) -> Self {
+        let known = routes.iter().map(|r| series.route(r)).collect();
+        let unmatched = series.route(UNMATCHED_ROUTE);
         Self {
             shared: Arc::new(Shared {
                 series,
                 response_time,
                 routes,
+                known,
+                unmatched,
             }),
         }
     }
@@ -71,6 +78,8 @@ impl<S> tower_layer::Layer<S> for RequestMetricsLayer {
         RequestMetricsService {
             inner,
             layer: self.clone(),
+            #[cfg(feature = "server")]
+            last: Arc::default(),
         }
     }
 }
@@ -80,14 +89,25 @@ impl<S> tower_layer::Layer<S> for RequestMetricsLayer {
 pub struct RequestMetricsService<S> {
     inner: S,
     layer: RequestMetricsLayer,
+    /// The matched route this service saw first, with its series: with `Router::layer`
+    /// axum wraps each route in its own service, which then sees only that route (told
+    /// apart by the address of axum's shared route string, which this clone keeps alive).
+    #[cfg(feature = "server")]
+    last: Arc<OnceLock<(axum::extract::MatchedPath, Arc<RouteSeries>)>>,
 }
 
-/// The route label of one request.
+/// The route label of one request whose series are not resolved.
 enum Route {
     Unmatched,
     Known(usize),
     #[cfg(feature = "server")]
     Matched(axum::extract::MatchedPath),
+}
+
+/// Where one request's answer is recorded.
+enum Resolved {
+    Series(Arc<RouteSeries>),
+    Label(Route),
 }
 
 impl<S, ReqBody, ResBody> tower_service::Service<Request<ReqBody>> for RequestMetricsService<S>
@@ -105,7 +125,12 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let start = quanta::Instant::now();
         let shared = &self.layer.shared;
-        let route = route_of(&request, &shared.routes);
+        let route = resolve(
+            &request,
+            shared,
+            #[cfg(feature = "server")]
+            &self.last,
+        );
         let method = method_index(request.method());
         shared.series.in_flight.inc();
         RequestMetricsFuture {
@@ -120,16 +145,37 @@ where
     }
 }
 
-fn route_of<B>(request: &Request<B>, routes: &[Box<str>]) -> Route {
+fn resolve<B>(
+    request: &Request<B>,
+    shared: &Shared,
+    #[cfg(feature = "server")] last: &OnceLock<(axum::extract::MatchedPath, Arc<RouteSeries>)>,
+) -> Resolved {
     #[cfg(feature = "server")]
     if let Some(matched) = request.extensions().get::<axum::extract::MatchedPath>() {
-        return Route::Matched(matched.clone());
+        if let Some((seen, series)) = last.get()
+            && std::ptr::eq(seen.as_str(), matched.as_str())
+        {
+            return Resolved::Series(Arc::clone(series));
+        }
+        return match shared.series.route(matched.as_str()) {
+            Some(series) => {
+                let _ = last.set((matched.clone(), Arc::clone(&series)));
+                Resolved::Series(series)
+            }
+            None => Resolved::Label(Route::Matched(matched.clone())),
+        };
     }
     let path = request.uri().path();
-    routes
-        .iter()
-        .position(|r| matches(r, path))
-        .map_or(Route::Unmatched, Route::Known)
+    match shared.routes.iter().position(|r| matches(r, path)) {
+        Some(i) => match shared.known.get(i) {
+            Some(Some(series)) => Resolved::Series(Arc::clone(series)),
+            _ => Resolved::Label(Route::Known(i)),
+        },
+        None => match &shared.unmatched {
+            Some(series) => Resolved::Series(Arc::clone(series)),
+            None => Resolved::Label(Route::Unmatched),
+        },
+    }
 }
 
 /// Whether `path` matches the route `template`: segments equal, `{name}` one non-empty
@@ -158,7 +204,7 @@ fn matches(template: &str, path: &str) -> bool {
 /// takes its request out of the in-flight gauge.
 struct Pending {
     start: quanta::Instant,
-    route: Route,
+    route: Resolved,
     method: u8,
     shared: Arc<Shared>,
 }
@@ -191,14 +237,19 @@ where
             return Poll::Ready(result);
         };
         let took = p.start.elapsed();
-        let route = match &p.route {
-            Route::Unmatched => UNMATCHED_ROUTE,
-            Route::Known(i) => p.shared.routes.get(*i).map_or(UNMATCHED_ROUTE, |r| &**r),
-            #[cfg(feature = "server")]
-            Route::Matched(m) => m.as_str(),
-        };
         let status = result.as_ref().ok().map(|r| r.status().as_u16());
-        p.shared.series.answered(route, p.method, status, took);
+        match &p.route {
+            Resolved::Series(series) => series.answered(&p.shared.series, p.method, status, took),
+            Resolved::Label(route) => {
+                let route = match route {
+                    Route::Unmatched => UNMATCHED_ROUTE,
+                    Route::Known(i) => p.shared.routes.get(*i).map_or(UNMATCHED_ROUTE, |r| &**r),
+                    #[cfg(feature = "server")]
+                    Route::Matched(m) => m.as_str(),
+                };
+                p.shared.series.answered(route, p.method, status, took);
+            }
+        }
         let mut result = result;
         if p.shared.response_time
             && let Ok(response) = result.as_mut()

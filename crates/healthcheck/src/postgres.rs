@@ -30,8 +30,26 @@ pub struct PostgresCheck {
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     mode: SslMode,
     pool: Option<Arc<dyn crate::PoolStats>>,
+    server: Option<ServerLimits>,
     log: Arc<FailureLog>,
 }
+
+/// [`PostgresCheck::server_stats`]' bounds: `warn` above them.
+#[derive(Debug, Clone, Copy)]
+struct ServerLimits {
+    saturation: f64,
+    lag: std::time::Duration,
+}
+
+/// Client connections over `max_connections`, and on a standby the seconds since the last
+/// replayed transaction (NULL on a primary) — 0 when it has replayed all it received: an
+/// idle primary sends no transactions, and a caught-up standby is not behind however long
+/// ago the last one was.
+const SERVER_STATS_SQL: &str = "SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::float8 \
+     / current_setting('max_connections')::float8, \
+     CASE WHEN NOT pg_is_in_recovery() THEN NULL \
+     WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0::float8 \
+     ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END";
 
 impl std::fmt::Debug for PostgresCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -66,6 +84,7 @@ impl PostgresCheck {
             tls: target.connector()?,
             mode: target.mode,
             pool: None,
+            server: None,
             log: Arc::default(),
         })
     }
@@ -92,6 +111,56 @@ impl PostgresCheck {
         self.pool = Some(Arc::new(pool));
         self
     }
+}
+
+impl PostgresCheck {
+    /// Also report the server's connection saturation (client backends in
+    /// `pg_stat_activity` over `max_connections`, detail `connection_saturation`) and, on a
+    /// standby, its replication lag (seconds since the last replayed transaction, 0 when it
+    /// has replayed all it received; detail `replication_lag_seconds`); `warn` above `saturation` (a share, e.g. `0.8`) or `lag`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let check = steadfast_healthcheck::PostgresCheck::new("postgres://etl@127.0.0.1/fhir")?
+    ///     .server_stats(0.8, Duration::from_secs(30));
+    /// # let _ = check;
+    /// # Ok::<(), steadfast_healthcheck::Error>(())
+    /// ```
+    #[must_use]
+    pub fn server_stats(mut self, saturation: f64, lag: std::time::Duration) -> Self {
+        self.server = Some(ServerLimits { saturation, lag });
+        self
+    }
+}
+
+/// The server's saturation and lag added to a passing `out`.
+async fn server_output(
+    client: &tokio_postgres::Client,
+    limits: ServerLimits,
+    out: CheckOutput,
+) -> CheckOutput {
+    let warn = |mut out: CheckOutput, why: &'static str| {
+        out.status = steadfast_core::Status::Warn;
+        out.output = Some(why);
+        out
+    };
+    let Ok(row) = client.query_one(SERVER_STATS_SQL, &[]).await else {
+        return warn(out, "server statistics unavailable");
+    };
+    let saturation: Option<f64> = row.try_get(0).ok().flatten();
+    let lag: Option<f64> = row.try_get(1).ok().flatten();
+    let mut out = match (saturation, lag) {
+        (Some(s), _) if s > limits.saturation => warn(out, "connections near max_connections"),
+        (_, Some(l)) if l > limits.lag.as_secs_f64() => warn(out, "replication lagging"),
+        _ => out,
+    };
+    if let Some(s) = saturation {
+        out = out.detail("connection_saturation", s);
+    }
+    if let Some(l) = lag {
+        out = out.detail("replication_lag_seconds", l);
+    }
+    out
 }
 
 /// A fixed phrase for a failed connection, from the cause's words.
@@ -124,7 +193,7 @@ impl Check for PostgresCheck {
                 }
             };
             let driver = tokio::spawn(connection);
-            let out = match client.simple_query("SELECT 1").await {
+            let mut out = match client.simple_query("SELECT 1").await {
                 Ok(_) => {
                     self.log.passed();
                     CheckOutput::pass().observed(ms(start.elapsed()), "ms")
@@ -134,6 +203,12 @@ impl Check for PostgresCheck {
                     CheckOutput::fail("query failed")
                 }
             };
+            if let Some(limits) = self
+                .server
+                .filter(|_| out.status == steadfast_core::Status::Pass)
+            {
+                out = server_output(&client, limits, out).await;
+            }
             drop(client);
             let _ = driver.await;
             match &self.pool {

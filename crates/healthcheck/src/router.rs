@@ -85,18 +85,26 @@ impl Health {
     /// # });
     /// ```
     pub fn router_with(&self, options: RouterOptions) -> Router {
+        self.routes_at("", options)
+    }
+
+    /// The endpoints with their full paths under `prefix` (`/health`), for a server that
+    /// would otherwise nest [`router_with`](Self::router_with) there: no prefix stripped
+    /// and no URI rebuilt per request. `""` gives the router to nest.
+    pub(crate) fn routes_at(&self, prefix: &str, options: RouterOptions) -> Router {
         let state = Arc::new(Shared {
             health: self.clone(),
             options,
             rendered: Rendered::default(),
         });
+        let at = |path: &str| format!("{prefix}{path}");
         Router::new()
-            .route("/", get(all))
-            .route("/live", get(live))
-            .route("/ready", get(ready))
-            .route("/startup", get(startup))
-            .route("/checks/{name}", get(one_check))
-            .route("/{group}", get(custom_group))
+            .route(if prefix.is_empty() { "/" } else { prefix }, get(all))
+            .route(&at("/live"), get(live))
+            .route(&at("/ready"), get(ready))
+            .route(&at("/startup"), get(startup))
+            .route(&at("/checks/{name}"), get(one_check))
+            .route(&at("/{group}"), get(custom_group))
             .with_state(state)
     }
 }

@@ -204,13 +204,14 @@ pub async fn serve(
         )?;
     // Hyper adds this to the clock on every request: keep it far from overflowing.
     let header_read_timeout = options.header_read_timeout.min(MAX_HEADER_READ_TIMEOUT);
-    // The same router a user nests in their own application.
-    let mut app = Router::new().nest(
+    // The same endpoints a user nests in their own application, routed at their full
+    // paths (nesting would strip the prefix and rebuild the URI on every request).
+    let mut app = health.routes_at(
         "/health",
-        health.router_with(RouterOptions {
+        RouterOptions {
             show_details: options.show_details.clone(),
             status_codes: options.status_codes.clone(),
-        }),
+        },
     );
     if options.serve_metrics {
         let state = options.metrics.as_ref().map(|registry| {

@@ -12,13 +12,18 @@ use crate::thresholds::from_thresholds;
 fn groups(inputs: &AlertInputs<'_>) -> (Vec<(&'static str, Vec<Alert>)>, Vec<String>) {
     let mut skipped = Vec::new();
     let thresholds = from_thresholds(inputs.prefix.as_str(), inputs.thresholds, &mut skipped);
-    #[allow(unused_mut, reason = "the service group needs feature `healthcheck`")]
+    #[allow(
+        unused_mut,
+        reason = "the service and db groups need features `healthcheck`, `db`"
+    )]
     let mut groups = vec![
         ("steadfast-thresholds", thresholds),
         ("steadfast-standard", standard(inputs)),
     ];
     #[cfg(feature = "healthcheck")]
     groups.push(("steadfast-service", crate::service::alerts(&inputs.prefix)));
+    #[cfg(feature = "db")]
+    groups.push(("steadfast-db", crate::db::alerts(&inputs.prefix)));
     (groups, skipped)
 }
 
@@ -67,7 +72,8 @@ pub fn watched_series(inputs: &AlertInputs<'_>) -> Vec<WatchedSeries> {
 /// The rules file for `inputs` (its `[validation]` thresholds, `[disk]` horizon,
 /// `[profiler]` SLOs and `[metrics]` prefix), in Prometheus's rule-file YAML: group
 /// `steadfast-thresholds` from the thresholds, `steadfast-standard` with a run's standard
-/// alerts, and (feature `healthcheck`) `steadfast-service` with a service's. A threshold
+/// alerts, (feature `healthcheck`) `steadfast-service` with a service's and (feature `db`)
+/// `steadfast-db` with statement error rate and latency. A threshold
 /// rule that reads no series is listed in a comment instead.
 ///
 /// ```

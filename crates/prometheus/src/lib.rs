@@ -9,7 +9,8 @@
 //! - [`alert_rules`]: the rule file — the thresholds' rules, a run's standard alerts (disk
 //!   filling or at flood stage, circuit breaker open, retries exhausted, a profiler SLO
 //!   breached, a run failing validation) and, with feature `healthcheck`, a service's own (a
-//!   health check failing, pool saturation, p95 request latency, process memory);
+//!   health check failing, pool saturation, p95 request latency, process memory) and, with
+//!   feature `db`, statement error rate and p95 statement latency (steadfast-db's series);
 //!   [`watched_series`] says what each rule reads; [`RunSeries`] is a run's registry. `promtool check
 //!   rules` accepts it; `configs/alerts/tests` unit-tests each rule with `promtool test rules`.
 //! - [`exposition`], [`write_textfile`], [`RunStatusGauge`]: the text format, written
@@ -29,6 +30,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod alerts;
+#[cfg(feature = "db")]
+mod db;
 mod error;
 mod exposition;
 mod inputs;
@@ -42,6 +45,9 @@ mod standard;
 mod thresholds;
 
 pub use alerts::{WatchedSeries, alert_rules, watched_series};
+#[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(feature = "db")))]
+pub use db::{STATEMENT_ERROR_RATE, STATEMENT_LATENCY_P95_SECONDS};
 pub use error::Error;
 pub use exposition::{RunStatusGauge, exposition, write_textfile};
 pub use inputs::AlertInputs;

@@ -4,40 +4,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::html::{badge, esc, head, ms, ns};
+use crate::db_compare::statements;
+use crate::html::{badge, delta, esc, head, ms, ns};
 use crate::view::RunView;
 
-/// `+12.5%`, marked when a rise is bad (`higher_is_worse`) and above 10%.
-fn delta(a: f64, b: f64, higher_is_worse: bool) -> String {
-    if a == 0.0 {
-        return if b == 0.0 {
-            "—".to_owned()
-        } else {
-            "new".to_owned()
-        };
-    }
-    let pct = (b - a) / a * 100.0;
-    let worse = if higher_is_worse {
-        pct > 10.0
-    } else {
-        pct < -10.0
-    };
-    let better = if higher_is_worse {
-        pct < -10.0
-    } else {
-        pct > 10.0
-    };
-    if worse {
-        format!("<span class=\"regression\">{pct:+.1}% ▲ regression</span>")
-    } else if better {
-        format!("<span class=\"improvement\">{pct:+.1}% improvement</span>")
-    } else {
-        format!("{pct:+.1}%")
-    }
-}
-
 /// Two runs on one page: headers, per-step durations and records, profiler p95 per
-/// component, validation status — each with its delta from A to B; what got worse by more
+/// component, database statements matched by fingerprint, validation status — each with its delta from A to B; what got worse by more
 /// than 10% is marked a regression in words as well as colour.
 ///
 /// ```
@@ -145,7 +117,9 @@ pub fn render_compare(a: &RunView, b: &RunView) -> String {
             show(y)
         );
     }
-    out.push_str("</tbody></table>\n</section>\n<section id=\"validation\">\n<h2>Validation</h2>\n<table><thead><tr><th>Rule</th><th>A</th><th>B</th></tr></thead><tbody>\n");
+    out.push_str("</tbody></table>\n</section>\n");
+    statements(&mut out, a, b);
+    out.push_str("<section id=\"validation\">\n<h2>Validation</h2>\n<table><thead><tr><th>Rule</th><th>A</th><th>B</th></tr></thead><tbody>\n");
     let rules = |v: &RunView| -> BTreeMap<String, (steadfast_core::Status, String)> {
         v.validation
             .as_ref()

@@ -30,4 +30,7 @@ pub enum Error {
     /// `deadletter.ndjson` cannot be read (a bad line is not this: the page shows it).
     #[error(transparent)]
     DeadLetters(#[from] steadfast_retry::Error),
+    /// `db-profile.json` cannot be read or is not a database profile.
+    #[error(transparent)]
+    Db(#[from] steadfast_db::Error),
 }

@@ -45,6 +45,35 @@ pub(crate) fn num(x: f64) -> String {
     }
 }
 
+/// `+12.5%`, marked when a rise is bad (`higher_is_worse`) and above 10%.
+pub(crate) fn delta(a: f64, b: f64, higher_is_worse: bool) -> String {
+    if a == 0.0 {
+        return if b == 0.0 {
+            "—".to_owned()
+        } else {
+            "new".to_owned()
+        };
+    }
+    let pct = (b - a) / a * 100.0;
+    let worse = if higher_is_worse {
+        pct > 10.0
+    } else {
+        pct < -10.0
+    };
+    let better = if higher_is_worse {
+        pct < -10.0
+    } else {
+        pct > 10.0
+    };
+    if worse {
+        format!("<span class=\"regression\">{pct:+.1}% ▲ regression</span>")
+    } else if better {
+        format!("<span class=\"improvement\">{pct:+.1}% improvement</span>")
+    } else {
+        format!("{pct:+.1}%")
+    }
+}
+
 /// The document's start, up to and including `<body>`: title and inline stylesheet.
 pub(crate) fn head(out: &mut String, title: &str) {
     let _ = write!(

@@ -27,6 +27,9 @@
 mod cache;
 mod chart;
 mod compare;
+mod db;
+mod db_compare;
+mod db_regress;
 mod disk;
 mod error;
 mod html;
@@ -39,6 +42,7 @@ mod svg;
 mod view;
 
 pub use compare::render_compare;
+pub use db_regress::compare_statements;
 pub use error::Error;
 pub use page::render;
 pub use view::{EarlierValidation, RunView};

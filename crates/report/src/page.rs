@@ -6,6 +6,7 @@ use steadfast_core::{Status, files};
 use steadfast_metrics::Kind;
 
 use crate::cache::cache;
+use crate::db::db;
 use crate::disk::disk;
 use crate::html::{badge, esc, head, ms, num};
 use crate::metrics::metrics;
@@ -314,7 +315,7 @@ fn data_quality(out: &mut String, v: &RunView) {
 }
 
 /// The page of one run: header, steps (timeline and table), metrics over the run,
-/// retries and dead letters, the response cache, disk events, profiler, validation and
+/// retries and dead letters, the response cache, the database, disk events, profiler, validation and
 /// data quality. One self-contained HTML document: inline CSS and SVG, no scripts, every
 /// string escaped.
 ///
@@ -339,6 +340,7 @@ pub fn render(v: &RunView) -> String {
     metrics(&mut out, v);
     reliability(&mut out, v);
     cache(&mut out, v);
+    db(&mut out, v);
     disk(&mut out, v);
     profile(&mut out, v);
     validation(&mut out, v);

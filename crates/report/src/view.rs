@@ -50,6 +50,8 @@ pub struct RunView {
     pub dead_letter_torn: Option<TornLine>,
     /// `disk-events.ndjson`: the events, and the lines that could not be read.
     pub disk: DiskEventsRead,
+    /// `db-profile.json` (steadfast-db's typed reader).
+    pub db: Option<steadfast_db::DbProfile>,
 }
 
 /// One earlier validation of a run, as the page lists it.
@@ -87,6 +89,7 @@ impl RunView {
             dead_letter_problems: Vec::new(),
             dead_letter_torn: None,
             disk: DiskEventsRead::default(),
+            db: None,
         }
     }
 
@@ -146,6 +149,7 @@ impl RunView {
         let quarantined =
             steadfast_retry::read_dead_letters(run.join(files::DEAD_LETTER_QUARANTINE))?;
         let disk = steadfast_diskwatch::read_events(run.disk_events_path())?;
+        let db = steadfast_db::DbProfile::read(run.path())?;
         Ok(Self {
             manifest,
             metrics,
@@ -165,6 +169,7 @@ impl RunView {
                 .collect(),
             dead_letter_torn: letters.torn_tail,
             disk,
+            db,
         })
     }
 }

@@ -15,6 +15,12 @@ pub enum Decision {
     RetryAfter(Duration),
     /// Permanent: retrying will not help.
     Stop,
+    /// Not a failure but "not ready yet" — an async job's status answered `202 Accepted`
+    /// (or a 429 for polling too often): ask again after this wait (a zero wait is read as
+    /// one second). A poll is not a retry: it spends neither `max_retries` nor the retry
+    /// budget and is not recorded by the circuit breaker; only the policy's `max_elapsed`
+    /// bounds it, so give a polling policy one.
+    Poll(Duration),
 }
 
 impl Decision {

@@ -53,7 +53,7 @@ impl Seen {
             .map(clean_kind)
             .or_else(|| facts.status.map(http_kind));
         let retry_after = match decision {
-            Decision::RetryAfter(d) => Some(d),
+            Decision::RetryAfter(d) | Decision::Poll(d) => Some(d),
             _ => facts.retry_after,
         };
         Self {
@@ -185,6 +185,23 @@ impl<'p> Call<'p> {
         let schedule = self.schedule.get_or_insert_with(|| policy.schedule());
         let (delay, from_retry_after) = match decision {
             Decision::Stop => return Verdict::GiveUp(GiveUp::Permanent),
+            // Not ready yet: no retry spent, no budget withdrawn; only the deadline counts.
+            Decision::Poll(after) => {
+                let delay = if after.is_zero() {
+                    Duration::from_secs(1)
+                } else {
+                    after
+                };
+                return match policy.max_elapsed {
+                    Some(deadline) if elapsed.saturating_add(delay) > deadline => {
+                        Verdict::GiveUp(GiveUp::Deadline {
+                            deadline,
+                            next: delay,
+                        })
+                    }
+                    _ => Verdict::Wait(delay),
+                };
+            }
             Decision::Retry => match schedule.next_delay() {
                 Some(d) => (d, false),
                 None => return Verdict::GiveUp(GiveUp::Exhausted),

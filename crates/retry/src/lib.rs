@@ -19,6 +19,8 @@
 //! - [`DeadLetterQueue`]: what failed for good, in the run's `deadletter.ndjson`, its
 //!   error kept as a PHI-free [`ErrorSummary`]; [`DeadLetterQueue::replay_with`] re-drives
 //!   it through a policy and a breaker, crash-safe, with a quarantine after `max_replays`.
+//! - Feature `tower`: `RetryLayer` — a policy, its breaker and a classifier around any
+//!   tower service in one line.
 //! - Feature `prometheus`: `RetryMetrics` — attempts, retries,
 //!   give-ups by reason, breaker state and budget level.
 //! - Injected time ([`Clock`], [`Sleeper`], [`ManualClock`]) and seeded jitter, so tests run
@@ -78,11 +80,14 @@ mod facts;
 mod fhir;
 mod http;
 mod jitter;
+#[cfg(feature = "tower")]
+mod layer;
 #[cfg(feature = "prometheus")]
 mod metrics;
 mod permit;
 mod policy;
 mod rate_limit;
+mod rate_limit_headers;
 mod schedule;
 pub mod series;
 
@@ -105,7 +110,10 @@ pub use facts::{ErrorFacts, Facts};
 pub use fhir::{classify_fhir_response, classify_operation_outcome};
 pub use http::{classify_http, classify_http_at, parse_http_date, parse_retry_after};
 pub use jitter::Jitter;
+#[cfg(feature = "tower")]
+pub use layer::{Retry, RetryFuture, RetryLayer};
 #[cfg(feature = "prometheus")]
 pub use metrics::RetryMetrics;
 pub use policy::RetryPolicy;
 pub use rate_limit::AdaptiveRateLimiter;
+pub use rate_limit_headers::RateLimitHeaders;

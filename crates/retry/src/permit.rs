@@ -42,6 +42,11 @@ impl<'a> Permit<'a> {
     /// The call failed and was classified `decision`: a transient failure counts against
     /// the dependency; a permanent one (the caller's fault, like a 404) does not.
     pub fn record(mut self, decision: Decision) {
+        // A poll ("not ready yet") is neither a success nor a failure: the permit is only
+        // given back (a half-open trial slot freed by `Drop`).
+        if matches!(decision, Decision::Poll(_)) {
+            return;
+        }
         let Some(inner) = self.inner.take() else {
             return;
         };

@@ -132,6 +132,22 @@ impl AdaptiveRateLimiter {
         s.rate = (s.rate / 2.0).max(self.inner.min);
     }
 
+    /// No slot before `wait` from now (the server's window is spent).
+    pub(crate) fn pause_for(&self, wait: Duration) {
+        let until = self.inner.clock.now() + wait;
+        let mut s = self.state();
+        s.next_free = Some(s.next_free.map_or(until, |n| n.max(until)));
+    }
+
+    /// The rate lowered to `rate` if it is above (never below the limiter's minimum).
+    pub(crate) fn cap_rate(&self, rate: f64) {
+        if !rate.is_finite() {
+            return;
+        }
+        let mut s = self.state();
+        s.rate = s.rate.min(rate.max(self.inner.min));
+    }
+
     /// A call succeeded: raise the rate by 1% of the maximum (or 0.1/s, whichever is more).
     pub fn on_success(&self) {
         let mut s = self.state();

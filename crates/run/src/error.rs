@@ -44,6 +44,10 @@ pub enum RunError {
     #[cfg(feature = "prometheus")]
     #[error(transparent)]
     Prometheus(#[from] steadfast_prometheus::Error),
+    /// The run's database profile could not be written.
+    #[cfg(feature = "db")]
+    #[error(transparent)]
+    Db(#[from] steadfast_db::Error),
     /// The health checks could not be built, or the server could not bind its address.
     #[cfg(feature = "server")]
     #[error(transparent)]

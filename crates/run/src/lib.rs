@@ -60,6 +60,17 @@ with_every_crate! {
 }
 
 #[cfg(all(
+    feature = "db",
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+#[cfg_attr(docsrs, doc(cfg(feature = "db")))]
+mod db;
+
+#[cfg(all(
     feature = "server",
     feature = "metrics",
     feature = "retry",

@@ -65,6 +65,8 @@ pub struct Run {
     /// Process memory into `profile.json`, every `[profiler] memory_interval`.
     #[cfg(feature = "memory")]
     pub(crate) memory: Option<steadfast_perf_profiler::MemorySampler>,
+    #[cfg(feature = "db")]
+    pub(crate) db: crate::db::RunDb,
     pub(crate) cleaned_runs: usize,
     pub(crate) finished: bool,
     /// The runs root the run is in (the standard disk check's path).
@@ -253,6 +255,8 @@ impl Run {
 
     fn finish_inner(&mut self) -> Result<RunReport, RunError> {
         self.stop_watching();
+        #[cfg(feature = "db")]
+        self.finish_db()?;
         self.recorder.close()?;
         // `profile.json` carries the `[[profiler.slos]]` judged on this run and the health
         // score, for the summary and the run's page.

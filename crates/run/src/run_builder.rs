@@ -216,6 +216,12 @@ impl RunBuilder {
                 0
             }
         };
+        #[cfg(feature = "db")]
+        let db = crate::db::RunDb::default();
+        #[cfg(all(feature = "db", feature = "prometheus"))]
+        db.observer
+            .register_prometheus(series.registry(), &s.metrics.prefix()?)
+            .map_err(steadfast_prometheus::Error::Register)?;
         // Sampling (and cleanup under pressure) starts once the start-up cleanup is done:
         // two sweeps at once would each judge the goal by their own reading.
         let handle = monitor.start();
@@ -245,6 +251,8 @@ impl RunBuilder {
             breaker,
             budget,
             monitor: Some((monitor, handle)),
+            #[cfg(feature = "db")]
+            db,
             #[cfg(feature = "prometheus")]
             series,
             cleaned_runs: cleaned,

@@ -18,6 +18,7 @@
 //! | `report` | `steadfast-report`: a run's HTML page, two runs compared | `report` |
 //! | `prometheus` | `steadfast-prometheus`: alert rules from the thresholds, Pushgateway, node_exporter textfile | `prometheus` |
 //! | `cache` | `steadfast-cache`: a FHIR response cache, in process (moka) and shared through Redis | `cache` |
+//! | `db` | `steadfast-db`: statement fingerprints, an instrumented tokio-postgres client (with `postgres`), pg_stat_statements and DuckDB profiles | `db` |
 //!
 //! And what only the facade can do, since it sees every crate: [`Run`], a pipeline run
 //! wired end to end (its page written by `steadfast-report`, its metrics pushed by
@@ -81,6 +82,11 @@ pub use steadfast_http as http;
 #[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
 #[doc(inline)]
 pub use steadfast_cache as cache;
+
+#[cfg(feature = "db")]
+#[cfg_attr(docsrs, doc(cfg(feature = "db")))]
+#[doc(inline)]
+pub use steadfast_db as db;
 
 #[cfg(feature = "fhir")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fhir")))]

@@ -114,6 +114,15 @@ fn as_server_user(program: &Path, args: &[&str]) -> Command {
 /// # Panics
 /// When the server cannot be set up, or its binaries are missing in CI.
 pub fn postgres(ca: &TestCa) -> Option<Server> {
+    postgres_with(ca, &[])
+}
+
+/// [`postgres`] with server settings of the test's (`-c name=value`), e.g.
+/// `&[("shared_preload_libraries", "pg_stat_statements")]`; a value has no spaces or quotes.
+///
+/// # Panics
+/// As [`postgres`], and on a value with spaces or quotes.
+pub fn postgres_with(ca: &TestCa, settings: &[(&str, &str)]) -> Option<Server> {
     let (initdb, pg_ctl) = (pg_bin("initdb")?, pg_bin("pg_ctl")?);
     let dir = tempfile::tempdir().unwrap();
     let files = ca.write(dir.path());
@@ -140,12 +149,20 @@ pub fn postgres(ca: &TestCa) -> Option<Server> {
         String::from_utf8_lossy(&out.stderr)
     );
     let port = free_port();
-    let options = format!(
+    let mut options = format!(
         "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={} -c fsync=off",
         dir.path().display(),
         files.cert.display(),
         files.key.display()
     );
+    for (name, value) in settings {
+        assert!(
+            !format!("{name}{value}")
+                .contains(|c: char| c.is_whitespace() || c == '\'' || c == '"'),
+            "a setting without spaces or quotes: {name}={value}"
+        );
+        options.push_str(&format!(" -c {name}={value}"));
+    }
     let log = dir.path().join("pg.log");
     let status = as_server_user(
         &pg_ctl,

@@ -11,11 +11,13 @@ mod audit;
 mod cache;
 mod data;
 mod deadletter_replay;
+mod fhir_export;
 mod health_config;
 mod health_tls;
 mod hostile;
 mod json;
 mod logs;
+mod profile_db;
 mod prometheus;
 mod report;
 mod retention;
@@ -337,7 +339,7 @@ fn health_serve_answers_probes_and_drains_on_sigterm() {
         s.read_to_string(&mut out).ok()?;
         Some(out)
     };
-    // It prints its address once it listens.
+    // It prints its address once it listens and every check has a first result.
     // (Its stdout stays open until the end: a closed pipe would end it early.)
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
@@ -353,7 +355,8 @@ fn health_serve_answers_probes_and_drains_on_sigterm() {
             .contains("steadfast_health_check_status{check=\"process:alive\",status=\"pass\"} 1"),
         "{metrics}"
     );
-    assert!(get("/health/ready").unwrap().starts_with("HTTP/1.1 200"));
+    let ready = get("/health/ready").unwrap();
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     // Kubernetes stops a pod with SIGTERM: readiness turns 503 for the drain, liveness
     // stays 200, then the process exits cleanly.
     let status = Command::new("kill")

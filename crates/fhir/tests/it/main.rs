@@ -6,6 +6,16 @@
 
 mod auth;
 mod breakers;
+mod bulk;
+mod bulk_edges;
+mod bulk_http;
+mod bulk_more;
+mod bulk_resume;
+mod bulk_server;
+mod chaos;
+#[cfg(feature = "reqwest-middleware")]
+mod middleware;
+mod pace;
 mod replay;
 mod search;
 mod server;

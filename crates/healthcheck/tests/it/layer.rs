@@ -129,3 +129,96 @@ fn the_example_app_fits_in_40_lines() {
     let lines = include_str!("../../examples/app.rs").lines().count();
     assert!(lines <= 40, "examples/app.rs has {lines} lines");
 }
+
+/// The samples of `name` in a text exposition: each one's labels (sorted) and value.
+fn samples(text: &str, name: &str) -> Vec<(Vec<(String, String)>, f64)> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(name)?.strip_prefix('{'))
+        .map(|rest| {
+            let (labels, value) = rest.rsplit_once("} ").unwrap();
+            let mut labels: Vec<(String, String)> = labels
+                .split("\",")
+                .map(|pair| {
+                    let (k, v) = pair.split_once("=\"").unwrap();
+                    (k.to_owned(), v.trim_end_matches('"').to_owned())
+                })
+                .collect();
+            labels.sort();
+            (labels, value.parse().unwrap())
+        })
+        .collect()
+}
+
+/// With `Router::layer`, each route's series are resolved once, in the service axum makes
+/// for that route: every answer still lands under its own route, method and status —
+/// past the (method, status) pairs a route keeps resolved, and for two routes.
+#[tokio::test]
+async fn every_answer_is_counted_under_its_own_labels() {
+    use axum::extract::Path;
+    use axum::http::StatusCode;
+    use axum::routing::get as on_get;
+    use tower_service::Service as _;
+
+    let prom = prometheus::Registry::new();
+    let layer = steadfast_healthcheck::RequestMetrics::default()
+        .register(&prom, &steadfast_core::Prefix::default())
+        .unwrap();
+    let app: axum::Router = axum::Router::new()
+        .route(
+            "/a/{code}",
+            on_get(|Path(code): Path<u16>| async move { StatusCode::from_u16(code).unwrap() })
+                .post(|| async { "posted" }),
+        )
+        .route("/b", on_get(|| async { "b" }))
+        .layer(layer);
+    let call = |method: &str, path: String| {
+        let mut app = app.clone();
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        async move { app.call(request).await.unwrap().status().as_u16() }
+    };
+    // 40 statuses on one route: more than a route keeps resolved.
+    let codes: Vec<u16> = (200..220).chain(400..420).collect();
+    for _ in 0..3 {
+        for &code in &codes {
+            assert_eq!(call("GET", format!("/a/{code}")).await, code);
+        }
+        assert_eq!(call("POST", "/a/1".to_owned()).await, 200);
+        assert_eq!(call("GET", "/b".to_owned()).await, 200);
+    }
+    let text = prometheus::TextEncoder::new()
+        .encode_to_string(&prom.gather())
+        .unwrap();
+    let requests = samples(&text, "steadfast_http_requests_total");
+    let count = |method: &str, route: &str, status: &str| {
+        let want: Vec<(String, String)> = [
+            ("listener", "main"),
+            ("method", method),
+            ("route", route),
+            ("status", status),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        requests
+            .iter()
+            .find(|(labels, _)| *labels == want)
+            .map(|(_, v)| *v)
+    };
+    for code in &codes {
+        assert_eq!(
+            count("GET", "/a/{code}", &code.to_string()),
+            Some(3.0),
+            "{code}"
+        );
+    }
+    assert_eq!(count("POST", "/a/{code}", "200"), Some(3.0));
+    assert_eq!(count("GET", "/b", "200"), Some(3.0));
+    assert_eq!(requests.len(), codes.len() + 2, "{text}");
+    let durations = samples(&text, "steadfast_http_request_duration_seconds_count");
+    let total: f64 = durations.iter().map(|(_, v)| v).sum();
+    assert_eq!(total, 3.0 * (codes.len() as f64 + 2.0), "{text}");
+}

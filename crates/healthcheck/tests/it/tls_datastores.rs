@@ -105,3 +105,38 @@ async fn redis_over_rediss_with_auth() {
         .await;
     assert_eq!(out.output, Some("certificate not trusted"), "{out:?}");
 }
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_server_stats_report_saturation_and_warn_above_the_bound() {
+    use std::time::Duration;
+    use steadfast_healthcheck::PostgresCheck;
+    let ca = TestCa::new();
+    let Some(server) = steadfast_testkit::servers::postgres_with(&ca, &[("max_connections", "20")])
+    else {
+        return;
+    };
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable",
+        server.port
+    );
+    let check = |bound: f64| {
+        PostgresCheck::new(&url)
+            .unwrap()
+            .server_stats(bound, Duration::from_secs(30))
+    };
+    let out = check(0.8).check().await;
+    assert_eq!(out.status, Status::Pass, "{out:?}");
+    // The check's own connection, of 20.
+    assert_eq!(out.details["connection_saturation"], 1.0 / 20.0, "{out:?}");
+    assert!(
+        !out.details.contains_key("replication_lag_seconds"),
+        "a primary has no lag"
+    );
+    assert!(out.observed_value.is_some());
+    let out = check(0.01).check().await;
+    assert_eq!(
+        (out.status, out.output),
+        (Status::Warn, Some("connections near max_connections"))
+    );
+}

@@ -8,8 +8,11 @@
 mod breaker;
 mod breakers;
 mod dead_letter;
+#[cfg(feature = "tower")]
+mod layer;
 mod listen;
 mod policy;
+mod poll;
 mod properties;
 #[cfg(feature = "tokio")]
 mod reliability;

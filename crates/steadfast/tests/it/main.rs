@@ -64,6 +64,18 @@ mod series;
 ))]
 mod serve;
 
+#[cfg(all(
+    feature = "db",
+    feature = "prometheus",
+    feature = "report",
+    feature = "metrics",
+    feature = "retry",
+    feature = "diskwatch",
+    feature = "validation",
+    feature = "perf-profiler"
+))]
+mod run_db;
+
 // The example needs every integration.
 #[cfg(all(
     feature = "server",

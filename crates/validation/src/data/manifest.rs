@@ -6,7 +6,6 @@
 
 use std::path::{Component, Path};
 
-use serde::Deserialize;
 use steadfast_core::{Links, read_regular_to_string};
 
 use super::source::{Listing, Source, contained, file_source};
@@ -15,19 +14,7 @@ use crate::Error;
 /// The most read of a manifest: a real one lists a few hundred files.
 pub(crate) const MANIFEST_LIMIT: u64 = 64 << 20;
 
-#[derive(Deserialize)]
-struct Manifest {
-    output: Option<Vec<OutputEntry>>,
-}
-
-#[derive(Deserialize)]
-struct OutputEntry {
-    #[serde(rename = "type")]
-    resource_type: Option<String>,
-    url: Option<String>,
-    count: Option<u64>,
-    sha256: Option<String>,
-}
+pub use steadfast_core::bulk_manifest::{BulkManifest, MANIFEST_FILE, ManifestEntry};
 
 const HOW: &str = "the manifest's urls are read only inside its directory: give a path relative to the manifest, or pass --allow-outside to read it on purpose";
 
@@ -61,17 +48,20 @@ pub(crate) fn read(
         path: shown.to_path_buf(),
         message,
     };
-    let parsed: Manifest = serde_json::from_str(&text).map_err(|e| {
+    let parsed: BulkManifest = serde_json::from_str(&text).map_err(|e| {
         let full = e.to_string();
         let what = full
             .rfind(" at line ")
             .map_or(full.as_str(), |i| &full[..i]);
         let what = what
             .replace(
-                "struct OutputEntry",
+                "struct ManifestEntry",
                 "an object with \"type\", \"url\" and \"count\"",
             )
-            .replace("struct Manifest", "a JSON object with an \"output\" array");
+            .replace(
+                "struct BulkManifest",
+                "a JSON object with an \"output\" array",
+            );
         input(format!(
             "line {} column {}: not a bulk data manifest: {what}",
             e.line(),

@@ -65,6 +65,7 @@ use std::path::{Path, PathBuf};
 
 use steadfast_core::Timestamp;
 
+pub use manifest::{BulkManifest, MANIFEST_FILE, ManifestEntry};
 pub use render::render_data;
 pub use report::{DataReport, Location};
 pub use rules::{DataRules, FieldCheck, ResourceRules};
