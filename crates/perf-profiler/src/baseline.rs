@@ -186,30 +186,7 @@ pub fn compare(baseline: &Snapshot, current: &Snapshot, options: &CompareOptions
             enough,
         ));
     }
-    // Holm–Bonferroni: the k-th smallest of m p-values is compared with alpha / (m − k).
-    let mut order: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].1).collect();
-    order.sort_by(|x, y| rows[*x].0.p_value.total_cmp(&rows[*y].0.p_value));
-    let m = order.len();
-    let mut running = 0.0f64;
-    for (k, &i) in order.iter().enumerate() {
-        #[allow(clippy::cast_precision_loss, reason = "a count")]
-        let factor = (m - k) as f64;
-        running = running.max((rows[i].0.p_value * factor).min(1.0));
-        rows[i].0.p_adjusted = running;
-    }
-    let components = rows
-        .into_iter()
-        .map(|(mut c, enough)| {
-            if enough && c.p_adjusted < options.alpha {
-                if c.change > options.noise {
-                    c.verdict = Verdict::Regressed;
-                } else if c.change < -options.noise {
-                    c.verdict = Verdict::Improved;
-                }
-            }
-            c
-        })
-        .collect();
+    let components = judge_changes(rows, options);
     let missing = baseline
         .components
         .iter()
@@ -220,6 +197,53 @@ pub fn compare(baseline: &Snapshot, current: &Snapshot, options: &CompareOptions
         components,
         missing,
     }
+}
+
+/// The verdicts of a comparison's changes: each `(change, enough samples)` with its raw
+/// `p_value` gets its Holm–Bonferroni adjusted p-value (the k-th smallest of m is multiplied
+/// by m − k, kept monotone), and is `Regressed` or `Improved` when that is below
+/// `options.alpha` and the change passes `options.noise` either way; rows without enough
+/// samples keep their verdict. What [`compare`] does to components, for other kinds of
+/// measurement (database statements) judged the same way.
+///
+/// ```
+/// use steadfast_perf_profiler::{CompareOptions, ComponentChange, Verdict, judge_changes};
+///
+/// let row = |p: f64, change: f64| ComponentChange {
+///     component: "x".into(), verdict: Verdict::Unchanged, baseline_median_ns: 100,
+///     current_median_ns: 130, change, p_value: p, p_adjusted: p,
+/// };
+/// let judged = judge_changes(vec![(row(0.001, 0.3), true), (row(0.04, 0.3), true)], &CompareOptions::default());
+/// assert_eq!(judged[0].verdict, Verdict::Regressed);
+/// assert_eq!(judged[1].p_adjusted, 0.04); // second smallest of two: × 1
+/// ```
+#[must_use]
+pub fn judge_changes(
+    mut rows: Vec<(ComponentChange, bool)>,
+    options: &CompareOptions,
+) -> Vec<ComponentChange> {
+    let mut order: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].1).collect();
+    order.sort_by(|x, y| rows[*x].0.p_value.total_cmp(&rows[*y].0.p_value));
+    let m = order.len();
+    let mut running = 0.0f64;
+    for (k, &i) in order.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss, reason = "a count")]
+        let factor = (m - k) as f64;
+        running = running.max((rows[i].0.p_value * factor).min(1.0));
+        rows[i].0.p_adjusted = running;
+    }
+    rows.into_iter()
+        .map(|(mut c, enough)| {
+            if enough && c.p_adjusted < options.alpha {
+                if c.change > options.noise {
+                    c.verdict = Verdict::Regressed;
+                } else if c.change < -options.noise {
+                    c.verdict = Verdict::Improved;
+                }
+            }
+            c
+        })
+        .collect()
 }
 
 /// Two-sided p-value of the Mann-Whitney U test of two samples (normal approximation with

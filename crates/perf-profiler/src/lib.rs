@@ -61,7 +61,9 @@ mod tracing_layer;
 #[cfg(feature = "alloc")]
 pub use alloc::CountingAlloc;
 pub use analysis::{Bottleneck, HealthScore, Slo, SloResult, Trend};
-pub use baseline::{CompareOptions, Comparison, ComponentChange, Verdict, compare, mann_whitney};
+pub use baseline::{
+    CompareOptions, Comparison, ComponentChange, Verdict, compare, judge_changes, mann_whitney,
+};
 pub use config::{ProfilerConfig, SamplingKind, SloConfig};
 pub use error::Error;
 pub use histogram::Histogram;

@@ -119,30 +119,8 @@ pub(crate) fn judge(
             enough,
         ));
     }
-    // Holm–Bonferroni, as the profiler's `compare`.
-    let mut order: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].1).collect();
-    order.sort_by(|x, y| rows[*x].0.p_value.total_cmp(&rows[*y].0.p_value));
-    let m = order.len();
-    let mut running = 0.0f64;
-    for (k, &i) in order.iter().enumerate() {
-        #[allow(clippy::cast_precision_loss, reason = "a count")]
-        let factor = (m - k) as f64;
-        running = running.max((rows[i].0.p_value * factor).min(1.0));
-        rows[i].0.p_adjusted = running;
-    }
-    let components: Vec<ComponentChange> = rows
-        .into_iter()
-        .map(|(mut c, enough)| {
-            if enough && c.p_adjusted < options.alpha {
-                if c.change > options.noise {
-                    c.verdict = Verdict::Regressed;
-                } else if c.change < -options.noise {
-                    c.verdict = Verdict::Improved;
-                }
-            }
-            c
-        })
-        .collect();
+    // Holm–Bonferroni and the verdicts, as the profiler's `compare`.
+    let components = steadfast_perf_profiler::judge_changes(rows, options);
     let current_ids: Vec<&str> = current
         .statements
         .iter()
