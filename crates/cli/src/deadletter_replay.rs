@@ -20,7 +20,6 @@ use serde::Serialize;
 use steadfast::fhir::{FhirClient, FhirError, bundle_resources, replay_requests};
 use steadfast::http::HttpSettings;
 use steadfast::retry::{CircuitBreaker, DeadLetterQueue, ReplayOptions, WhenOpen};
-use steadfast::run::config::Loader;
 use steadfast::run::{NdjsonWriter, RunDir, files};
 
 use crate::output::{OutputFormat, print_json};
@@ -148,19 +147,8 @@ fn keep(
 
 pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<u8> {
     let run = RunDir::open(&args.run_dir)?;
-    let mut loader = Loader::new().profile(args.config.profile.as_deref());
-    if let Some(file) = &args.config.config {
-        loader = loader.file(file);
-    }
-    for assignment in &args.config.set {
-        loader = loader.set(assignment);
-    }
-    let settings = match steadfast::Settings::load(&loader) {
-        Ok(s) => s.into_value(),
-        Err(e) => {
-            eprintln!("error: invalid configuration\n{e}");
-            return Ok(EXIT_USAGE);
-        }
+    let Some(settings) = args.config.settings() else {
+        return Ok(EXIT_USAGE);
     };
     let retry = &settings.retry;
     let policy = retry.policy()?;

@@ -15,7 +15,6 @@ use steadfast::fhir::{
     BulkEvent, BulkExport, ExportLevel, FhirClient, FhirError, PrivateKey, SmartAuth,
 };
 use steadfast::http::HttpSettings;
-use steadfast::run::config::Loader;
 use steadfast::run::{ByteSize, Links, escape_terminal};
 
 use crate::progress::Progress;
@@ -150,19 +149,8 @@ fn on_event(shown: &Mutex<Shown>, event: &BulkEvent<'_>) {
 }
 
 pub(crate) fn export(args: &ExportArgs) -> anyhow::Result<u8> {
-    let mut loader = Loader::new().profile(args.config.profile.as_deref());
-    if let Some(file) = &args.config.config {
-        loader = loader.file(file);
-    }
-    for assignment in &args.config.set {
-        loader = loader.set(assignment);
-    }
-    let settings = match steadfast::Settings::load(&loader) {
-        Ok(s) => s.into_value(),
-        Err(e) => {
-            eprintln!("error: invalid configuration\n{e}");
-            return Ok(EXIT_USAGE);
-        }
+    let Some(settings) = args.config.settings() else {
+        return Ok(EXIT_USAGE);
     };
     let policy = settings.retry.policy()?;
     let mut client = match FhirClient::new(&args.base, &HttpSettings::default(), policy) {

@@ -47,27 +47,16 @@ fn configured(health: &HealthConfig, disk: &steadfast::diskwatch::DiskConfig) ->
 const FIRST_ROUND: Duration = Duration::from_secs(10);
 
 pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
-    let mut loader = steadfast::run::config::Loader::new().profile(args.config.profile.as_deref());
-    if let Some(file) = &args.config.config {
-        loader = loader.file(file);
-    }
-    for s in &args.config.set {
-        loader = loader.set(s);
-    }
-    let settings = match steadfast::Settings::load(&loader) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: invalid configuration\n{e}");
-            return Ok(crate::EXIT_USAGE);
-        }
+    let Some(settings) = args.config.settings() else {
+        return Ok(crate::EXIT_USAGE);
     };
-    let cfg = &settings.value().health;
+    let cfg = &settings.health;
     let addr = args.addr.unwrap_or(cfg.addr);
     let mut options = cfg.server_options();
     if let Some(d) = args.drain {
         options.drain = d.get();
     }
-    let registry = configured(cfg, &settings.value().disk);
+    let registry = configured(cfg, &settings.disk);
     // Declared checks are served exactly; none declared: the default set.
     let registry = if cfg.checks.is_empty() {
         registry.standard_checks(args.runs_root.clone())
@@ -95,7 +84,7 @@ pub(crate) fn serve_forever(args: &ServeArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     let prom = prometheus::Registry::new();
-    let prefix = settings.value().metrics.prefix()?;
+    let prefix = settings.metrics.prefix()?;
     let registry = registry.metrics(&prom, &prefix)?;
     options.metrics = Some(prom);
     options.prefix = prefix;

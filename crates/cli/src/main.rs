@@ -58,6 +58,27 @@ struct ConfigArgs {
     set: Vec<String>,
 }
 
+impl ConfigArgs {
+    /// The layered settings these flags ask for; `None` after printing why they are
+    /// invalid (the caller exits 2).
+    fn settings(&self) -> Option<steadfast::Settings> {
+        let mut loader = steadfast::run::config::Loader::new().profile(self.profile.as_deref());
+        if let Some(file) = &self.config {
+            loader = loader.file(file);
+        }
+        for assignment in &self.set {
+            loader = loader.set(assignment);
+        }
+        match steadfast::Settings::load(&loader) {
+            Ok(s) => Some(s.into_value()),
+            Err(e) => {
+                eprintln!("error: invalid configuration\n{e}");
+                None
+            }
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the demo pipeline: a mock FHIR server, bronze/silver/gold steps, metrics,

@@ -209,14 +209,7 @@ pub(crate) async fn fetch(
     if let Err(err) = got {
         drop(part);
         let _ = std::fs::remove_file(&part_path);
-        return Err(FhirError::GaveUp {
-            method: Method::Get,
-            path: shown,
-            attempts: err.attempts(),
-            reason: err.reason(),
-            dead_lettered: false,
-            last: err.into_last_error().map(Box::new),
-        });
+        return Err(super::gave_up(shown, err));
     }
     let lines = part.lines();
     let bytes = part.written;

@@ -193,14 +193,7 @@ impl BulkExport<'_> {
                 }
             })
             .await
-            .map_err(|err| FhirError::GaveUp {
-                method: Method::Get,
-                path: path.clone(),
-                attempts: err.attempts(),
-                reason: err.reason(),
-                dead_lettered: false,
-                last: err.into_last_error().map(Box::new),
-            })
+            .map_err(|err| super::gave_up(path.clone(), err))
     }
 
     /// Downloads every file not in `reused`, at most `concurrency` at once; each one done

@@ -222,14 +222,7 @@ async fn poll_once(client: &FhirClient, status: &Url) -> Result<Answer, FhirErro
             }
         })
         .await
-        .map_err(|err| FhirError::GaveUp {
-            method: Method::Get,
-            path: path.clone(),
-            attempts: err.attempts(),
-            reason: err.reason(),
-            dead_lettered: false,
-            last: err.into_last_error().map(Box::new),
-        })
+        .map_err(|err| super::gave_up(path.clone(), err))
 }
 
 /// Whether a poll's error says the job itself failed or is gone (a 4xx, or a 5xx not

@@ -57,6 +57,27 @@ pub(crate) fn export<'a>(
         .sleeper(clock.clone())
 }
 
+/// Runs an export into `out` one file at a time and drops it (as a kill would stop it) once
+/// its first file is in.
+pub(crate) async fn kill_after_first_file(client: &FhirClient, out: &Path, clock: &ManualClock) {
+    let first_done = Arc::new(tokio::sync::Notify::new());
+    let killed = {
+        let first_done = first_done.clone();
+        export(client, out, clock)
+            .concurrency(1)
+            .on_event(move |e| {
+                if let BulkEvent::FileDone { .. } = e {
+                    first_done.notify_one();
+                }
+            })
+    };
+    tokio::select! {
+        biased;
+        () = first_done.notified() => {}
+        done = killed.run_async() => panic!("the export was to be killed: {done:?}"),
+    }
+}
+
 /// Every file the server serves is in `out`, byte for byte, under its local name.
 pub(crate) fn assert_identical(out: &Path, files: &Files, errors: &Files) {
     for (t, _, data) in files {
@@ -192,22 +213,7 @@ async fn a_killed_export_resumes_its_job_and_fetches_only_the_rest() {
     let client = client(&server, &clock);
     let out = tempfile::tempdir().unwrap();
     // The first run dies (its future dropped, as a kill would stop it) once a file is in.
-    let first_done = Arc::new(tokio::sync::Notify::new());
-    let killed = {
-        let first_done = first_done.clone();
-        export(&client, out.path(), &clock)
-            .concurrency(1)
-            .on_event(move |e| {
-                if let BulkEvent::FileDone { .. } = e {
-                    first_done.notify_one();
-                }
-            })
-    };
-    tokio::select! {
-        biased;
-        () = first_done.notified() => {}
-        done = killed.run_async() => panic!("the export was to be killed: {done:?}"),
-    }
+    kill_after_first_file(&client, out.path(), &clock).await;
     assert!(out.path().join(STATE_FILE).exists());
     assert!(out.path().join("Patient.ndjson").exists());
     let first = server.take_log();
@@ -240,22 +246,7 @@ async fn a_job_the_server_forgot_is_started_again() {
     let server = BulkServer::start(files.clone(), errors.clone(), Script::default(), &clock);
     let client = client(&server, &clock);
     let out = tempfile::tempdir().unwrap();
-    let first_done = Arc::new(tokio::sync::Notify::new());
-    let killed = {
-        let first_done = first_done.clone();
-        export(&client, out.path(), &clock)
-            .concurrency(1)
-            .on_event(move |e| {
-                if let BulkEvent::FileDone { .. } = e {
-                    first_done.notify_one();
-                }
-            })
-    };
-    tokio::select! {
-        biased;
-        () = first_done.notified() => {}
-        done = killed.run_async() => panic!("the export was to be killed: {done:?}"),
-    }
+    kill_after_first_file(&client, out.path(), &clock).await;
     server.forget_jobs();
     server.take_log();
     let summary = export(&client, out.path(), &clock)

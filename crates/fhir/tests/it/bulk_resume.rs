@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::bulk::{assert_identical, client, export, export_files, validate};
+use crate::bulk::{
+    assert_identical, client, export, export_files, kill_after_first_file, validate,
+};
 use crate::bulk_server::{BulkServer, Script};
 use steadfast_fhir::{BulkEvent, FhirError, STATE_FILE, export_in_progress};
 use steadfast_retry::ManualClock;
@@ -66,22 +68,7 @@ async fn files_with_urls_signed_anew_are_not_fetched_again() {
     let server = BulkServer::start(files.clone(), errors.clone(), script, &clock);
     let client = client(&server, &clock);
     let out = tempfile::tempdir().unwrap();
-    let first_done = Arc::new(tokio::sync::Notify::new());
-    let killed = {
-        let first_done = first_done.clone();
-        export(&client, out.path(), &clock)
-            .concurrency(1)
-            .on_event(move |e| {
-                if let BulkEvent::FileDone { .. } = e {
-                    first_done.notify_one();
-                }
-            })
-    };
-    tokio::select! {
-        biased;
-        () = first_done.notified() => {}
-        done = killed.run_async() => panic!("the export was to be killed: {done:?}"),
-    }
+    kill_after_first_file(&client, out.path(), &clock).await;
     server.take_log();
     let summary = export(&client, out.path(), &clock)
         .run_async()
