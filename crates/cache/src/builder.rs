@@ -39,6 +39,7 @@ pub struct CacheBuilder {
     enabled: bool,
     memory: Option<u64>,
     time_to_idle: Duration,
+    front_slots: usize,
     redis: Option<String>,
     redis_password: Option<String>,
     redis_ca_file: Option<std::path::PathBuf>,
@@ -67,6 +68,7 @@ impl Default for CacheBuilder {
             enabled: true,
             memory: Some(256 << 20),
             time_to_idle: Duration::from_secs(3600),
+            front_slots: crate::memo::DEFAULT_SLOTS,
             redis: None,
             redis_password: None,
             redis_ca_file: None,
@@ -137,6 +139,29 @@ impl CacheBuilder {
     /// An in-process entry unread for this long is dropped.
     pub fn time_to_idle(mut self, d: Duration) -> Self {
         self.time_to_idle = d;
+        self
+    }
+
+    /// Slots of each thread's front of the in-process tier (default 16,384 of 64 bytes:
+    /// 1 MiB, allocated on a thread's first request, freed with the cache): a request
+    /// this thread made before, written the same way, is answered from its slot without
+    /// building its key or asking moka. Rounded up to a power of two (at most 2²⁰); 0 turns
+    /// the fronts off. Size it near the number of hot keys. The front never holds a body
+    /// alive, but a slot naming an entry the tier dropped keeps the entry's fixed part
+    /// (about 160 bytes): at most slots × 224 bytes per thread, outside the byte bound.
+    /// docs/cache.md says what the front may serve and what it costs moka's eviction.
+    ///
+    /// ```
+    /// // About 2,000 hot keys: 128 KiB per thread.
+    /// let cache = steadfast_cache::Cache::builder().memory(64 << 20).front_slots(2_048).build()?;
+    /// # Ok::<(), steadfast_cache::Error>(())
+    /// ```
+    pub fn front_slots(mut self, slots: usize) -> Self {
+        self.front_slots = if slots == 0 {
+            0
+        } else {
+            slots.min(1 << 20).next_power_of_two()
+        };
         self
     }
 
@@ -266,6 +291,7 @@ impl CacheBuilder {
             Memory::new(
                 bytes,
                 self.time_to_idle,
+                self.front_slots,
                 Arc::clone(&self.clock),
                 self.count_evictions.then(|| Arc::clone(&counters)),
             )

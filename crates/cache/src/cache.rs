@@ -120,8 +120,9 @@ impl Cache {
         let mut candidate = None;
         if let Some(memory) = &inner.memory {
             // A hit needs only the memory tier's key; the sha256 is for what follows.
-            match memory.get(crate::memo::memory_key(request)) {
-                Some(entry) => match entry.freshness(inner.clock.now_ms()) {
+            let now = inner.clock.now_ms();
+            match memory.lookup(request, now) {
+                Some(entry) => match entry.freshness(now) {
                     Freshness::Fresh => {
                         inner.counters.hit(Tier::Memory);
                         return Ok(Cached {

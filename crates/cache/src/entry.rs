@@ -38,6 +38,40 @@ pub struct Entry {
     pub(crate) private: bool,
     pub(crate) negative: bool,
     pub(crate) resource_type: Option<ResourceType>,
+    /// Set when the memory tier drops or replaces this entry (see [`Removed`]).
+    pub(crate) removed: Removed,
+}
+
+/// Whether the memory tier has dropped or replaced an entry: the threads' fronts
+/// (`memo.rs`) hold entries weakly and must not serve one that was invalidated while a
+/// caller still holds it. A clone is a new entry, not removed; it plays no part in
+/// equality.
+#[derive(Default)]
+pub(crate) struct Removed(std::sync::atomic::AtomicBool);
+
+impl Removed {
+    /// Marks the entry removed.
+    pub(crate) fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether it was.
+    #[inline]
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+impl Clone for Removed {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for Removed {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
 }
 
 impl std::fmt::Debug for Entry {
@@ -86,6 +120,7 @@ impl Entry {
             private: keep.private,
             negative: keep.negative,
             resource_type,
+            removed: Removed::default(),
         };
         e.keep_headers(&response.headers);
         e.set_times(keep, now);
@@ -105,6 +140,7 @@ impl Entry {
             private: true,
             negative: false,
             resource_type: None,
+            removed: Removed::default(),
         }
     }
 
@@ -242,6 +278,7 @@ impl Entry {
             private: flags & PRIVATE != 0,
             negative: flags & NEGATIVE != 0,
             resource_type,
+            removed: Removed::default(),
         })
     }
 }

@@ -173,8 +173,10 @@ impl Shared {
     /// Runs `cmd` bounded by the timeout; `None` (counted) on any fault.
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Option<T> {
         let mut conn = self.connection().await?;
-        match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(Ok(v)) => {
+        // The manager bounds every response by `timeout` (`set_response_timeout`): a second
+        // timer of our own around it cost each hit a timer registration for nothing.
+        match cmd.query_async::<T>(&mut conn).await {
+            Ok(v) => {
                 self.ok();
                 Some(v)
             }

@@ -9,7 +9,7 @@ use steadfast_core::Timestamp;
 use steadfast_http::{HttpClient, HttpSettings, reqwest};
 use steadfast_retry::Classify as _;
 use steadfast_retry::{
-    AdaptiveRateLimiter, BreakerRegistry, DeadLetterQueue, RetryError, RetryPolicy,
+    AdaptiveRateLimiter, DeadLetterQueue, KeyedResilience, LimiterRegistry, RetryError, RetryPolicy,
 };
 
 use crate::auth::SmartAuth;
@@ -18,11 +18,8 @@ use crate::error::FhirError;
 use crate::location::{Base, resource_type_name};
 use crate::method::Method;
 use crate::request_item::RequestItem;
+use crate::request_key::{BreakerKey, key_base};
 use crate::transport::{Answer, Outgoing, exchange};
-
-/// A client's breaker key: the resource type (empty for system-level requests) and the
-/// interaction (`read`, `search`, `create`, `update`, `patch`, `delete`).
-pub type BreakerKey = (String, &'static str);
 
 /// The default cap on one response body: 64 MiB.
 const DEFAULT_MAX_BODY: usize = 64 << 20;
@@ -56,7 +53,12 @@ pub struct FhirClient {
     pub(crate) base: Base,
     http: HttpClient,
     policy: RetryPolicy,
-    pub(crate) breakers: Option<Arc<BreakerRegistry<BreakerKey>>>,
+    /// Keyed breakers and budgets, for the policy's loop.
+    pub(crate) keyed: KeyedResilience<BreakerKey>,
+    /// Keyed limiters, for each attempt's exchange.
+    pub(crate) limiters: Option<Arc<LimiterRegistry<BreakerKey>>>,
+    /// The base URL as keys hold it (no credentials).
+    pub(crate) key_base: Arc<str>,
     pub(crate) dead_letters: Option<Arc<DeadLetterQueue>>,
     pub(crate) auth: Option<SmartAuth>,
     pub(crate) pace: Option<AdaptiveRateLimiter>,
@@ -76,11 +78,14 @@ impl FhirClient {
         settings: &HttpSettings,
         policy: RetryPolicy,
     ) -> Result<Self, FhirError> {
+        let base = Base::parse(base)?;
         Ok(Self {
-            base: Base::parse(base)?,
+            key_base: key_base(base.url()),
+            base,
             http: settings.build().map_err(FhirError::Client)?,
             policy,
-            breakers: None,
+            keyed: KeyedResilience::new(),
+            limiters: None,
             dead_letters: None,
             auth: None,
             pace: None,
@@ -126,7 +131,7 @@ impl FhirClient {
         let url = self.item_url(item)?;
         let runtime = self.runtime()?;
         let out = Outgoing::new(item.method, &url);
-        runtime.block_on(self.attempt(&out)).map(|a| a.body)
+        runtime.block_on(self.attempt(&out, None)).map(|a| a.body)
     }
 
     /// [`FhirClient::send`] for async code.
@@ -136,14 +141,19 @@ impl FhirClient {
     pub async fn send_async(&self, item: &RequestItem) -> Result<Value, FhirError> {
         let url = self.item_url(item)?;
         let out = Outgoing::new(item.method, &url);
-        self.attempt(&out).await.map(|a| a.body)
+        self.attempt(&out, None).await.map(|a| a.body)
     }
 
-    /// One attempt of `out`: with a bearer token when the client has [`SmartAuth`], and
-    /// after a 401 once more with a new token.
-    async fn attempt(&self, out: &Outgoing<'_>) -> Result<Answer, FhirError> {
+    /// One attempt of `out`, paced by the client's limiter and `limiter` (the key's): with
+    /// a bearer token when the client has [`SmartAuth`], and after a 401 once more with a
+    /// new token.
+    async fn attempt(
+        &self,
+        out: &Outgoing<'_>,
+        limiter: Option<&AdaptiveRateLimiter>,
+    ) -> Result<Answer, FhirError> {
         let (http, base, max_body) = (&self.http, &self.base, self.max_body);
-        let pace = self.pace.as_ref();
+        let pace = [self.pace.as_ref(), limiter];
         let Some(auth) = &self.auth else {
             return exchange(http, base, out, max_body, None, pace).await;
         };
@@ -243,13 +253,12 @@ impl FhirClient {
         let class = out.class();
         let first = Timestamp::now();
         let classify = (|e: &FhirError| class.classify(e)).with_facts();
-        let op = |_| runtime.block_on(self.attempt(out));
-        match &self.breakers {
+        let key = self.request_key(out, resource_type, id);
+        let limiter = self.key_limiter(key.as_ref());
+        let op = |_| runtime.block_on(self.attempt(out, limiter.as_ref()));
+        match &key {
             None => self.policy.retry_if(classify, op),
-            Some(breakers) => {
-                let key = breaker_key(out.method, resource_type, id);
-                self.policy.retry_if_keyed(breakers, &key, classify, op)
-            }
+            Some(key) => self.policy.retry_if_keyed(&self.keyed, key, classify, op),
         }
         .map_err(|err| self.give_up(out, resource_type, id, first, err))
     }
@@ -264,18 +273,38 @@ impl FhirClient {
         let class = out.class();
         let first = Timestamp::now();
         let classify = (|e: &FhirError| class.classify(e)).with_facts();
-        let op = |_| self.attempt(out);
-        match &self.breakers {
+        let key = self.request_key(out, resource_type, id);
+        let limiter = self.key_limiter(key.as_ref());
+        let op = |_| self.attempt(out, limiter.as_ref());
+        match &key {
             None => self.policy.retry_async_if(classify, op).await,
-            Some(breakers) => {
-                let key = breaker_key(out.method, resource_type, id);
+            Some(key) => {
                 let policy = &self.policy;
                 policy
-                    .retry_async_if_keyed(breakers, &key, classify, op)
+                    .retry_async_if_keyed(&self.keyed, key, classify, op)
                     .await
             }
         }
         .map_err(|err| self.give_up(out, resource_type, id, first, err))
+    }
+
+    /// The key of a request, when the client keys anything (breakers, budgets, limiters).
+    fn request_key(
+        &self,
+        out: &Outgoing<'_>,
+        resource_type: Option<&str>,
+        id: Option<&str>,
+    ) -> Option<BreakerKey> {
+        let keyed = &self.keyed;
+        let any = keyed.breaker_registry().is_some()
+            || keyed.budget_registry().is_some()
+            || self.limiters.is_some();
+        any.then(|| BreakerKey::of(&self.key_base, out.method, resource_type, id))
+    }
+
+    /// The limiter of `key`, when the client keys limiters.
+    fn key_limiter(&self, key: Option<&BreakerKey>) -> Option<AdaptiveRateLimiter> {
+        Some(self.limiters.as_ref()?.get(key?))
     }
 
     /// The error of a request the policy gave up on, after keeping it as a dead letter.
@@ -308,17 +337,4 @@ impl FhirClient {
             last: err.into_last_error().map(Box::new),
         }
     }
-}
-
-/// The breaker key of a request: its resource type and its FHIR interaction.
-fn breaker_key(method: Method, resource_type: Option<&str>, id: Option<&str>) -> BreakerKey {
-    let interaction = match (method, id) {
-        (Method::Get | Method::Head, Some(_)) => "read",
-        (Method::Get | Method::Head, None) => "search",
-        (Method::Put, _) => "update",
-        (Method::Delete, _) => "delete",
-        (Method::Patch, _) => "patch",
-        (Method::Post, _) => "create",
-    };
-    (resource_type.unwrap_or_default().to_owned(), interaction)
 }

@@ -74,6 +74,7 @@ mod outcome;
 mod private_key;
 mod replay;
 mod request_item;
+mod request_key;
 mod search;
 mod token_request;
 mod transport;
@@ -83,7 +84,7 @@ pub use bulk::{
     BulkEvent, BulkExport, ExportLevel, ExportSummary, ExportedFile, PollTiming, STATE_FILE,
     export_in_progress,
 };
-pub use client::{BreakerKey, FhirClient};
+pub use client::FhirClient;
 pub use create::{Create, Created};
 pub use error::{FhirError, Phase};
 pub use method::{Idempotency, Method};
@@ -93,4 +94,5 @@ pub use outcome::OutcomeSummary;
 pub use private_key::PrivateKey;
 pub use replay::{RequestReplayReport, replay_requests};
 pub use request_item::{RequestItem, RequestLetter, RequestLetters, read_request_letters};
+pub use request_key::BreakerKey;
 pub use search::{MAX_PAGES, Search, bundle_resources};

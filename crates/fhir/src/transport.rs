@@ -53,14 +53,15 @@ pub(crate) struct Answer {
     pub(crate) body: Value,
 }
 
-/// Sends `out` once, with `Authorization: Bearer <bearer>` when given; a 2xx answer.
+/// Sends `out` once, with `Authorization: Bearer <bearer>` when given, paced by each limiter
+/// of `pace` (the client's, the key's), which then follow the answer; a 2xx answer.
 pub(crate) async fn exchange(
     http: &HttpClient,
     base: &Base,
     out: &Outgoing<'_>,
     max_body: usize,
     bearer: Option<&str>,
-    pace: Option<&AdaptiveRateLimiter>,
+    pace: [Option<&AdaptiveRateLimiter>; 2],
 ) -> Result<Answer, FhirError> {
     let (method, url) = (out.method, out.url);
     let path = || base.shown(url);
@@ -79,16 +80,16 @@ pub(crate) async fn exchange(
         // reqwest marks the header sensitive: it is left out of its Debug output.
         request = request.bearer_auth(token);
     }
-    if let Some(pace) = pace {
-        pace.acquire_async().await;
+    for limiter in pace.into_iter().flatten() {
+        limiter.acquire_async().await;
     }
     let response = http
         .send(request)
         .await
         .map_err(|e| transport(method, path(), &e))?;
     let status = response.status().as_u16();
-    if let Some(pace) = pace {
-        follow(pace, status, response.headers());
+    for limiter in pace.into_iter().flatten() {
+        follow(limiter, status, response.headers());
     }
     if !(200..300).contains(&status) {
         return Err(status_error(method, path(), response).await);

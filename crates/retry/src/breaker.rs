@@ -1,15 +1,15 @@
-//! `CircuitBreaker`: closed / open / half-open, tripped by consecutive failures or by the
-//! failure rate over a count-based sliding window; a lock-free check while closed.
+//! `CircuitBreaker`: closed / open / half-open, tripped by consecutive failures, or by the
+//! failure rate or the slow-call rate over a count-based or time-based sliding window; a
+//! lock-free check while closed.
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-pub use crate::breaker_state::{CircuitState, WhenOpen};
-use crate::breaker_state::{Config, Inner, StateHook};
-use crate::clock::{Clock, SystemClock};
-use crate::events::RetryListener;
+pub use crate::breaker_builder::CircuitBreakerBuilder;
+pub use crate::breaker_state::{CircuitState, OpenReason, WhenOpen};
+use crate::breaker_state::{Inner, StateHook};
 pub use crate::permit::Permit;
 
 /// A circuit breaker shared by every caller of one dependency (clone it freely).
@@ -17,6 +17,12 @@ pub use crate::permit::Permit;
 /// Defaults (as resilience4j's, with a smaller window): trips after 5 consecutive failures
 /// or when at least 50% of the last 20 calls failed (once 10 calls were seen); stays open
 /// 30 s; then lets 1 probe through, which closes it on success.
+///
+/// resilience4j's other options are here too, each off until set: a time-based window
+/// ([`time_window`](CircuitBreakerBuilder::time_window)), the slow-call rule
+/// ([`slow_call_duration`](CircuitBreakerBuilder::slow_call_duration),
+/// [`slow_call_rate`](CircuitBreakerBuilder::slow_call_rate)) and a bound on the half-open
+/// state ([`max_wait_in_half_open`](CircuitBreakerBuilder::max_wait_in_half_open)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -50,109 +56,9 @@ impl fmt::Debug for CircuitBreaker {
     }
 }
 
-/// Builds a [`CircuitBreaker`]. Cloning it clones a template: breakers built from the clones
-/// share the clock, the hook and the listeners (a
-/// [`BreakerRegistry`](crate::BreakerRegistry) builds one per key this way).
-#[derive(Clone)]
-pub struct CircuitBreakerBuilder {
-    config: Config,
-    clock: Arc<dyn Clock>,
-    on_change: Option<StateHook>,
-    listeners: Vec<Arc<dyn RetryListener>>,
-}
-
 impl CircuitBreakerBuilder {
-    /// Trip after this many failures in a row (0 turns the rule off).
-    #[must_use]
-    pub fn consecutive_failures(mut self, n: u32) -> Self {
-        self.config.consecutive_failures = n;
-        self
-    }
-
-    /// Trip when the failure rate over the window reaches `rate` (in `0..=1`; above 1 turns
-    /// the rule off).
-    #[must_use]
-    pub fn failure_rate(mut self, rate: f64) -> Self {
-        self.config.failure_rate = rate;
-        self
-    }
-
-    /// The last `size` calls form the window (at least 1).
-    #[must_use]
-    pub fn window(mut self, size: usize) -> Self {
-        self.config.window = size.max(1);
-        self
-    }
-
-    /// The failure rate is only judged once this many calls are in the window.
-    #[must_use]
-    pub fn minimum_calls(mut self, n: usize) -> Self {
-        self.config.minimum_calls = n;
-        self
-    }
-
-    /// How long the circuit stays open before probing.
-    #[must_use]
-    pub fn open_duration(mut self, d: Duration) -> Self {
-        self.config.open_duration = d;
-        self
-    }
-
-    /// How many probes may run at once in half-open; that many successes close it.
-    #[must_use]
-    pub fn half_open_calls(mut self, n: u32) -> Self {
-        self.config.half_open_calls = n.max(1);
-        self
-    }
-
-    /// What a policy's call does when this breaker refuses it: fail at once (the default)
-    /// or wait for the half-open trial within the policy's deadline.
-    #[must_use]
-    pub fn when_open(mut self, mode: WhenOpen) -> Self {
-        self.config.when_open = mode;
-        self
-    }
-
-    /// The clock that times the open state.
-    #[must_use]
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// Called on every state change with (from, to).
-    #[must_use]
-    pub fn on_state_change(
-        mut self,
-        f: impl Fn(CircuitState, CircuitState) + Send + Sync + 'static,
-    ) -> Self {
-        self.on_change = Some(Arc::new(f));
-        self
-    }
-
-    /// Adds `f` to the state-change hook, keeping the one already set (for the per-key
-    /// hook of a [`BreakerRegistry`](crate::BreakerRegistry)).
-    pub(crate) fn and_on_state_change(mut self, f: StateHook) -> Self {
-        self.on_change = Some(match self.on_change.take() {
-            None => f,
-            Some(first) => Arc::new(move |from, to| {
-                first(from, to);
-                f(from, to);
-            }),
-        });
-        self
-    }
-
-    /// Tells `listener` about every state change too
-    /// ([`RetryListener::breaker_changed`]); listeners add up and keep
-    /// [`on_state_change`](Self::on_state_change).
-    #[must_use]
-    pub fn listener(mut self, listener: Arc<dyn RetryListener>) -> Self {
-        self.listeners.push(listener);
-        self
-    }
-
-    /// The breaker, closed.
+    /// The breaker, closed (here, beside the type it builds, so the builder's module does
+    /// not import this one).
     pub fn build(self) -> CircuitBreaker {
         let hook: Option<StateHook> = match (self.on_change, self.listeners) {
             (hook, listeners) if listeners.is_empty() => hook,
@@ -171,13 +77,6 @@ impl CircuitBreakerBuilder {
     }
 }
 
-impl Default for CircuitBreakerBuilder {
-    /// [`CircuitBreaker::builder`]: the documented defaults.
-    fn default() -> Self {
-        CircuitBreaker::builder()
-    }
-}
-
 impl Default for CircuitBreaker {
     fn default() -> Self {
         Self::builder().build()
@@ -187,20 +86,7 @@ impl Default for CircuitBreaker {
 impl CircuitBreaker {
     /// A builder with the documented defaults.
     pub fn builder() -> CircuitBreakerBuilder {
-        CircuitBreakerBuilder {
-            config: Config {
-                consecutive_failures: 5,
-                failure_rate: 0.5,
-                window: 20,
-                minimum_calls: 10,
-                open_duration: Duration::from_secs(30),
-                half_open_calls: 1,
-                when_open: WhenOpen::FailFast,
-            },
-            clock: Arc::new(SystemClock),
-            on_change: None,
-            listeners: Vec::new(),
-        }
+        CircuitBreakerBuilder::default()
     }
 
     /// The current state (an open circuit whose time is up still reads `Open` until the
@@ -269,13 +155,42 @@ impl CircuitBreaker {
         self.inner.rejected.load(Ordering::Relaxed)
     }
 
+    /// Calls recorded as slow so far (always 0 without
+    /// [`slow_call_duration`](CircuitBreakerBuilder::slow_call_duration)).
+    pub fn slow_calls(&self) -> u64 {
+        self.inner.slow_calls.load(Ordering::Relaxed)
+    }
+
+    /// Why the circuit last opened; `None` if it never did. A state-change hook can ask it
+    /// when told of a change to [`CircuitState::Open`].
+    pub fn opened_by(&self) -> Option<OpenReason> {
+        self.inner.lock_cold().opened_by
+    }
+
+    /// Adds a hook told of every state change, after the breaker was built (a registry's
+    /// per-key hook); hooks add up.
+    pub(crate) fn add_hook(&self, hook: StateHook) {
+        let mut added = self
+            .inner
+            .key_hook
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *added = Some(match added.take() {
+            None => hook,
+            Some(first) => Arc::new(move |from, to| {
+                first(from, to);
+                hook(from, to);
+            }),
+        });
+    }
+
     /// Asks to make a call; `None` when the circuit refuses it. While closed this is one
-    /// atomic load. Record the outcome on the permit; a permit dropped unrecorded counts as
-    /// neither success nor failure.
+    /// atomic load (and, with the slow-call rule, a read of the clock). Record the outcome
+    /// on the permit; a permit dropped unrecorded counts as neither success nor failure.
     #[inline]
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
         if self.inner.state.load(Ordering::Acquire) == 0 {
-            return Some(Permit::new(Some(&self.inner), false));
+            return Some(Permit::untimed(&self.inner));
         }
         self.try_acquire_slow()
     }
@@ -283,6 +198,9 @@ impl CircuitBreaker {
     #[cold]
     fn try_acquire_slow(&self) -> Option<Permit<'_>> {
         let inner = &self.inner;
+        if inner.is_closed() {
+            return Some(Permit::new(inner, false)); // a breaker that times its calls
+        }
         if self.state() == CircuitState::Open {
             let now = inner.clock.now();
             let mut cold = inner.lock_cold();
@@ -292,27 +210,37 @@ impl CircuitBreaker {
             if !due || self.state() != CircuitState::Open {
                 drop(cold);
                 if self.state() == CircuitState::Closed {
-                    return Some(Permit::new(Some(inner), false));
+                    return Some(Permit::new(inner, false));
                 }
                 if self.state() == CircuitState::Open {
                     inner.rejected.fetch_add(1, Ordering::Relaxed);
                     return None;
                 }
             } else {
-                cold.opened_at = None;
+                // Every change of state happens under the cold lock, held here: the circuit
+                // is still open, and the probe counts start over before anyone sees it
+                // half-open.
                 inner.half_open_in_flight.store(0, Ordering::Release);
                 inner.half_open_successes.store(0, Ordering::Release);
-                drop(cold);
-                inner.transition(CircuitState::Open, CircuitState::HalfOpen);
+                if inner.change(CircuitState::Open, CircuitState::HalfOpen) {
+                    cold.opened_at = None;
+                    cold.half_open_at = Some(now);
+                    drop(cold);
+                    inner.tell(CircuitState::Open, CircuitState::HalfOpen);
+                }
             }
+        }
+        if self.state() == CircuitState::HalfOpen && inner.half_open_expired() {
+            inner.rejected.fetch_add(1, Ordering::Relaxed);
+            return None;
         }
         let in_flight = inner.half_open_in_flight.fetch_add(1, Ordering::AcqRel);
         if self.state() == CircuitState::HalfOpen && in_flight < inner.config.half_open_calls {
-            return Some(Permit::new(Some(inner), true));
+            return Some(Permit::new(inner, true));
         }
         inner.half_open_in_flight.fetch_sub(1, Ordering::AcqRel);
         if self.state() == CircuitState::Closed {
-            return Some(Permit::new(Some(inner), false));
+            return Some(Permit::new(inner, false));
         }
         inner.rejected.fetch_add(1, Ordering::Relaxed);
         None
@@ -321,7 +249,7 @@ impl CircuitBreaker {
     /// Opens the circuit now, whatever the counts say.
     pub fn force_open(&self) {
         let from = self.state();
-        self.inner.open(from);
+        self.inner.open(from, OpenReason::Forced);
     }
 
     /// Closes the circuit and forgets every count.

@@ -1,44 +1,26 @@
-//! `BreakerRegistry`: one `CircuitBreaker` per key (an endpoint, a resource type × an
-//! interaction), made on first use from a template, at most `capacity` keys with the least
-//! recently used one evicted; and the policy's `retry_if_keyed` loops that ask a key's breaker.
+//! The keyed registries of the three protection objects — `BreakerRegistry`,
+//! `BudgetRegistry`, `LimiterRegistry`, each a `Keyed` made from a template — and the
+//! per-key state-change hook of breakers.
 
-use std::collections::HashMap;
-use std::fmt;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use crate::breaker::{CircuitBreaker, CircuitBreakerBuilder};
 use crate::breaker_state::CircuitState;
-use crate::breakers_local::{self as local, Seeded, Slot};
-use crate::classify::Classify;
-use crate::error::RetryError;
-use crate::policy::RetryPolicy;
+use crate::budget::RetryBudget;
+use crate::keyed::Keyed;
+use crate::rate_limit::AdaptiveRateLimiter;
 
-/// Told of every state change of a key's breaker, with the key.
-type KeyHook<K> = Arc<dyn Fn(&K, CircuitState, CircuitState) + Send + Sync>;
-
-/// One [`CircuitBreaker`] per key, so a failing endpoint opens only its own breaker.
+/// One [`CircuitBreaker`] per key, so a failing endpoint opens only its own breaker: a
+/// [`Keyed`] registry (bounded, least recently used key evicted, lock-free lookups of known
+/// keys — see there) whose breakers are built from a template builder.
 ///
-/// A key's breaker is built on first use from the template builder: the same thresholds,
-/// the same clock, and the template's hook and listeners, which are told of every key's
-/// changes without the key ([`RetryListener::breaker_changed`](crate::RetryListener)
-/// has no key); [`on_state_change`](Self::on_state_change) is told the key too.
-///
-/// At most `capacity` keys are kept (keys may come from data, so memory is bounded): when
-/// a new key arrives at the bound, the least recently used key is evicted (approximately:
-/// use is counted in inserts, so keys used since the same insert tie) and **its breaker's
-/// state is lost** — its next call starts closed. Callers still holding the evicted
-/// breaker finish on it. Size the bound above the number of live keys.
-///
-/// A lookup of a key this thread has looked up before takes no lock and writes no shared
-/// memory: each thread keeps a front cache of the breakers it used (a hash with a fast
-/// seeded hasher — the bound, not the hasher, is what limits a flood of hostile keys — and
-/// an `Arc` clone), dropped whole when the registry evicts any key. Other lookups take the
-/// shared map's read lock; it is written only when a key is new. A thread's caches hold
-/// at most `capacity` keys for each of the last 4 registries it used, and keep their
-/// breakers alive until then. Share the registry with an `Arc`. The policy's `metrics` do
-/// not watch keyed breakers.
+/// Every key's breaker has the template's thresholds, clock, hook and listeners; the
+/// template's hook and listeners are told of every key's changes without the key
+/// ([`RetryListener::breaker_changed`](crate::RetryListener) has no key);
+/// [`on_state_change`](Keyed::on_state_change) is told the key too. An evicted key's
+/// breaker state is lost: its next call starts closed. The policy's `metrics` do not watch
+/// keyed breakers.
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,54 +39,48 @@ type KeyHook<K> = Arc<dyn Fn(&K, CircuitState, CircuitState) + Send + Sync>;
 /// assert_eq!(ok.unwrap(), "Bundle"); // Patient's breaker is its own
 /// assert_eq!(breakers.len(), 2);
 /// ```
-pub struct BreakerRegistry<K> {
-    id: u64,
-    template: CircuitBreakerBuilder,
-    on_change: Option<KeyHook<K>>,
-    capacity: usize,
-    /// Bumped by every insert; a lookup stamps its entry with it.
-    tick: AtomicU64,
-    evicted: AtomicU64,
-    map: RwLock<HashMap<K, Entry, Seeded>>,
-}
+pub type BreakerRegistry<K> = Keyed<K, CircuitBreaker>;
 
-struct Entry {
-    breaker: CircuitBreaker,
-    /// Shared with the threads' front caches, which stamp it too.
-    last_used: Arc<AtomicU64>,
-}
+/// One [`RetryBudget`] per key, so a failing key spends only its own retries: a [`Keyed`]
+/// registry whose budgets have the template's ratio, floor, cap and clock, each starting
+/// empty. See [`KeyedResilience`](crate::KeyedResilience) for a policy that uses it.
+///
+/// ```
+/// use steadfast_retry::{BudgetRegistry, RetryBudget};
+///
+/// let budgets = BudgetRegistry::new(RetryBudget::new(0.5, 0.0), 64);
+/// for _ in 0..4 {
+///     budgets.get(&"Patient").deposit();
+/// }
+/// assert_eq!(budgets.get(&"Patient").tokens(), 2.0);
+/// assert_eq!(budgets.get(&"Observation").tokens(), 0.0);
+/// ```
+pub type BudgetRegistry<K> = Keyed<K, RetryBudget>;
 
-/// Numbers registries, for the threads' front caches.
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+/// One [`AdaptiveRateLimiter`] per key, so a key the server throttles slows down alone: a
+/// [`Keyed`] registry whose limiters have the template's bounds and clock, each starting at
+/// the template's initial rate.
+///
+/// ```
+/// use steadfast_retry::{AdaptiveRateLimiter, LimiterRegistry};
+///
+/// let limiters = LimiterRegistry::new(AdaptiveRateLimiter::new(10.0, 1.0, 100.0), 64);
+/// limiters.get(&"Observation").on_throttled(); // a 429
+/// assert_eq!(limiters.get(&"Observation").rate(), 5.0);
+/// assert_eq!(limiters.get(&"Patient").rate(), 10.0);
+/// ```
+pub type LimiterRegistry<K> = Keyed<K, AdaptiveRateLimiter>;
 
-impl<K> fmt::Debug for BreakerRegistry<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BreakerRegistry")
-            .field("capacity", &self.capacity)
-            .field("evicted", &self.evicted())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<K: Hash + Eq + Clone + Send + Sync + 'static> BreakerRegistry<K> {
+impl<K: Hash + Eq + Clone + Send + Sync + 'static> Keyed<K, CircuitBreaker> {
     /// A registry whose breakers are built from `template`, keeping at most `capacity`
     /// keys (at least 1).
     pub fn new(template: CircuitBreakerBuilder, capacity: usize) -> Self {
-        let capacity = capacity.max(1);
-        Self {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            template,
-            on_change: None,
-            capacity,
-            tick: AtomicU64::new(0),
-            evicted: AtomicU64::new(0),
-            map: RwLock::new(HashMap::with_capacity_and_hasher(capacity, Seeded::new())),
-        }
+        Self::from_fn(capacity, move |_| template.clone().build())
     }
 
     /// Calls `f` with the key on every state change of a key's breaker (besides the
-    /// template's own hook). Set it before the first lookup: breakers already built keep
-    /// what they had.
+    /// template's own hook; a second call adds a second hook). Set it before the first
+    /// lookup: breakers already built keep what they had.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -122,203 +98,29 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> BreakerRegistry<K> {
         mut self,
         f: impl Fn(&K, CircuitState, CircuitState) + Send + Sync + 'static,
     ) -> Self {
-        self.on_change = Some(Arc::new(f));
+        let (make, hook) = (self.factory.clone(), Arc::new(f));
+        self.factory = Arc::new(move |key: &K| {
+            let breaker = make(key);
+            let (hook, key) = (hook.clone(), key.clone());
+            breaker.add_hook(Arc::new(move |from, to| hook(&key, from, to)));
+            breaker
+        });
         self
     }
+}
 
-    /// The breaker of `key`, built on first use (evicting the least recently used key when
-    /// the registry is full). Concurrent first uses of a key get the same breaker.
-    ///
-    /// ```
-    /// let breakers = steadfast_retry::BreakerRegistry::new(Default::default(), 8);
-    /// breakers.get(&("Observation".to_owned(), "read")).force_open();
-    /// assert!(breakers.get(&("Observation".to_owned(), "read")).is_open()); // the same one
-    /// assert!(!breakers.get(&("Patient".to_owned(), "read")).is_open());
-    /// ```
-    #[inline]
-    pub fn get(&self, key: &K) -> CircuitBreaker {
-        let generation = self.evicted.load(Ordering::Acquire);
-        let tick = self.tick.load(Ordering::Relaxed);
-        let known = local::lookup(self.id, generation, key, |(breaker, last_used)| {
-            touch(last_used, tick);
-            breaker.clone()
-        });
-        known.unwrap_or_else(|| self.get_shared(key, generation))
-    }
-
-    /// `get` through the shared map, then kept in this thread's front cache.
-    #[cold]
-    fn get_shared(&self, key: &K, generation: u64) -> CircuitBreaker {
-        let (breaker, last_used) = {
-            let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
-            match map.get(key) {
-                Some(entry) => {
-                    touch(&entry.last_used, self.tick.load(Ordering::Relaxed));
-                    (entry.breaker.clone(), entry.last_used.clone())
-                }
-                None => {
-                    drop(map);
-                    self.insert(key)
-                }
-            }
-        };
-        let slot: Slot = (breaker.clone(), last_used);
-        local::remember(self.id, generation, self.capacity, key.clone(), slot);
-        breaker
-    }
-
-    fn insert(&self, key: &K) -> (CircuitBreaker, Arc<AtomicU64>) {
-        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        let now = self.tick.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(entry) = map.get(key) {
-            touch(&entry.last_used, now);
-            return (entry.breaker.clone(), entry.last_used.clone());
-        }
-        if map.len() >= self.capacity {
-            let oldest = map
-                .iter()
-                .min_by_key(|(_, e)| e.last_used.load(Ordering::Relaxed))
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                map.remove(&oldest);
-                // Every thread's front cache of this registry starts over.
-                self.evicted.fetch_add(1, Ordering::Release);
-            }
-        }
-        let mut builder = self.template.clone();
-        if let Some(hook) = &self.on_change {
-            let (hook, k) = (hook.clone(), key.clone());
-            builder = builder.and_on_state_change(Arc::new(move |from, to| hook(&k, from, to)));
-        }
-        let breaker = builder.build();
-        let last_used = Arc::new(AtomicU64::new(now));
-        map.insert(
-            key.clone(),
-            Entry {
-                breaker: breaker.clone(),
-                last_used: last_used.clone(),
-            },
-        );
-        (breaker, last_used)
-    }
-
-    /// The breaker of `key` if the registry holds one; neither builds nor counts as a use.
-    ///
-    /// ```
-    /// let breakers = steadfast_retry::BreakerRegistry::new(Default::default(), 8);
-    /// assert!(breakers.peek(&"Patient").is_none());
-    /// breakers.get(&"Patient");
-    /// assert!(breakers.peek(&"Patient").is_some());
-    /// ```
-    pub fn peek(&self, key: &K) -> Option<CircuitBreaker> {
-        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
-        map.get(key).map(|e| e.breaker.clone())
-    }
-
-    /// How many keys it holds.
-    pub fn len(&self) -> usize {
-        self.map
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
-    }
-
-    /// Whether it holds no key yet.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+impl<K: Hash + Eq + Clone + Send + Sync + 'static> Keyed<K, RetryBudget> {
+    /// A registry whose budgets have `template`'s settings (each its own, starting empty;
+    /// `template`'s balance is not shared), keeping at most `capacity` keys (at least 1).
+    pub fn new(template: RetryBudget, capacity: usize) -> Self {
+        Self::from_fn(capacity, move |_| template.fresh())
     }
 }
 
-impl<K> BreakerRegistry<K> {
-    /// The most keys it keeps.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
-    /// How many keys were evicted (their breakers' state lost) so far.
-    ///
-    /// ```
-    /// let breakers = steadfast_retry::BreakerRegistry::new(Default::default(), 2);
-    /// for key in ["a", "b", "c"] {
-    ///     breakers.get(&key);
-    /// }
-    /// assert_eq!((breakers.len(), breakers.capacity(), breakers.evicted()), (2, 2, 1));
-    /// ```
-    pub fn evicted(&self) -> u64 {
-        self.evicted.load(Ordering::Relaxed)
-    }
-}
-
-/// Marks an entry used at `now`, writing only when that changes something (a shared
-/// entry's cache line stays clean under concurrent lookups).
-#[inline]
-fn touch(last_used: &AtomicU64, now: u64) {
-    if last_used.load(Ordering::Relaxed) != now {
-        last_used.store(now, Ordering::Relaxed);
-    }
-}
-
-impl RetryPolicy {
-    /// [`retry_if`](Self::retry_if), asking `key`'s breaker in `breakers` before each
-    /// attempt instead of the policy's own breaker (see [`BreakerRegistry`], whose
-    /// example this is).
-    ///
-    /// # Errors
-    /// A [`RetryError`] saying why it gave up, with the last error.
-    pub fn retry_if_keyed<K, T, E, C, F>(
-        &self,
-        breakers: &BreakerRegistry<K>,
-        key: &K,
-        classify: C,
-        op: F,
-    ) -> Result<T, RetryError<E>>
-    where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
-        E: fmt::Display,
-        C: Classify<E>,
-        F: FnMut(u32) -> Result<T, E>,
-    {
-        let breaker = breakers.get(key);
-        self.retry_if_through(Some(&breaker), classify, op)
-    }
-
-    /// [`retry_async_if`](Self::retry_async_if), asking `key`'s breaker in `breakers`
-    /// before each attempt instead of the policy's own breaker.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use steadfast_retry::{AlwaysRetry, BreakerRegistry, RetryPolicy};
-    ///
-    /// let breakers = BreakerRegistry::new(Default::default(), 64);
-    /// let policy = RetryPolicy::exponential();
-    /// let key = ("Patient".to_owned(), "read");
-    /// let got = policy
-    ///     .retry_async_if_keyed(&breakers, &key, AlwaysRetry, |_| async { Ok::<_, &str>("p1") })
-    ///     .await;
-    /// assert_eq!(got.unwrap(), "p1");
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// A [`RetryError`] saying why it gave up, with the last error.
-    #[cfg(feature = "tokio")]
-    pub async fn retry_async_if_keyed<K, T, E, C, F, Fut>(
-        &self,
-        breakers: &BreakerRegistry<K>,
-        key: &K,
-        classify: C,
-        op: F,
-    ) -> Result<T, RetryError<E>>
-    where
-        K: Hash + Eq + Clone + Send + Sync + 'static,
-        E: fmt::Display,
-        C: Classify<E>,
-        F: FnMut(u32) -> Fut,
-        Fut: Future<Output = Result<T, E>>,
-    {
-        let breaker = breakers.get(key);
-        self.retry_async_if_through(Some(&breaker), classify, op)
-            .await
+impl<K: Hash + Eq + Clone + Send + Sync + 'static> Keyed<K, AdaptiveRateLimiter> {
+    /// A registry whose limiters have `template`'s bounds and clock (each its own, starting
+    /// at `template`'s initial rate), keeping at most `capacity` keys (at least 1).
+    pub fn new(template: AdaptiveRateLimiter, capacity: usize) -> Self {
+        Self::from_fn(capacity, move |_| template.fresh())
     }
 }

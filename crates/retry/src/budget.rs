@@ -119,6 +119,17 @@ impl RetryBudget {
         )
     }
 
+    /// A new, empty budget with these settings (a keyed registry's per-key budget).
+    pub(crate) fn fresh(&self) -> Self {
+        let i = &self.inner;
+        Self::with_parts(
+            i.deposit_milli as f64 / MILLI as f64,
+            i.floor_milli_per_sec / MILLI as f64,
+            i.cap_milli as f64 / MILLI as f64,
+            i.clock.clone(),
+        )
+    }
+
     fn add(&self, milli: i64) {
         let cap = self.inner.cap_milli;
         let _ = self

@@ -7,13 +7,35 @@ use std::time::{Duration, Instant};
 use steadfast_core::Timestamp;
 
 use crate::breaker::{CircuitBreaker, Permit, WhenOpen};
+use crate::budget::RetryBudget;
 use crate::classify::Decision;
 use crate::dead_letter_error::clean_kind;
 use crate::error::{Failure, RetryError};
 use crate::events::{FailedAttempt, GiveUpEvent, RetryEvent};
 use crate::facts::{ErrorFacts, http_kind};
 use crate::policy::RetryPolicy;
+use crate::rate_limit::AdaptiveRateLimiter;
 use crate::schedule::Schedule;
+
+/// What one call goes through besides the policy's schedule: the policy's own breaker and
+/// budget, or a key's breaker, budget and limiter.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Through<'p> {
+    pub(crate) breaker: Option<&'p CircuitBreaker>,
+    pub(crate) budget: Option<&'p RetryBudget>,
+    pub(crate) limiter: Option<&'p AdaptiveRateLimiter>,
+}
+
+impl<'p> Through<'p> {
+    /// The policy's own breaker and budget, no limiter.
+    pub(crate) fn policy(policy: &'p RetryPolicy) -> Self {
+        Self {
+            breaker: policy.breaker.as_ref(),
+            budget: policy.budget.as_ref(),
+            limiter: None,
+        }
+    }
+}
 
 /// Why a call is giving up, before the error is assembled.
 pub(crate) enum GiveUp {
@@ -86,6 +108,8 @@ fn trial_poll(open: Duration) -> Duration {
 pub(crate) struct Call<'p> {
     policy: &'p RetryPolicy,
     breaker: Option<&'p CircuitBreaker>,
+    budget: Option<&'p RetryBudget>,
+    limiter: Option<&'p AdaptiveRateLimiter>,
     schedule: Option<Schedule>,
     start: Option<Instant>,
     /// The wall-clock time read with `start`: every error of this call carries it. Read no
@@ -96,14 +120,16 @@ pub(crate) struct Call<'p> {
 }
 
 impl<'p> Call<'p> {
-    /// A call asking `breaker` (the policy's, or a key's) before each attempt.
-    pub(crate) fn new(policy: &'p RetryPolicy, breaker: Option<&'p CircuitBreaker>) -> Self {
-        if let Some(budget) = &policy.budget {
+    /// A call going `through` a breaker, a budget and a limiter (the policy's, or a key's).
+    pub(crate) fn new(policy: &'p RetryPolicy, through: Through<'p>) -> Self {
+        if let Some(budget) = through.budget {
             budget.deposit();
         }
         Self {
             policy,
-            breaker,
+            breaker: through.breaker,
+            budget: through.budget,
+            limiter: through.limiter,
             schedule: None,
             start: None,
             began: None,
@@ -135,6 +161,21 @@ impl<'p> Call<'p> {
             );
         }
         within.then_some(wait)
+    }
+
+    /// How long the limiter (if any) asks the next attempt to wait; its slot is reserved.
+    #[inline]
+    pub(crate) fn pace(&self) -> Duration {
+        self.limiter
+            .map_or(Duration::ZERO, AdaptiveRateLimiter::reserve)
+    }
+
+    /// The attempt succeeded: the limiter (if any) may speed up.
+    #[inline]
+    pub(crate) fn succeeded(&self) {
+        if let Some(limiter) = self.limiter {
+            limiter.on_success();
+        }
     }
 
     /// Asks the breaker (if any) for the next attempt; `None` when the circuit is open.
@@ -171,6 +212,9 @@ impl<'p> Call<'p> {
         decision: Decision,
         seen: Seen,
     ) -> Verdict {
+        if let (Some(limiter), Some(429)) = (self.limiter, seen.status) {
+            limiter.on_throttled();
+        }
         self.last_seen = seen;
         let seen = &self.last_seen;
         self.policy.hooks.failed(&FailedAttempt {
@@ -226,7 +270,7 @@ impl<'p> Call<'p> {
                 next: delay,
             });
         }
-        if let Some(budget) = &policy.budget
+        if let Some(budget) = self.budget
             && !budget.try_withdraw()
         {
             return Verdict::GiveUp(GiveUp::Budget);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::classify::{AlwaysRetry, Classify, Decision};
 use crate::clock_async::AsyncSleeper;
 use crate::error::{Failure, RetryError};
-use crate::execute::{Call, Seen, Verdict};
+use crate::execute::{Call, Seen, Through, Verdict};
 use crate::policy::RetryPolicy;
 
 impl RetryPolicy {
@@ -64,14 +64,15 @@ impl RetryPolicy {
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        self.retry_async_if_through(self.breaker.as_ref(), classify, op)
+        self.retry_async_if_through(Through::policy(self), classify, op)
             .await
     }
 
-    /// `retry_async_if`'s loop, asking `breaker` (the policy's or a key's) first.
+    /// `retry_async_if`'s loop, going `through` the policy's breaker and budget or a key's
+    /// (and its limiter, which paces each attempt).
     pub(crate) async fn retry_async_if_through<T, E, C, F, Fut>(
         &self,
-        breaker: Option<&crate::CircuitBreaker>,
+        through: Through<'_>,
         classify: C,
         mut op: F,
     ) -> Result<T, RetryError<E>>
@@ -81,9 +82,13 @@ impl RetryPolicy {
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let mut call = Call::new(self, breaker);
+        let mut call = Call::new(self, through);
         let mut last = None;
         loop {
+            let pace = call.pace();
+            if !pace.is_zero() {
+                self.async_sleeper.sleep(pace).await;
+            }
             let permit = loop {
                 match call.permit() {
                     Some(permit) => break permit,
@@ -104,6 +109,7 @@ impl RetryPolicy {
             let failure = match outcome {
                 Ok(value) => {
                     permit.success();
+                    call.succeeded();
                     return Ok(value);
                 }
                 Err(failure) => failure,

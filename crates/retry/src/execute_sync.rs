@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use crate::breaker::CircuitBreaker;
 use crate::classify::{AlwaysRetry, Classify};
 use crate::error::{Failure, RetryError};
-use crate::execute::{Call, Seen, Verdict};
+use crate::execute::{Call, Seen, Through, Verdict};
 use crate::policy::RetryPolicy;
 
 impl RetryPolicy {
@@ -55,13 +54,14 @@ impl RetryPolicy {
         C: Classify<E>,
         F: FnMut(u32) -> Result<T, E>,
     {
-        self.retry_if_through(self.breaker.as_ref(), classify, op)
+        self.retry_if_through(Through::policy(self), classify, op)
     }
 
-    /// `retry_if`'s loop, asking `breaker` (the policy's or a key's) before each attempt.
+    /// `retry_if`'s loop, going `through` the policy's breaker and budget or a key's (and
+    /// its limiter, which paces each attempt).
     pub(crate) fn retry_if_through<T, E, C, F>(
         &self,
-        breaker: Option<&CircuitBreaker>,
+        through: Through<'_>,
         classify: C,
         mut op: F,
     ) -> Result<T, RetryError<E>>
@@ -70,9 +70,13 @@ impl RetryPolicy {
         C: Classify<E>,
         F: FnMut(u32) -> Result<T, E>,
     {
-        let mut call = Call::new(self, breaker);
+        let mut call = Call::new(self, through);
         let mut last = None;
         loop {
+            let pace = call.pace();
+            if !pace.is_zero() {
+                self.sleeper.sleep(pace);
+            }
             let permit = loop {
                 match call.permit() {
                     Some(permit) => break permit,
@@ -86,6 +90,7 @@ impl RetryPolicy {
             match op(call.attempts) {
                 Ok(value) => {
                     permit.success();
+                    call.succeeded();
                     return Ok(value);
                 }
                 Err(error) => {

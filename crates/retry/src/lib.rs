@@ -11,7 +11,11 @@
 //!   ([`classify_sqlstate`]); closures classify too.
 //! - [`CircuitBreaker`], [`RetryBudget`] and [`AdaptiveRateLimiter`], shared by every
 //!   worker of a pipeline; a breaker fails fast when open or, for batch jobs, waits for its
-//!   half-open trial within the deadline ([`WhenOpen`]).
+//!   half-open trial within the deadline ([`WhenOpen`]); resilience4j's breaker options:
+//!   count- or time-based window, slow-call rate, a bound on the half-open wait.
+//! - Per key ([`Keyed`]: bounded, least recently used evicted): [`BreakerRegistry`],
+//!   [`BudgetRegistry`], [`LimiterRegistry`], bundled in [`KeyedResilience`] for
+//!   [`RetryPolicy::retry_if_keyed`] — one failing endpoint spends only its own.
 //! - What hooks see: the failed attempt's HTTP status, `Retry-After` and kind
 //!   ([`Classify::facts`], [`Facts`]); [`RetryListener`]s told of every failure, retry,
 //!   give-up and breaker transition — how a run records them in its metrics file
@@ -54,9 +58,10 @@
 //! ```
 
 mod breaker;
+mod breaker_builder;
 mod breaker_state;
+mod breaker_window;
 mod breakers;
-mod breakers_local;
 mod budget;
 mod classify;
 mod clock;
@@ -80,6 +85,9 @@ mod facts;
 mod fhir;
 mod http;
 mod jitter;
+mod keyed;
+mod keyed_local;
+mod keyed_policy;
 #[cfg(feature = "tower")]
 mod layer;
 #[cfg(feature = "prometheus")]
@@ -91,8 +99,10 @@ mod rate_limit_headers;
 mod schedule;
 pub mod series;
 
-pub use breaker::{CircuitBreaker, CircuitBreakerBuilder, CircuitState, Permit, WhenOpen};
-pub use breakers::BreakerRegistry;
+pub use breaker::{
+    CircuitBreaker, CircuitBreakerBuilder, CircuitState, OpenReason, Permit, WhenOpen,
+};
+pub use breakers::{BreakerRegistry, BudgetRegistry, LimiterRegistry};
 pub use budget::RetryBudget;
 pub use classify::{
     AlwaysRetry, Classify, Decision, IoErrors, WithFacts, classify_io, classify_sqlstate,
@@ -110,6 +120,8 @@ pub use facts::{ErrorFacts, Facts};
 pub use fhir::{classify_fhir_response, classify_operation_outcome};
 pub use http::{classify_http, classify_http_at, parse_http_date, parse_retry_after};
 pub use jitter::Jitter;
+pub use keyed::Keyed;
+pub use keyed_policy::{Guards, KeyedGuards, KeyedResilience};
 #[cfg(feature = "tower")]
 pub use layer::{Retry, RetryFuture, RetryLayer};
 #[cfg(feature = "prometheus")]

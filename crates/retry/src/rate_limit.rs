@@ -27,6 +27,7 @@ pub struct AdaptiveRateLimiter {
 
 struct Inner {
     state: Mutex<State>,
+    initial: f64,
     min: f64,
     max: f64,
     clock: Arc<dyn Clock>,
@@ -58,15 +59,35 @@ impl AdaptiveRateLimiter {
         } else {
             f64::MAX
         };
+        let initial = initial.clamp(min, max);
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
-                    rate: initial.clamp(min, max),
+                    rate: initial,
                     next_free: None,
                 }),
+                initial,
                 min,
                 max,
                 clock: Arc::new(SystemClock),
+            }),
+        }
+    }
+
+    /// A new limiter with these bounds and clock, at the initial rate (a keyed registry's
+    /// per-key limiter).
+    pub(crate) fn fresh(&self) -> Self {
+        let i = &self.inner;
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    rate: i.initial,
+                    next_free: None,
+                }),
+                initial: i.initial,
+                min: i.min,
+                max: i.max,
+                clock: i.clock.clone(),
             }),
         }
     }
@@ -81,6 +102,7 @@ impl AdaptiveRateLimiter {
                     rate,
                     next_free: None,
                 }),
+                initial: self.inner.initial,
                 min: self.inner.min,
                 max: self.inner.max,
                 clock: Arc::new(clock),

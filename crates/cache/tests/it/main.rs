@@ -7,6 +7,7 @@
 
 mod behaviour;
 mod config;
+mod front;
 #[cfg(feature = "prometheus")]
 mod observe;
 mod redis;

@@ -1,11 +1,16 @@
 //! `steadfast demo`: a real small FHIR pipeline on embedded defaults — extract from a mock
-//! FHIR server with retries, breaker, budget and rate limiting into bronze NDJSON, flatten to
-//! silver, aggregate to gold — with metrics, profiling, disk watch and validation, then a
-//! summary of where everything is. With `--cache` (or `[cache]`), the search GETs go
-//! through a response cache, and its statistics onto the run's page.
+//! FHIR server by a Bulk Data export (polled, resumed, retried) and a paged search, with
+//! retries, breaker, budget and rate limiting, into bronze NDJSON, flatten to silver,
+//! aggregate to gold — with metrics, profiling, disk watch and validation, then a summary
+//! of where everything is. With `--cache` (or `[cache]`), the search GETs go through a
+//! response cache, and its statistics onto the run's page.
 
+mod bulk_files;
+mod bulk_server;
 mod cache;
 mod client;
+mod export;
+mod series;
 mod server;
 mod steps;
 
@@ -26,7 +31,7 @@ pub(crate) struct DemoArgs {
     /// Where the demo's run directories go.
     #[arg(long, default_value = "runs", value_name = "DIR")]
     runs_root: PathBuf,
-    /// Patients on the mock server (each with 2 encounters and 3 observations).
+    /// Patients on the mock server (each with 2 encounters, 1 condition and 3 observations).
     #[arg(long, default_value_t = 1000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     patients: u32,
@@ -154,17 +159,21 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     }
     println!();
 
-    let bronze = steps::extract(&run, server.addr, cache.as_ref())?;
+    let bronze = steps::extract(&run, &server, cache.as_ref())?;
     // Into the run's metrics before it finishes, so its page shows them.
     let cached = cache.as_ref().map(|c| c.record(&run));
-    let silver = steps::transform(&run)?;
+    let silver = steps::transform(&run, &bronze.export)?;
     let gold = steps::aggregate(&run)?;
     let dir = run.dir().clone();
     let report = run.finish()?;
 
+    println!(
+        "  bronze  {}",
+        export::summary(&bronze.export, &server.bulk.faults)
+    );
     let f = &server.faults;
     println!(
-        "  bronze  {:>6} resources in {} pages; {} retries over {} injected faults ({} x 503, {} x 429, {} resets, {} slow); {} dead letters",
+        "  bronze  {:>6} Conditions by search in {} pages; {} retries over {} injected faults ({} x 503, {} x 429, {} resets, {} slow); {} dead letters",
         bronze.resources,
         bronze.pages,
         bronze.retries,

@@ -1,9 +1,11 @@
-//! The demo's mock FHIR server on 127.0.0.1: `/metadata` and paged `searchset` Bundles of
-//! Patient, Encounter and Observation, generated from a seed, with faults injected on a
-//! fixed schedule — 503 with `Retry-After`, 429, slow answers and dropped connections — so
-//! the pipeline's retries, breaker, budget and rate limiter have something to do. Its
-//! answers carry the cache headers a FHIR server sends — `Cache-Control: max-age`, an
-//! `ETag` — and an `If-None-Match` naming the current `ETag` gets `304 Not Modified`.
+//! The demo's mock FHIR server on 127.0.0.1: a Bulk Data `$export` (`bulk_server.rs`) and
+//! `/metadata` and paged `searchset` Bundles of Patient, Encounter, Condition and
+//! Observation (`_count` up to 100 a page), generated from a seed. The searches get faults
+//! on a fixed schedule — 503 with `Retry-After`, 429, slow answers and dropped
+//! connections — so the pipeline's retries, breaker, budget and rate limiter have
+//! something to do. Their answers carry the cache headers a FHIR server sends —
+//! `Cache-Control: max-age`, an `ETag` — and an `If-None-Match` naming the current `ETag`
+//! gets `304 Not Modified`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -13,7 +15,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// Resources per page.
+use super::bulk_files::count;
+use super::bulk_server::{BulkSide, Headers};
+
+/// Resources per page, at most (and unless `_count` asks for fewer).
 pub(crate) const PAGE: usize = 100;
 
 /// How long a client may reuse an answer without asking again.
@@ -32,6 +37,8 @@ pub(crate) struct Faults {
 pub(crate) struct MockFhir {
     pub(crate) addr: SocketAddr,
     pub(crate) faults: Arc<Faults>,
+    /// The Bulk Data side: its jobs and what its downloads went through.
+    pub(crate) bulk: Arc<BulkSide>,
     stop: Arc<AtomicBool>,
 }
 
@@ -48,9 +55,10 @@ pub(crate) fn start(patients: usize) -> std::io::Result<MockFhir> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let faults = Arc::new(Faults::default());
+    let bulk = Arc::new(BulkSide::new(addr, patients, SEED));
     let stop = Arc::new(AtomicBool::new(false));
-    let requests = Arc::new(AtomicU64::new(0));
-    let (f, s) = (Arc::clone(&faults), Arc::clone(&stop));
+    let searches = Arc::new(AtomicU64::new(0));
+    let (f, b, s) = (Arc::clone(&faults), Arc::clone(&bulk), Arc::clone(&stop));
     std::thread::Builder::new()
         .name("mock-fhir".into())
         .spawn(move || {
@@ -59,14 +67,18 @@ pub(crate) fn start(patients: usize) -> std::io::Result<MockFhir> {
                     return;
                 }
                 let Ok(stream) = stream else { continue };
-                let n = requests.fetch_add(1, Relaxed);
-                let f = Arc::clone(&f);
+                let (f, b, n) = (Arc::clone(&f), Arc::clone(&b), Arc::clone(&searches));
                 std::thread::spawn(move || {
-                    let _ = serve(stream, n, patients, &f);
+                    let _ = serve(stream, &n, patients, &f, &b);
                 });
             }
         })?;
-    Ok(MockFhir { addr, faults, stop })
+    Ok(MockFhir {
+        addr,
+        faults,
+        bulk,
+        stop,
+    })
 }
 
 #[allow(
@@ -77,31 +89,44 @@ fn pause(d: Duration) {
     std::thread::sleep(d);
 }
 
-fn serve(stream: TcpStream, n: u64, patients: usize, faults: &Faults) -> std::io::Result<()> {
+fn serve(
+    stream: TcpStream,
+    searches: &AtomicU64,
+    patients: usize,
+    faults: &Faults,
+    bulk: &BulkSide,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    let mut if_none_match = None;
+    let (mut if_none_match, mut headers) = (None, Headers::default());
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.trim().eq_ignore_ascii_case("if-none-match")
-        {
-            if_none_match = Some(value.trim().to_owned());
+        if let Some((name, value)) = header.split_once(':') {
+            let value = Some(value.trim().to_owned());
+            match name.trim().to_ascii_lowercase().as_str() {
+                "if-none-match" => if_none_match = value,
+                "prefer" => headers.prefer = value,
+                "range" => headers.range = value,
+                "if-range" => headers.if_range = value,
+                _ => {}
+            }
         }
     }
-    let target = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_owned();
+    let mut words = request_line.split_whitespace();
+    let method = words.next().unwrap_or("GET").to_owned();
+    let target = words.next().unwrap_or("/").to_owned();
     let mut out = stream;
-    // The schedule: a request's number picks its fault. Retries arrive with new numbers,
-    // so every fault is eventually overcome.
+    if bulk.handle(&method, &target, &headers, &mut out)? {
+        return Ok(());
+    }
+    // The searches' schedule: a search's number picks its fault. Retries arrive with new
+    // numbers, so every fault is eventually overcome. (The bulk side has its own.)
+    let n = searches.fetch_add(1, Relaxed);
     let (status, extra, body): (u16, String, Option<String>) = match n % 23 {
         5 | 16 => {
             faults.unavailable.fetch_add(1, Relaxed);
@@ -173,7 +198,7 @@ fn outcome(code: &str, text: &str) -> Value {
     json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]})
 }
 
-/// `/metadata`, or `/<Type>?_page=N`.
+/// `/metadata`, or `/<Type>?_page=N` (`&_count=C`, at most [`PAGE`]).
 fn route(target: &str, patients: usize) -> Option<Value> {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     if path == "/metadata" {
@@ -181,25 +206,35 @@ fn route(target: &str, patients: usize) -> Option<Value> {
             json!({"resourceType": "CapabilityStatement", "status": "active", "kind": "instance", "fhirVersion": "4.0.1", "format": ["json"]}),
         );
     }
-    let page: usize = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("_page="))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    let (kind, total) = match path {
-        "/Patient" => ("Patient", patients),
-        "/Encounter" => ("Encounter", patients * 2),
-        "/Observation" => ("Observation", patients * 3),
+    let param = |name: &str| -> Option<usize> {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|p| p.parse().ok())
+    };
+    let page = param("_page").unwrap_or(0);
+    let size = param("_count").unwrap_or(PAGE).clamp(1, PAGE);
+    let kind = match path {
+        "/Patient" => "Patient",
+        "/Encounter" => "Encounter",
+        "/Condition" => "Condition",
+        "/Observation" => "Observation",
         _ => return None,
     };
-    let start = page * PAGE;
-    let end = (start + PAGE).min(total);
+    let total = usize::try_from(count(kind, patients)).unwrap_or(usize::MAX);
+    let start = page.saturating_mul(size);
+    let end = start.saturating_add(size).min(total);
     let entries: Vec<Value> = (start..end)
         .map(|i| json!({"resource": resource(kind, i)}))
         .collect();
     let mut links = vec![json!({"relation": "self", "url": target})];
     if end < total {
-        links.push(json!({"relation": "next", "url": format!("{path}?_page={}", page + 1)}));
+        let count = if size == PAGE {
+            String::new()
+        } else {
+            format!("&_count={size}")
+        };
+        links.push(json!({"relation": "next", "url": format!("{path}?_page={}{count}", page + 1)}));
     }
     Some(
         json!({"resourceType": "Bundle", "type": "searchset", "total": total, "link": links, "entry": entries}),

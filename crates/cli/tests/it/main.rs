@@ -11,6 +11,7 @@ mod audit;
 mod cache;
 mod data;
 mod deadletter_replay;
+mod demo_bulk;
 mod fhir_export;
 mod health_config;
 mod health_tls;

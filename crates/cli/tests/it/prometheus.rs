@@ -183,9 +183,10 @@ fn the_demo_exposition_is_promtool_clean_and_a_real_prometheus_scrapes_it() {
         Some(100.0),
         "Prometheus has the run's Patient count"
     );
+    // 100 patients: 100 + 200 + 300 exported, 100 Conditions by search.
     assert_eq!(
         query(r#"sum(steadfast_records_total{step="bronze"})"#),
-        Some(600.0)
+        Some(700.0)
     );
     assert_eq!(
         query(r#"steadfast_health_check_status{check="process:alive",status="pass"}"#),

@@ -6,11 +6,11 @@
 //! is dropped and a new job started.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use steadfast_core::bulk_manifest::{BulkManifest, MANIFEST_FILE, ManifestEntry};
 use steadfast_http::reqwest::Url;
-use steadfast_retry::Classify as _;
+use steadfast_retry::{Classify as _, parse_retry_after};
 
 use super::bounded::for_each_bounded;
 use super::download::fetch;
@@ -18,7 +18,7 @@ use super::events::BulkEvent;
 use super::export::{BulkExport, ExportSummary, ExportedFile};
 use super::finish::lock_dir;
 use super::plan::{Kind, Planned, parse, plan};
-use super::poll::{job_failed, wait_for_job};
+use super::poll::{MAX_RETRY_AFTER, job_failed, wait_for_job};
 use super::request::{header, send};
 use super::state::{DoneFile, ExportState, file_sha256, file_url_digest, url_digest};
 use crate::error::FhirError;
@@ -114,11 +114,22 @@ impl BulkExport<'_> {
                 Err(e) => return Err(e),
             }
         }
-        let status = self.kick_off(kickoff).await?;
+        let (status, retry_after) = self.kick_off(kickoff).await?;
         let mut state = ExportState::new(kickoff.as_str(), status.to_string());
         state.write(out)?;
         self.events.emit(&BulkEvent::KickedOff);
-        match self.wait(&status, &mut state, Duration::ZERO).await {
+        // A `Retry-After` on the kick-off's 202 is the first wait, bounded as a poll's is
+        // (at least `min_interval`, at most a week); its end is kept in the state file, so
+        // a run killed meanwhile waits out the rest. Without one, the first poll is at once.
+        let first_wait = match retry_after {
+            Some(d) => {
+                let wait = d.max(self.timing.min_interval_value()).min(MAX_RETRY_AFTER);
+                state.poll_later(out, wait)?;
+                wait
+            }
+            None => Duration::ZERO,
+        };
+        match self.wait(&status, &mut state, first_wait).await {
             Ok((body, polls)) => Ok((state, status, body, polls, false)),
             Err(e) => {
                 // A job that failed is not resumed: the next run starts a new one.
@@ -153,10 +164,11 @@ impl BulkExport<'_> {
         .await
     }
 
-    /// Kick-off: `202 Accepted` and the job's status URL in `Content-Location`. A kick-off
-    /// starts a job, so it is retried only when the server cannot have seen it (connect
-    /// errors) or said 429 — like a POST.
-    async fn kick_off(&self, url: &Url) -> Result<Url, FhirError> {
+    /// Kick-off: `202 Accepted`, the job's status URL in `Content-Location` and the wait
+    /// its `Retry-After` asks for before the first poll (if any). A kick-off starts a job,
+    /// so it is retried only when the server cannot have seen it (connect errors) or said
+    /// 429 — like a POST.
+    async fn kick_off(&self, url: &Url) -> Result<(Url, Option<Duration>), FhirError> {
         let client = self.client;
         let path = client.base.shown(url);
         let headers = [
@@ -176,10 +188,13 @@ impl BulkExport<'_> {
                                 problem: "202 Accepted without a Content-Location".to_owned(),
                             }
                         })?;
+                        let retry_after = header(&response, "retry-after")
+                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
                         // Relative to the kick-off's URL (RFC 9110 §8.7), on the base's origin.
                         url.join(location)
                             .ok()
                             .filter(|status| same_origin(status, client.base.url()))
+                            .map(|status| (status, retry_after))
                             .ok_or_else(|| FhirError::BulkProtocol {
                                 step: "kick-off",
                                 problem: "the status URL is on another origin than the server; not followed".to_owned(),

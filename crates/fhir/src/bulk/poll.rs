@@ -88,7 +88,7 @@ const MANIFEST_LIMIT: usize = 64 << 20;
 
 /// The longest single wait: a larger `Retry-After` (up to `u64::MAX` seconds) or
 /// `max_interval` is read as this, and the deadline decides.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// `d × num / den`, saturating instead of overflowing (a huge `max_interval`).
 fn grow(d: Duration, num: u32, den: u32) -> Duration {

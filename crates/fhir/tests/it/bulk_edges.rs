@@ -1,14 +1,17 @@
-//! Bulk Data export at its edges: a `Retry-After` of `u64::MAX` seconds, blank lines in a
-//! file, a partial answer shorter than it announced, a file changed between a cut and its
-//! resumption.
+//! Bulk Data export at its edges: a `Retry-After` of `u64::MAX` seconds, a kick-off's
+//! `Retry-After` waited before the first poll, blank lines in a file, a partial answer
+//! shorter than it announced, a file changed between a cut and its resumption.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::bulk::{assert_identical, client, export, export_files, validate};
+use crate::bulk_http::{read_request, respond};
 use crate::bulk_server::{BulkServer, Script};
+use crate::server::Acceptor;
 use steadfast_fhir::{FhirClient, FhirError, STATE_FILE};
 use steadfast_http::HttpSettings;
-use steadfast_retry::{ManualClock, RetryPolicy};
+use steadfast_retry::{Clock as _, ManualClock, RetryPolicy};
 
 #[test]
 fn a_huge_retry_after_ends_at_the_deadline_without_a_panic() {
@@ -39,6 +42,78 @@ fn a_huge_retry_after_ends_at_the_deadline_without_a_panic() {
     let err = export(&client, out.path(), &clock).run().unwrap_err();
     assert!(matches!(err, FhirError::PollDeadline { .. }), "{err}");
     assert!(out.path().join(STATE_FILE).exists());
+}
+
+/// `(method and path, when)` of each request a server saw, on the tests' clock.
+type Requests = Arc<Mutex<Vec<(String, Duration)>>>;
+
+/// A kick-off answered `202` with `Retry-After: {secs}`; each request's method and path
+/// logged with its time on `clock`; the status answers the manifest of an empty export.
+fn kickoff_asking_a_wait(secs: &'static str, clock: &ManualClock) -> (Acceptor, Requests) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (seen, clock, start) = (Arc::clone(&log), clock.clone(), clock.now());
+    let acceptor = Acceptor::start(move |addr, mut conn| {
+        let Some((method, target, _)) = read_request(&conn) else {
+            return;
+        };
+        let path = target.split('?').next().unwrap_or_default().to_owned();
+        seen.lock()
+            .unwrap()
+            .push((format!("{method} {path}"), clock.now() - start));
+        match (method.as_str(), path.as_str()) {
+            ("GET", "/fhir/$export") => {
+                let headers = [
+                    ("content-location", format!("http://{addr}/fhir/status/1")),
+                    ("retry-after", secs.to_owned()),
+                ];
+                respond(&mut conn, 202, &headers, b"");
+            }
+            ("GET", "/fhir/status/1") => {
+                let manifest = br#"{"transactionTime":"2026-12-02T10:00:00Z","request":"x","requiresAccessToken":false,"output":[],"error":[]}"#;
+                respond(
+                    &mut conn,
+                    200,
+                    &[("content-type", "application/json".to_owned())],
+                    manifest,
+                );
+            }
+            _ => respond(&mut conn, 202, &[], b""),
+        }
+    });
+    (acceptor, log)
+}
+
+#[test]
+fn the_first_poll_waits_what_the_kick_off_asked() {
+    for (asked, at_least) in [("3", 3), ("0", 1)] {
+        let clock = ManualClock::new();
+        let (server, log) = kickoff_asking_a_wait(asked, &clock);
+        let policy = RetryPolicy::exponential()
+            .max_retries(2)
+            .manual_clock(&clock);
+        let base = format!("http://{}/fhir", server.addr);
+        let client = FhirClient::new(&base, &HttpSettings::default().no_proxy(), policy).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let summary = export(&client, out.path(), &clock).run().unwrap();
+        assert_eq!(summary.polls, 1);
+        let log = log.lock().unwrap().clone();
+        let kicked = log
+            .iter()
+            .find(|(r, _)| r == "GET /fhir/$export")
+            .unwrap()
+            .1;
+        let polled = log
+            .iter()
+            .find(|(r, _)| r == "GET /fhir/status/1")
+            .unwrap()
+            .1;
+        // No sooner than `Retry-After` asks (`0` is read as `min_interval`, 1 s).
+        assert!(
+            polled - kicked >= Duration::from_secs(at_least),
+            "Retry-After: {asked}: polled {:?} after the kick-off",
+            polled - kicked
+        );
+    }
 }
 
 #[test]

@@ -6,8 +6,10 @@
 )]
 
 mod breaker;
+mod breaker_options;
 mod breakers;
 mod dead_letter;
+mod keyed;
 #[cfg(feature = "tower")]
 mod layer;
 mod listen;

@@ -1,5 +1,5 @@
-//! A thread's front cache of a `BreakerRegistry`: the breakers this thread looked up, so a
-//! lookup of a known key takes no lock and writes no shared memory; dropped whole when the
+//! A thread's front cache of a keyed registry (`Keyed`): the values this thread looked up, so
+//! a lookup of a known key takes no lock and writes no shared memory; dropped whole when the
 //! registry evicts a key. And the registry's seeded hasher.
 
 use std::any::Any;
@@ -9,20 +9,19 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use crate::breaker::CircuitBreaker;
+/// How many registries a thread keeps a front cache for (the oldest goes first): room for
+/// a keyed policy's breakers, budgets and limiters, and as many again.
+const REGISTRIES: usize = 8;
 
-/// How many registries a thread keeps a front cache for (the oldest goes first).
-const REGISTRIES: usize = 4;
-
-/// A key's breaker and its shared last-use stamp.
-pub(crate) type Slot = (CircuitBreaker, Arc<AtomicU64>);
+/// A key's value and its shared last-use stamp.
+pub(crate) type Slot<V> = (V, Arc<AtomicU64>);
 
 /// One registry's cache in one thread.
 struct Front {
     registry: u64,
     /// The registry's eviction count when this cache was (re)started.
     generation: u64,
-    /// A `HashMap<K, Slot, Seeded>`.
+    /// A `HashMap<K, Slot<V>, Seeded>`.
     map: Box<dyn Any>,
 }
 
@@ -33,11 +32,11 @@ thread_local! {
 /// `f` of `key`'s slot when this thread's cache of `registry` has it and is of
 /// `generation`; `None` otherwise (also while the cache is borrowed, or at thread exit).
 #[inline]
-pub(crate) fn lookup<K: Hash + Eq + 'static, R>(
+pub(crate) fn lookup<K: Hash + Eq + 'static, V: 'static, R>(
     registry: u64,
     generation: u64,
     key: &K,
-    f: impl FnOnce(&Slot) -> R,
+    f: impl FnOnce(&Slot<V>) -> R,
 ) -> Option<R> {
     FRONTS
         .try_with(|fronts| {
@@ -46,7 +45,7 @@ pub(crate) fn lookup<K: Hash + Eq + 'static, R>(
             if front.generation != generation {
                 return None;
             }
-            let map = front.map.downcast_ref::<HashMap<K, Slot, Seeded>>()?;
+            let map = front.map.downcast_ref::<HashMap<K, Slot<V>, Seeded>>()?;
             map.get(key).map(f)
         })
         .ok()
@@ -55,12 +54,12 @@ pub(crate) fn lookup<K: Hash + Eq + 'static, R>(
 
 /// Keeps `slot` for `key` in this thread's cache of `registry`, restarting the cache when
 /// it is of another generation; at most `capacity` keys.
-pub(crate) fn remember<K: Hash + Eq + 'static>(
+pub(crate) fn remember<K: Hash + Eq + 'static, V: 'static>(
     registry: u64,
     generation: u64,
     capacity: usize,
     key: K,
-    slot: Slot,
+    slot: Slot<V>,
 ) {
     let _ = FRONTS.try_with(|fronts| {
         let Ok(mut fronts) = fronts.try_borrow_mut() else {
@@ -75,13 +74,13 @@ pub(crate) fn remember<K: Hash + Eq + 'static>(
                 fronts.push(Front {
                     registry,
                     generation,
-                    map: Box::new(HashMap::<K, Slot, Seeded>::with_hasher(Seeded::new())),
+                    map: Box::new(HashMap::<K, Slot<V>, Seeded>::with_hasher(Seeded::new())),
                 });
                 fronts.len() - 1
             }
         };
         let front = &mut fronts[at];
-        let Some(map) = front.map.downcast_mut::<HashMap<K, Slot, Seeded>>() else {
+        let Some(map) = front.map.downcast_mut::<HashMap<K, Slot<V>, Seeded>>() else {
             return;
         };
         if front.generation != generation {
