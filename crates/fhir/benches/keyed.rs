@@ -1,6 +1,6 @@
 //! Keyed breakers under a failing neighbour (issue 21): `Patient` reads through a
 //! `FhirClient` with breakers per (base URL, resource type, interaction), measured alone and
-//! while another thread reads `Observation`s from the same client — every one of which the
+//! while another task reads `Observation`s from the same client — every one of which the
 //! server answers `503`. Observation's breaker opens after 5 failures in a row and refuses
 //! the rest before they reach the server; Patient's must refuse nothing and keep its
 //! throughput. The ratio of the two medians is the throughput Patient keeps (target ≥ 0.95;
