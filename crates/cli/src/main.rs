@@ -4,6 +4,9 @@ mod audit;
 mod deadletter;
 mod deadletter_replay;
 mod demo;
+mod fetch;
+mod fetch_toc;
+mod toc_plan;
 mod fhir_export;
 mod health;
 mod logging;
@@ -12,6 +15,8 @@ mod output;
 mod progress;
 mod report;
 mod validate;
+mod validate_document;
+mod validate_shard;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,6 +133,13 @@ enum Command {
     /// Get data out of a FHIR server.
     #[command(subcommand)]
     Fhir(FhirCommand),
+    /// Download a URL into a verified local file, or every file a price-transparency table
+    /// of contents lists (--toc)
+    ///
+    /// Resumed with Range when the connection drops, size and sha256 checked, renamed into
+    /// place only when complete. Exit 0 done, 1 a download failed or a checksum did not
+    /// match (nothing is left at --out), 2 usage or configuration error.
+    Fetch(fetch::FetchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,7 +268,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::ValidateRun(args) => Ok(validate::validate_run(&args)),
-        Command::ValidateData(args) => Ok(validate::validate_data(&args)),
+        Command::ValidateData(args) => Ok(args
+            .shard
+            .merge()
+            .unwrap_or_else(|| validate::validate_data(&args))),
         Command::Config(ConfigCommand::Check {
             file,
             profile,
@@ -275,6 +290,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Deadletter(DeadletterCommand::Replay(args)) => deadletter_replay::replay(&args),
         Command::Audit(cmd) => audit::run(&cmd),
         Command::Fhir(FhirCommand::Export(args)) => fhir_export::export(&args),
+        Command::Fetch(args) => fetch::fetch(&args),
         Command::Alerts(AlertsCommand::Generate {
             config,
             thresholds,

@@ -50,7 +50,7 @@ pub(crate) struct ValidateDataArgs {
     /// (`manifest.json`), or `-` for standard input (NDJSON, gzip recognised).
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
-    /// Rules file (default: the shipped FHIR Bulk Data rules, configs/rules/fhir-bulk.toml).
+    /// Rules file (default: the shipped fhir-bulk.toml), or a JSON document's tic-* rule set.
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
     /// Override one rules key (repeatable), like `--set max_invalid_lines=10`.
@@ -74,6 +74,10 @@ pub(crate) struct ValidateDataArgs {
     #[arg(long, value_name = "FORMAT", default_value = "text",
           value_parser = ["text", "json", "markdown", "junit"])]
     format: String,
+    #[command(flatten)]
+    pub(crate) shard: crate::validate_shard::ShardArgs,
+    #[command(flatten)]
+    document: crate::validate_document::DocumentArgs,
 }
 
 /// Prints an error whose text may hold names from outside (file names, manifest urls),
@@ -89,6 +93,11 @@ fn print_error(prefix: &str, text: &str) {
 pub(crate) fn validate_data(args: &ValidateDataArgs) -> u8 {
     use steadfast::run::escape_terminal;
     use steadfast::validation::data::{DataCheck, DataRules, render_data};
+    if args.document.wanted(&args.paths, args.rules.as_deref()) {
+        let common = (args.rules.as_deref(), args.threads, args.show_values);
+        let (doc, shard) = (&args.document, &args.shard);
+        return crate::validate_document::run(doc, &args.paths, common, &args.format, shard);
+    }
     let mut loader = match &args.rules {
         Some(file) => Loader::new().file(file),
         None => Loader::new().toml_str("fhir-bulk.toml (built in)", DataRules::FHIR_BULK),
@@ -112,6 +121,9 @@ pub(crate) fn validate_data(args: &ValidateDataArgs) -> u8 {
         .allow_outside(args.allow_outside);
     if let Some(n) = args.threads {
         check = check.threads(n);
+    }
+    if let Some(code) = crate::validate_shard::shard(&mut check, &args.paths, &args.shard) {
+        return code;
     }
     let report = match check.run(&args.paths) {
         Ok(report) => report,

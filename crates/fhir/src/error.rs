@@ -319,39 +319,51 @@ pub enum FhirError {
         #[source]
         first: Box<Self>,
     },
+    /// A [`Download`](crate::Download) was asked for something it cannot do (a URL that is
+    /// not `http`/`https`, an expected sha256 that is not 64 hex digits, no file name).
+    #[error("invalid download: {reason}")]
+    InvalidDownload {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A download's answer was cut or did not fit what it announced (short of its
+    /// `Content-Length`, a `Content-Range` that does not start where the file stopped, a
+    /// range not satisfiable): the download asks again, from where it stopped or from the
+    /// start.
+    #[error("{path}: {problem}")]
+    Interrupted {
+        /// The URL, credentials and query values redacted.
+        path: String,
+        /// What was wrong (never file content).
+        problem: String,
+    },
+    /// A downloaded file could not be written, synced or moved into place.
+    #[error("cannot {action} {}: {source}", path.display())]
+    File {
+        /// What was being done (`create`, `write`, `truncate`, `fsync`, `rename`).
+        action: &'static str,
+        /// The local file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A downloaded file's sha256 is not the one expected: the bytes are discarded and
+    /// nothing is left at the target.
+    #[error(
+        "{path}: sha256 mismatch: expected {expected}, got {found}; the download was discarded"
+    )]
+    ChecksumMismatch {
+        /// The URL, credentials and query values redacted.
+        path: String,
+        /// The sha256 asked for (lowercase hex).
+        expected: String,
+        /// The sha256 of what arrived (lowercase hex).
+        found: String,
+    },
     /// The dead-letter queue could not be written.
     #[error("cannot keep the failed request as a dead letter: {0}")]
     DeadLetter(#[source] steadfast_retry::Error),
-}
-
-impl FhirError {
-    /// The HTTP status of the error, or of the last attempt's error when the policy gave up.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            Self::Status { status, .. } => Some(*status),
-            Self::GaveUp { last: Some(l), .. } => l.status(),
-            _ => None,
-        }
-    }
-
-    /// The OAuth `error` code of a refused token request (`invalid_client`), also when the
-    /// policy gave up on a request for it.
-    pub fn oauth_error(&self) -> Option<&str> {
-        match self {
-            Self::Token { code, .. } => code.as_deref(),
-            Self::GaveUp { last: Some(l), .. } => l.oauth_error(),
-            _ => None,
-        }
-    }
-
-    /// The I/O kind of a transport failure, or of the last attempt's when the policy gave up.
-    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
-        match self {
-            Self::Transport { source, .. } => Some(source.kind()),
-            Self::GaveUp { last: Some(l), .. } => l.io_kind(),
-            _ => None,
-        }
-    }
 }
 
 /// ` (OperationOutcome: error throttled)` after a status, or nothing.

@@ -26,6 +26,9 @@
 //! - [`BulkExport`]: a Bulk Data v2 `$export` into a local directory — polling that
 //!   honours `Retry-After`, parallel resumable downloads, sha256 and counts in a local
 //!   `manifest.json`, kill -9 safe through a state file ([`STATE_FILE`]).
+//! - [`Download`]: any `http`/`https` URL into a verified local file — the same resumable
+//!   download as the bulk export's files (`Range` resume, read-idle timeout, size and
+//!   sha256 checked, atomic rename), for price-transparency files and the like.
 //! - [`RequestItem`], [`read_request_letters`]: the dead letters a client writes, read
 //!   back; [`replay_requests`] sends them again through a replay's policy and breaker
 //!   (what `steadfast deadletter replay` does).
@@ -64,7 +67,9 @@ mod client;
 mod client_options;
 mod create;
 mod dead_letters;
+mod download;
 mod error;
+mod error_facts;
 mod idempotency;
 mod location;
 mod method;
@@ -86,6 +91,7 @@ pub use bulk::{
 };
 pub use client::FhirClient;
 pub use create::{Create, Created};
+pub use download::{Download, DownloadEvent, Downloaded};
 pub use error::{FhirError, Phase};
 pub use method::{Idempotency, Method};
 #[cfg(feature = "reqwest-middleware")]

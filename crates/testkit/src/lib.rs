@@ -16,6 +16,7 @@
 use std::path::PathBuf;
 
 pub mod fhir;
+pub mod files;
 pub mod pushgateway;
 #[cfg(feature = "tls")]
 pub mod servers;

@@ -51,6 +51,8 @@
 
 mod complete;
 pub mod data;
+pub mod document;
+mod prehash;
 mod error;
 mod history;
 mod locations;

@@ -15,3 +15,12 @@ pub const RUN_VALIDATION_FAILED: &str = "run_validation_failed";
 /// The metric each finished step records (a gauge named so, under the step's name, seconds):
 /// the extract-time and required-steps alerts read it as `<prefix>_duration_seconds{step}`.
 pub const STEP_DURATION_SECONDS: &str = "duration_seconds";
+
+/// Counter: the elements a JSON document check read per array of the document, labelled
+/// [`DOCUMENT_ARRAY_LABEL`] (`in_network`, `negotiated_rates`, `negotiated_prices`,
+/// `provider_references`, `provider_groups`, `npi`, …) — the file side of a `row_count`
+/// comparison against the database a pipeline loaded the file into.
+pub const DOCUMENT_RECORDS: &str = "document_records";
+
+/// The label of [`DOCUMENT_RECORDS`] naming the array counted.
+pub const DOCUMENT_ARRAY_LABEL: &str = "array";

@@ -1,8 +1,7 @@
-//! One file of an export: fetched through the client's retry policy (a 503's
-//! `Retry-After` honoured), a dropped connection resumed with `Range: bytes=N-` (a 206 must
-//! say `Content-Range: bytes N-…`; a 200 starts the file over cleanly), streamed to a
-//! temporary file while hashing (sha256) and counting lines, checked against the
-//! manifest's `count`, fsynced and renamed into place — optionally gzip-compressed first.
+//! One file of an export: fetched by the shared resumable download (`crate::download`:
+//! the client's retry policy, `Range` resume, read-idle timeout, sha256) with the SMART
+//! token when the server wants one, its lines counted and checked against the manifest's
+//! `count`, fsynced and renamed into place — optionally gzip-compressed first.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -10,17 +9,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
-use steadfast_retry::{Classify as _, Decision};
+use steadfast_http::reqwest::Url;
 
 use super::events::{BulkEvent, Events};
-use super::part::Part;
 use super::plan::Planned;
-use super::request::{body_error, header, send_download};
+use super::request::send_download;
 use super::state::hex;
 use crate::client::FhirClient;
-use crate::error::{FhirError, Phase};
-use crate::method::{Idempotency, Method};
-use crate::transport::status_error;
+use crate::download::{DownloadEvent, Headers, Part, Sender, Sent, Stream, fill};
+use crate::error::FhirError;
+use crate::method::Method;
 
 /// What a download left in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,101 +28,20 @@ pub(crate) struct Fetched {
     pub(crate) lines: u64,
 }
 
-/// Resumptions after progress within one attempt of the retry policy.
-const FREE_RESUMES: u32 = 1000;
-
-/// What one request of a download needs.
-struct Cx<'a> {
+/// A file's GET through the FHIR client: NDJSON asked for, the token when `bearer`.
+struct Bulk<'a> {
     client: &'a FhirClient,
-    file: &'a Planned,
+    url: &'a Url,
     bearer: bool,
-    events: &'a Events,
-    shown: String,
-    part_path: PathBuf,
-    read_idle: Duration,
 }
 
-/// One request of a download: the file from `part.written` on (or whole), appended.
-async fn get_once(cx: &Cx<'_>, part: &mut Part) -> Result<(), FhirError> {
-    let (client, file, bearer, events) = (cx.client, cx.file, cx.bearer, cx.events);
-    let (shown, part_path, name) = (&cx.shown, &cx.part_path, cx.file.name.as_str());
-    let offset = part.written;
-    let mut headers = vec![("accept", "application/fhir+ndjson".to_owned())];
-    if offset > 0 {
-        headers.push(("range", format!("bytes={offset}-")));
-        // A file changed since the first answer comes back whole (200), not
-        // spliced onto the old bytes.
-        if let Some(validator) = &part.validator {
-            headers.push(("if-range", validator.clone()));
-        }
+impl Sender for Bulk<'_> {
+    fn send(&self, mut headers: Headers) -> Sent<'_> {
+        headers.insert(0, ("accept", "application/fhir+ndjson".to_owned()));
+        Box::pin(async move {
+            send_download(self.client, Method::Get, self.url, &headers, self.bearer).await
+        })
     }
-    let mut response = idle(
-        cx.read_idle,
-        send_download(client, Method::Get, &file.url, &headers, bearer),
-    )
-    .await
-    .map_err(|()| idle_error(shown))??;
-    let retry = |problem: String| FhirError::BulkProtocol {
-        step: "download",
-        problem: format!("{shown}: {problem}"),
-    };
-    // The byte the answer should end at (exclusive), and the file's size if known.
-    let (end, total) = match response.status().as_u16() {
-        206 if offset > 0 => match header(&response, "content-range").and_then(content_range) {
-            Some((first, last, total)) if first == offset => (Some(last.saturating_add(1)), total),
-            _ => {
-                part.reset().map_err(io("truncate", part_path))?;
-                return Err(retry(format!(
-                    "a partial answer whose Content-Range does not start at byte {offset}; starting the file over"
-                )));
-            }
-        },
-        // The range starts at or past the end (the drop came after the last byte):
-        // start over rather than guess the file is complete.
-        416 if offset > 0 => {
-            part.reset().map_err(io("truncate", part_path))?;
-            events.emit(&BulkEvent::Restarted { file: name });
-            return Err(retry(format!(
-                "range from byte {offset} not satisfiable; starting the file over"
-            )));
-        }
-        200 => {
-            if offset > 0 {
-                part.reset().map_err(io("truncate", part_path))?;
-                events.emit(&BulkEvent::Restarted { file: name });
-            }
-            part.validator = validator(&response);
-            let len = response.content_length();
-            (len, len)
-        }
-        _ => return Err(status_error(Method::Get, shown.clone(), response).await),
-    };
-    while let Some(chunk) = idle(cx.read_idle, response.chunk())
-        .await
-        .map_err(|()| idle_error(shown))?
-        .map_err(|e| body_error(Method::Get, shown.clone(), &e))?
-    {
-        part.write(&chunk).map_err(io("write", part_path))?;
-        events.emit(&BulkEvent::Bytes {
-            file: name,
-            bytes: chunk.len() as u64,
-        });
-    }
-    // A clean close short of what was announced is not the whole file: ask for
-    // the rest.
-    let written = part.written;
-    if end.is_some_and(|end| written < end) || total.is_some_and(|t| written < t) {
-        return Err(retry(format!(
-            "the answer ended at byte {written}, short of what it announced; asking for the rest"
-        )));
-    }
-    if end.is_some_and(|end| written > end) || total.is_some_and(|t| written > t) {
-        part.reset().map_err(io("truncate", part_path))?;
-        return Err(retry(
-            "the answer ran past what it announced; starting the file over".to_owned(),
-        ));
-    }
-    Ok(())
 }
 
 /// An I/O error of `action` on `path`.
@@ -134,24 +51,6 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> FhirE
         action,
         path,
         source,
-    }
-}
-
-/// `fut`, or `Err(())` when it takes longer than `limit`.
-async fn idle<T>(limit: Duration, fut: impl Future<Output = T>) -> Result<T, ()> {
-    tokio::time::timeout(limit, fut).await.map_err(|_| ())
-}
-
-/// A download idle for longer than its read timeout.
-fn idle_error(shown: &str) -> FhirError {
-    FhirError::Transport {
-        method: Method::Get,
-        path: shown.to_owned(),
-        phase: Phase::Request,
-        source: std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            "no data within the read timeout",
-        ),
     }
 }
 
@@ -166,51 +65,26 @@ pub(crate) async fn fetch(
     events: &Events,
 ) -> Result<Fetched, FhirError> {
     let part_path = dir.join(format!(".{}.part", file.name));
-    let part = Part::create(part_path.clone()).map_err(io("create", &part_path))?;
-    let part = tokio::sync::Mutex::new(part);
+    let part = Part::create(part_path.clone(), true).map_err(io("create", &part_path))?;
     let shown = client.base.shown(&file.url);
-    let classify = |e: &FhirError| match e {
-        FhirError::BulkProtocol {
-            step: "download", ..
-        } => Decision::Retry,
-        other => Idempotency::Safe.classify(other),
+    let name = file.name.as_str();
+    let on_event = |e: DownloadEvent| match e {
+        DownloadEvent::Bytes { bytes } => events.emit(&BulkEvent::Bytes { file: name, bytes }),
+        DownloadEvent::Restarted => events.emit(&BulkEvent::Restarted { file: name }),
+        DownloadEvent::Size { .. } => {}
     };
-    let cx = Cx {
+    let sender = Bulk {
         client,
-        file,
+        url: &file.url,
         bearer,
-        events,
-        shown: shown.clone(),
-        part_path: part_path.clone(),
-        read_idle,
     };
-    let got = client
-        .policy()
-        .retry_async_if(classify.with_facts(), |_| async {
-            let mut part = part.lock().await;
-            let mut free = 0u32;
-            loop {
-                let before = part.written;
-                match get_once(&cx, &mut part).await {
-                    // Cut after some progress (a slow file past the idle timeout, a
-                    // dropped connection): resumed at once, not a failed attempt — nothing
-                    // of the retries, the budget or the breaker.
-                    Err(FhirError::Transport { .. } | FhirError::BulkProtocol { .. })
-                        if part.written > before && free < FREE_RESUMES =>
-                    {
-                        free += 1;
-                    }
-                    other => return other,
-                }
-            }
-        })
-        .await;
-    let part = part.into_inner();
-    if let Err(err) = got {
-        drop(part);
-        let _ = std::fs::remove_file(&part_path);
-        return Err(super::gave_up(shown, err));
-    }
+    let cx = Stream {
+        sender: &sender,
+        shown: &shown,
+        read_idle,
+        events: &on_event,
+    };
+    let part = fill(client.policy(), &cx, part).await?;
     let lines = part.lines();
     let bytes = part.written;
     if let Some(expected) = file.count
@@ -249,26 +123,6 @@ pub(crate) async fn fetch(
         bytes,
         lines,
     })
-}
-
-/// `bytes first-last/total` (total may be `*`): the first and last byte and the size.
-fn content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
-    let (range, total) = v.trim().strip_prefix("bytes ")?.split_once('/')?;
-    let (first, last) = range.split_once('-')?;
-    let (first, last) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
-    let total = match total.trim() {
-        "*" => None,
-        t => Some(t.parse::<u64>().ok()?),
-    };
-    (first <= last && total.is_none_or(|t| t > last)).then_some((first, last, total))
-}
-
-/// What `If-Range` may carry of an answer: a strong `ETag`, else its `Last-Modified`.
-fn validator(response: &steadfast_http::reqwest::Response) -> Option<String> {
-    header(response, "etag")
-        .filter(|e| !e.starts_with("W/"))
-        .or_else(|| header(response, "last-modified"))
-        .map(str::to_owned)
 }
 
 /// Writes `raw` gzip-compressed beside it (fsynced): the new file, its sha256 and size.
@@ -311,20 +165,5 @@ impl Write for Hashing {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_ranges_parse_or_are_refused() {
-        assert_eq!(content_range("bytes 5-9/10"), Some((5, 9, Some(10))));
-        assert_eq!(content_range("bytes 5-9/*"), Some((5, 9, None)));
-        assert_eq!(content_range("bytes 5-9/9"), None);
-        assert_eq!(content_range("bytes 9-5/10"), None);
-        assert_eq!(content_range("bytes */10"), None);
-        assert_eq!(content_range("items 0-1/2"), None);
     }
 }

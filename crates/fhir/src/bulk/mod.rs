@@ -11,7 +11,6 @@ mod events;
 mod export;
 mod finish;
 mod job;
-mod part;
 mod plan;
 mod poll;
 mod request;
@@ -23,15 +22,5 @@ pub use finish::export_in_progress;
 pub use poll::PollTiming;
 pub use state::STATE_FILE;
 
-/// The error of a bulk GET (kick-off, poll, download) the retry policy gave up on: never
-/// dead-lettered — the state file, not the dead-letter queue, is how an export resumes.
-fn gave_up(path: String, err: steadfast_retry::RetryError<crate::FhirError>) -> crate::FhirError {
-    crate::FhirError::GaveUp {
-        method: crate::Method::Get,
-        path,
-        attempts: err.attempts(),
-        reason: err.reason(),
-        dead_lettered: false,
-        last: err.into_last_error().map(Box::new),
-    }
-}
+/// The error of a bulk GET (kick-off, poll, download) the retry policy gave up on.
+use crate::download::gave_up;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use steadfast_http::reqwest::{self, Url};
 
 use crate::client::FhirClient;
-use crate::error::{FhirError, Phase};
+use crate::download::DOWNLOAD_TOTAL;
+pub(crate) use crate::download::header;
+use crate::error::FhirError;
 use crate::location::same_origin;
 use crate::method::Method;
 use crate::transport::{reqwest_method, transport};
@@ -38,9 +40,6 @@ pub(crate) async fn send_download(
 ) -> Result<reqwest::Response, FhirError> {
     send_timed(client, method, url, headers, bearer, Some(DOWNLOAD_TOTAL)).await
 }
-
-/// The total timeout of one file request: a day, in effect none.
-const DOWNLOAD_TOTAL: Duration = Duration::from_secs(24 * 3600);
 
 async fn send_timed(
     client: &FhirClient,
@@ -98,27 +97,4 @@ async fn send_timed(
         .send(build(Some(token.value())))
         .await
         .map_err(|e| transport(method, path(), &e))
-}
-
-/// A body read that failed part way: the connection closed or timed out mid-answer.
-pub(crate) fn body_error(method: Method, path: String, err: &reqwest::Error) -> FhirError {
-    let (kind, text) = if err.is_timeout() {
-        (std::io::ErrorKind::TimedOut, "timed out")
-    } else {
-        (
-            std::io::ErrorKind::ConnectionReset,
-            "the connection closed before the answer was complete",
-        )
-    };
-    FhirError::Transport {
-        method,
-        path,
-        phase: Phase::Request,
-        source: std::io::Error::new(kind, text),
-    }
-}
-
-/// A header's value as text, when it has one.
-pub(crate) fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
-    response.headers().get(name).and_then(|v| v.to_str().ok())
 }

@@ -128,16 +128,7 @@ impl ExportState {
     }
 }
 
-/// Lower-case hex of a digest.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
+pub(crate) use crate::download::hex;
 
 /// The digest a state file keeps of a URL.
 pub(crate) fn url_digest(url: &str) -> String {

@@ -13,6 +13,7 @@ mod bulk_more;
 mod bulk_resume;
 mod bulk_server;
 mod chaos;
+mod download;
 #[cfg(feature = "reqwest-middleware")]
 mod middleware;
 mod pace;

@@ -60,6 +60,7 @@ impl Tally {
                 message,
                 value,
                 first: None,
+                dup: None,
             });
         }
     }

@@ -32,44 +32,75 @@ pub(crate) enum Job {
     },
 }
 
-/// The byte ranges each source is split into, in file order; chunk ids index this list.
-fn plan_jobs(sources: &[Source], threads: usize, checksums: bool) -> (Vec<Job>, Vec<usize>) {
-    let total: u64 = sources.iter().map(|s| s.size).sum();
+/// A byte range of a source to scan: a whole file, or a shard's part of a plain one
+/// (`shard.rs`). A line belongs to the range its first byte is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unit {
+    pub(crate) source: usize,
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+}
+
+/// Every source whole, as an unsharded check reads them.
+pub(crate) fn whole(sources: &[Source]) -> Vec<Unit> {
+    (0..sources.len())
+        .map(|source| Unit {
+            source,
+            start: 0,
+            end: sources[source].size,
+        })
+        .collect()
+}
+
+/// The byte ranges `units` are split into, in file order; chunk ids index the lists
+/// returned (each chunk's source and byte range). A checksum runs for each source whose
+/// start is among `units`.
+fn plan_jobs(
+    sources: &[Source],
+    units: &[Unit],
+    threads: usize,
+    checksums: bool,
+) -> (Vec<Job>, Vec<usize>, Vec<(u64, u64)>) {
+    let total: u64 = units.iter().map(|u| u.end.saturating_sub(u.start)).sum();
     let target = (total / (threads as u64 * 8).max(1)).clamp(MIN_CHUNK, MAX_CHUNK);
     let mut jobs = Vec::new();
     let mut chunk_source = Vec::new();
+    let mut chunk_range = Vec::new();
     if checksums {
-        for (i, s) in sources.iter().enumerate() {
-            if s.sha256.is_some() {
-                jobs.push(Job::Checksum { source: i });
+        for u in units {
+            if u.start == 0 && sources[u.source].sha256.is_some() {
+                jobs.push(Job::Checksum { source: u.source });
             }
         }
     }
-    for (i, s) in sources.iter().enumerate() {
-        let pieces = if s.gzip || s.stdin {
+    for &Unit { source, start, end } in units {
+        let s = &sources[source];
+        let whole = s.gzip || s.stdin;
+        let len = end.saturating_sub(start);
+        let pieces = if whole {
             1
         } else {
-            s.size.div_ceil(target).max(1)
+            len.div_ceil(target).max(1)
         };
-        let step = s.size.div_ceil(pieces).max(1);
+        let step = len.div_ceil(pieces).max(1);
         for p in 0..pieces {
             let chunk = u32::try_from(chunk_source.len()).unwrap_or(u32::MAX);
-            chunk_source.push(i);
-            let start = p * step;
-            let end = if s.gzip || s.stdin {
-                u64::MAX
+            chunk_source.push(source);
+            let (from, to) = if whole {
+                (0, u64::MAX)
             } else {
-                ((p + 1) * step).min(s.size)
+                (start + p * step, (start + (p + 1) * step).min(end))
             };
+            chunk_range.push((from, to));
             jobs.push(Job::Scan {
-                source: i,
+                source,
                 chunk,
-                start,
-                end,
+                start: from,
+                end: to,
             });
         }
     }
-    (jobs, chunk_source)
+    (jobs, chunk_source, chunk_range)
 }
 
 /// Everything the workers produced.
@@ -82,15 +113,18 @@ pub(crate) struct Outcome {
     pub(crate) cut_short: Vec<Option<String>>,
     /// Per chunk (in file order): its source.
     pub(crate) chunk_source: Vec<usize>,
+    /// Per chunk: the byte range of its source it scanned (`u64::MAX` ends a whole stream).
+    pub(crate) chunk_range: Vec<(u64, u64)>,
 }
 
 pub(crate) fn run(
     plan: &Plan,
     sources: &[Source],
+    units: &[Unit],
     threads: usize,
     checksums: bool,
 ) -> Result<Outcome, Error> {
-    let (jobs, chunk_source) = plan_jobs(sources, threads, checksums);
+    let (jobs, chunk_source, chunk_range) = plan_jobs(sources, units, threads, checksums);
     let next = AtomicUsize::new(0);
     let chunks = Mutex::new(vec![ChunkStats::default(); chunk_source.len()]);
     let digests = Mutex::new(vec![None; sources.len()]);
@@ -170,6 +204,7 @@ pub(crate) fn run(
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
         chunk_source,
+        chunk_range,
     })
 }
 
@@ -290,6 +325,7 @@ pub(crate) fn too_long(
         ),
         value: None,
         first: None,
+        dup: None,
     });
 }
 

@@ -47,6 +47,9 @@ pub mod generate;
 mod input;
 mod lines;
 mod manifest;
+mod merge;
+mod packed;
+mod partial;
 mod path;
 mod plan;
 mod render;
@@ -54,6 +57,8 @@ mod report;
 mod resolve;
 mod rules;
 mod scan;
+mod shard;
+mod shard_spec;
 mod source;
 mod stream;
 mod summary;
@@ -66,9 +71,11 @@ use std::path::{Path, PathBuf};
 use steadfast_core::Timestamp;
 
 pub use manifest::{BulkManifest, MANIFEST_FILE, ManifestEntry};
+pub use partial::{PARTIAL_FORMAT, PARTIAL_VERSION, PartialResult};
 pub use render::render_data;
 pub use report::{DataReport, Location};
 pub use rules::{DataRules, FieldCheck, ResourceRules};
+pub use shard_spec::{MAX_SHARDS, Shard, ShardError};
 pub use stream::RecordChecker;
 pub use summary::FileSummary;
 
@@ -179,7 +186,8 @@ impl<'r> DataCheck<'r> {
             n => n,
         };
         let checksums = self.rules.verify_checksums;
-        let outcome = engine::run(&plan, &sources, threads, checksums)?;
+        let units = engine::whole(&sources);
+        let outcome = engine::run(&plan, &sources, &units, threads, checksums)?;
         let at = self.checked_at.unwrap_or_else(Timestamp::now);
         Ok(report::build(&plan, &sources, outcome, at))
     }

@@ -154,6 +154,15 @@ pub(crate) fn build(
         }
     }
     super::resolve::references(plan, &mut outcome.tally);
+    // A duplicate names the first sighting in the whole dataset, not in its worker.
+    let tally = &mut outcome.tally;
+    for f in tally.rules.iter_mut().flat_map(|r| &mut r.findings) {
+        if let Some((set, h)) = f.dup
+            && let Some(&first) = tally.sets.get(set as usize).and_then(|s| s.get(&h))
+        {
+            f.first = Some(first);
+        }
+    }
     let mut results = Vec::with_capacity(plan.rules.len());
     for (i, def) in plan.rules.iter().enumerate() {
         let tally = &outcome.tally.rules[i];

@@ -39,6 +39,7 @@ pub(crate) fn references(plan: &Plan, tally: &mut Tally) {
                         message,
                         value: r.text.map(Into::into),
                         first: None,
+                        dup: None,
                     });
                     if rule.findings.len() > plan.locations * 4 {
                         rule.prune(plan.locations);

@@ -111,6 +111,7 @@ impl RecordChecker {
             digests: vec![None],
             cut_short: vec![None],
             chunk_source: vec![0],
+            chunk_range: vec![(0, u64::MAX)],
         };
         build(&self.plan, &[self.source], outcome, Timestamp::now())
     }

@@ -4,34 +4,11 @@
 //! result does not depend on which worker scanned what.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::plan::{ID_SLOT, INVALID_LINES, Plan, TYPE_SLOT};
 use super::scan::{Captured, Kind, ScanError, scan};
 
-/// A hasher for keys that already are 128-bit hashes: it keeps their low 64 bits.
-#[derive(Default)]
-pub(crate) struct PreHashed(u64);
-
-impl Hasher for PreHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        reason = "the low half of a hash is a hash"
-    )]
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
-    }
-}
-
-pub(crate) type HashSet128<V> = HashMap<u128, V, BuildHasherDefault<PreHashed>>;
+pub(crate) use crate::prehash::HashSet128;
 
 /// A location: the chunk (in file order) in the high half, the line within it in the low.
 pub(crate) type Loc = u64;
@@ -48,6 +25,9 @@ pub(crate) struct Finding {
     pub(crate) value: Option<String>,
     /// The record this one duplicates.
     pub(crate) first: Option<Loc>,
+    /// For a duplicate: its set and hash, so the report names the first sighting of the
+    /// whole dataset, whichever worker or shard saw which.
+    pub(crate) dup: Option<(u32, u128)>,
 }
 
 #[derive(Debug, Default)]
@@ -98,7 +78,7 @@ pub(crate) struct Tally {
     pub(crate) sets: Vec<HashSet128<Loc>>,
     pub(crate) refs: Vec<HashSet128<RefSeen>>,
     /// The values behind `sets`, kept only when values may be shown.
-    texts: Vec<HashSet128<Box<str>>>,
+    pub(crate) texts: Vec<HashSet128<Box<str>>>,
     /// Records per plan type.
     pub(crate) types: Vec<u64>,
     /// Records of types without rules.
@@ -166,6 +146,7 @@ impl Tally {
             message,
             value: None,
             first: None,
+            dup: None,
         });
     }
 
@@ -177,6 +158,7 @@ impl Tally {
             message,
             value: None,
             first: None,
+            dup: None,
         });
     }
 
@@ -238,6 +220,7 @@ impl Tally {
         &mut self,
         plan: &Plan,
         rule: usize,
+        (set, h): (usize, u128),
         dup: Loc,
         first: Loc,
         value: Option<String>,
@@ -248,6 +231,7 @@ impl Tally {
             message: "duplicate".to_owned(),
             value,
             first: Some(first),
+            dup: u32::try_from(set).ok().map(|set| (set, h)),
         });
     }
 
@@ -275,7 +259,7 @@ impl Tally {
             let value = plan
                 .show_values
                 .then(|| text.unwrap_or_default().to_owned());
-            self.duplicate(plan, rule, dup, first, value);
+            self.duplicate(plan, rule, (set, h), dup, first, value);
         }
     }
 

@@ -1,6 +1,6 @@
 //! The file a download is writing (`.<name>.part`): what came so far, its running sha256
-//! and its count of resources (non-blank lines), reset when the server sends the whole
-//! file again.
+//! and — for NDJSON, when asked — its count of resources (non-blank lines), reset when the
+//! server sends the whole file again.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Seek as _, SeekFrom, Write as _};
@@ -8,17 +8,19 @@ use std::path::PathBuf;
 
 use sha2::{Digest as _, Sha256};
 
-use super::state::hex;
-
 /// The file being written: what came so far, its running hash and line count.
 pub(crate) struct Part {
     path: PathBuf,
     out: BufWriter<File>,
     hasher: Sha256,
     pub(crate) written: u64,
-    lines: Lines,
+    /// Counted only when asked (NDJSON of a bulk export): `None` costs nothing per byte.
+    lines: Option<Lines>,
     /// The first answer's `ETag` (strong) or `Last-Modified`, sent as `If-Range`.
     pub(crate) validator: Option<String>,
+    /// The first answer's announced size: a resumed answer's `Content-Range` total must
+    /// match it (without a validator, the only sign the file did not change).
+    pub(crate) total: Option<u64>,
 }
 
 /// Counts lines holding something: a line of only spaces, tabs and `\r` is blank and not
@@ -52,7 +54,8 @@ impl Lines {
 }
 
 impl Part {
-    pub(crate) fn create(path: PathBuf) -> std::io::Result<Self> {
+    /// A new empty file at `path`, counting lines when `count_lines`.
+    pub(crate) fn create(path: PathBuf, count_lines: bool) -> std::io::Result<Self> {
         // A leftover of a killed run (or anything else at this name) is replaced, never
         // written through.
         match std::fs::remove_file(&path) {
@@ -68,8 +71,9 @@ impl Part {
             out: BufWriter::with_capacity(1 << 20, file),
             hasher: Sha256::new(),
             written: 0,
-            lines: Lines::default(),
+            lines: count_lines.then(Lines::default),
             validator: None,
+            total: None,
         })
     }
 
@@ -77,7 +81,9 @@ impl Part {
         self.out.write_all(chunk)?;
         self.hasher.update(chunk);
         self.written += chunk.len() as u64;
-        self.lines.feed(chunk);
+        if let Some(lines) = &mut self.lines {
+            lines.feed(chunk);
+        }
         Ok(())
     }
 
@@ -89,14 +95,22 @@ impl Part {
         file.seek(SeekFrom::Start(0))?;
         self.hasher = Sha256::new();
         self.written = 0;
-        self.lines = Lines::default();
+        if let Some(lines) = &mut self.lines {
+            *lines = Lines::default();
+        }
         self.validator = None;
+        self.total = None;
         Ok(())
     }
 
-    /// Non-blank lines (resources).
+    /// Non-blank lines (resources); 0 when not counted.
     pub(crate) fn lines(&self) -> u64 {
-        self.lines.count()
+        self.lines.map_or(0, Lines::count)
+    }
+
+    /// Where the file is.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
     }
 
     /// Flushed and fsynced; its sha256.
@@ -105,6 +119,17 @@ impl Part {
         file.sync_all()?;
         Ok((self.path, hex(&self.hasher.finalize())))
     }
+}
+
+/// Lower-case hex of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]

@@ -1,0 +1,211 @@
+//! The compiled form of a schema: a flat arena of nodes, each one subschema, linked by
+//! index; every keyword's schema path (the finding's rule) built once.
+
+use std::sync::Arc;
+
+use regex::bytes::Regex;
+
+use super::format::Format;
+use super::number::Decimal;
+
+/// A node's index in the arena.
+pub(super) type NodeId = u32;
+
+/// A keyword's schema path (`#/definitions/x/minLength`), shared by its findings.
+pub(super) type Rule = Arc<str>;
+
+/// JSON types as bits of a mask.
+pub(super) mod types {
+    pub(in super::super) const NULL: u8 = 1;
+    pub(in super::super) const BOOLEAN: u8 = 2;
+    pub(in super::super) const OBJECT: u8 = 4;
+    pub(in super::super) const ARRAY: u8 = 8;
+    pub(in super::super) const NUMBER: u8 = 16;
+    pub(in super::super) const INTEGER: u8 = 32;
+    pub(in super::super) const STRING: u8 = 64;
+    /// The names, in bit order.
+    pub(in super::super) const NAMES: [&str; 7] = [
+        "null", "boolean", "object", "array", "number", "integer", "string",
+    ];
+}
+
+/// A keyword with its value and rule.
+#[derive(Debug)]
+pub(super) struct Kw<T> {
+    pub(super) value: T,
+    pub(super) rule: Rule,
+}
+
+/// A property name with its tracked bit.
+pub(super) type Tracked = (u32, Box<str>);
+
+/// `items`.
+#[derive(Debug, Default)]
+pub(super) enum Items {
+    /// No `items`: any element.
+    #[default]
+    Any,
+    /// One schema for every element.
+    All(NodeId),
+    /// A schema per position; `additionalItems` for the rest.
+    Tuple(Vec<NodeId>),
+}
+
+/// `additionalProperties` / `additionalItems`.
+#[derive(Debug)]
+pub(super) enum Additional {
+    /// `false`: none allowed (one finding for all).
+    Forbidden(Rule),
+    /// A schema each extra one must match.
+    Schema(NodeId),
+}
+
+/// One property name the node looks up: a `properties` child, a tracked bit (required or
+/// a `dependencies` key), or both.
+#[derive(Debug)]
+pub(super) struct KeyEntry {
+    pub(super) key: Box<[u8]>,
+    pub(super) child: Option<NodeId>,
+    pub(super) bit: Option<u32>,
+}
+
+/// One `dependencies` entry.
+#[derive(Debug)]
+pub(super) struct Dependency {
+    /// The tracked bit of the property that triggers it.
+    pub(super) bit: u32,
+    pub(super) property: Box<str>,
+    pub(super) then: DependencyKind,
+}
+
+/// What a `dependencies` entry requires.
+#[derive(Debug)]
+pub(super) enum DependencyKind {
+    /// Properties that must be present (their tracked bits), one finding each missing.
+    Required(Vec<Tracked>, Rule),
+    /// A schema the whole object must match.
+    Schema(NodeId),
+}
+
+/// `if`/`then`/`else`.
+#[derive(Debug)]
+pub(super) struct Conditional {
+    pub(super) condition: NodeId,
+    pub(super) then: Option<NodeId>,
+    pub(super) otherwise: Option<NodeId>,
+}
+
+/// One compiled subschema. Keywords that do not apply to a value's type are skipped, as in
+/// JSON Schema; the `has_*` flags let the evaluator skip a whole group at once.
+#[derive(Debug, Default)]
+pub(super) struct Node {
+    /// The schema path of this subschema (`#/definitions/x`).
+    pub(super) path: Rule,
+    /// A boolean schema (`false`: nothing matches; `true`: no keyword).
+    pub(super) always: Option<bool>,
+    /// `$ref`: the node that stands in for this one (siblings ignored, as in draft 7).
+    pub(super) reference: Option<NodeId>,
+    pub(super) types: Option<Kw<u8>>,
+    pub(super) enumeration: Option<Kw<Vec<u128>>>,
+    pub(super) constant: Option<Kw<u128>>,
+    pub(super) min_length: Option<Kw<u64>>,
+    pub(super) max_length: Option<Kw<u64>>,
+    pub(super) pattern: Option<Kw<Regex>>,
+    pub(super) format: Option<Kw<Format>>,
+    pub(super) minimum: Option<Kw<Decimal>>,
+    pub(super) maximum: Option<Kw<Decimal>>,
+    pub(super) exclusive_minimum: Option<Kw<Decimal>>,
+    pub(super) exclusive_maximum: Option<Kw<Decimal>>,
+    /// The divisor as f64 and whether it was written as an integer.
+    pub(super) multiple_of: Option<Kw<(f64, bool)>>,
+    pub(super) items: Items,
+    pub(super) additional_items: Option<Additional>,
+    pub(super) min_items: Option<Kw<u64>>,
+    pub(super) max_items: Option<Kw<u64>>,
+    pub(super) unique_items: Option<Rule>,
+    pub(super) contains: Option<Kw<NodeId>>,
+    /// Sorted by key.
+    pub(super) keys: Vec<KeyEntry>,
+    /// How many tracked bits (`required` and `dependencies` keys).
+    pub(super) tracked: u32,
+    pub(super) required: Option<Kw<Vec<Tracked>>>,
+    pub(super) pattern_properties: Vec<(Regex, NodeId)>,
+    pub(super) additional_properties: Option<Additional>,
+    pub(super) property_names: Option<NodeId>,
+    pub(super) dependencies: Vec<Dependency>,
+    pub(super) min_properties: Option<Kw<u64>>,
+    pub(super) max_properties: Option<Kw<u64>>,
+    pub(super) all_of: Vec<NodeId>,
+    pub(super) any_of: Option<Kw<Vec<NodeId>>>,
+    pub(super) one_of: Option<Kw<Vec<NodeId>>>,
+    pub(super) not: Option<Kw<NodeId>>,
+    pub(super) conditional: Option<Conditional>,
+    /// Has `$ref`, a combinator, `if`, schema dependencies or is `false`: expanded when a
+    /// value starts.
+    pub(super) applies_more: bool,
+    /// `type` without `number` but with `integer`: a number's fraction matters.
+    pub(super) needs_integer: bool,
+    /// Has `enum` or `const`: the value's hash is needed.
+    pub(super) needs_hash: bool,
+    pub(super) has_string: bool,
+    pub(super) has_number: bool,
+    pub(super) has_object: bool,
+    pub(super) has_array: bool,
+}
+
+impl Node {
+    /// The `properties`/tracked entry of a key.
+    #[inline]
+    pub(super) fn key(&self, key: &[u8]) -> Option<&KeyEntry> {
+        if self.keys.len() <= 8 {
+            self.keys.iter().find(|e| {
+                e.key.len() == key.len() && e.key.first() == key.first() && *e.key == *key
+            })
+        } else {
+            self.keys
+                .binary_search_by(|e| (*e.key).cmp(key))
+                .ok()
+                .map(|i| &self.keys[i])
+        }
+    }
+
+    /// Sets the group flags from the keywords present.
+    pub(super) fn finish(&mut self) {
+        self.applies_more = self.reference.is_some()
+            || self.always == Some(false)
+            || !self.all_of.is_empty()
+            || self.any_of.is_some()
+            || self.one_of.is_some()
+            || self.not.is_some()
+            || self.conditional.is_some()
+            || self
+                .dependencies
+                .iter()
+                .any(|d| matches!(d.then, DependencyKind::Schema(_)));
+        self.needs_integer = self
+            .types
+            .as_ref()
+            .is_some_and(|t| t.value & types::INTEGER != 0 && t.value & types::NUMBER == 0);
+        self.needs_hash = self.enumeration.is_some() || self.constant.is_some();
+        self.has_string = self.min_length.is_some()
+            || self.max_length.is_some()
+            || self.pattern.is_some()
+            || self.format.is_some();
+        self.has_number = self.minimum.is_some()
+            || self.maximum.is_some()
+            || self.exclusive_minimum.is_some()
+            || self.exclusive_maximum.is_some()
+            || self.multiple_of.is_some();
+        self.has_object = !self.keys.is_empty()
+            || !self.pattern_properties.is_empty()
+            || self.additional_properties.is_some()
+            || self.property_names.is_some()
+            || self.min_properties.is_some()
+            || self.max_properties.is_some();
+        self.has_array = !matches!(self.items, Items::Any)
+            || self.min_items.is_some()
+            || self.max_items.is_some()
+            || self.unique_items.is_some()
+            || self.contains.is_some();
+    }
+}

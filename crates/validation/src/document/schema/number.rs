@@ -1,0 +1,248 @@
+//! Numbers compared exactly as written: a JSON number's significant digits and the place of
+//! its decimal point, so integers of any size and decimals compare without float rounding.
+
+use std::cmp::Ordering;
+
+/// A JSON number's text split into its parts, borrowed from the token.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Num<'a> {
+    neg: bool,
+    int: &'a [u8],
+    frac: &'a [u8],
+    /// Index of the first significant digit in `int ++ frac`.
+    first: usize,
+    /// One past the last significant digit in `int ++ frac` (`first == last`: zero).
+    last: usize,
+    /// The value is `0.DIGITS × 10^point` (DIGITS the significant digits).
+    point: i64,
+    /// Written with a fraction or an exponent (a float to Python's `json`).
+    float: bool,
+}
+
+impl<'a> Num<'a> {
+    /// Splits number text checked by the lexer (RFC 8259 grammar); None on anything else.
+    pub(super) fn parse(text: &'a [u8]) -> Option<Self> {
+        let (neg, rest) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        let int_len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if int_len == 0 {
+            return None;
+        }
+        let int = &rest[..int_len];
+        let mut rest = &rest[int_len..];
+        let mut frac: &[u8] = &[];
+        let mut float = false;
+        if let Some((b'.', after)) = rest.split_first() {
+            let len = after.iter().take_while(|b| b.is_ascii_digit()).count();
+            if len == 0 {
+                return None;
+            }
+            frac = &after[..len];
+            rest = &after[len..];
+            float = true;
+        }
+        let mut exp: i64 = 0;
+        if let Some((b'e' | b'E', after)) = rest.split_first() {
+            float = true;
+            let (eneg, digits) = match after.split_first() {
+                Some((b'-', d)) => (true, d),
+                Some((b'+', d)) => (false, d),
+                _ => (false, after),
+            };
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            for d in digits {
+                exp = exp.saturating_mul(10).saturating_add(i64::from(d - b'0'));
+            }
+            if eneg {
+                exp = -exp;
+            }
+        } else if !rest.is_empty() {
+            return None;
+        }
+        let total = int.len() + frac.len();
+        let digit = |i: usize| {
+            if i < int.len() {
+                int[i]
+            } else {
+                frac[i - int.len()]
+            }
+        };
+        let first = (0..total).find(|&i| digit(i) != b'0').unwrap_or(total);
+        let last = (first..total)
+            .rev()
+            .find(|&i| digit(i) != b'0')
+            .map_or(first, |i| i + 1);
+        let point = (int.len() as i64)
+            .saturating_add(exp)
+            .saturating_sub(first as i64);
+        Some(Self {
+            neg,
+            int,
+            frac,
+            first,
+            last,
+            point,
+            float,
+        })
+    }
+
+    #[inline]
+    fn digit(&self, i: usize) -> u8 {
+        if i < self.int.len() {
+            self.int[i]
+        } else {
+            self.frac[i - self.int.len()]
+        }
+    }
+
+    /// The significant digits, most significant first.
+    pub(super) fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        (self.first..self.last).map(|i| self.digit(i))
+    }
+
+    pub(super) fn is_zero(&self) -> bool {
+        self.first == self.last
+    }
+
+    /// True when the value has no fractional part (`1.0`, `1e2` are integers).
+    pub(super) fn is_integer(&self) -> bool {
+        self.is_zero() || self.point >= (self.last - self.first) as i64
+    }
+
+    /// Written as a Python `float` would be parsed (with `.` or an exponent).
+    pub(super) fn is_float_text(&self) -> bool {
+        self.float
+    }
+
+    /// Negative and not zero.
+    pub(super) fn negative(&self) -> bool {
+        self.neg && !self.is_zero()
+    }
+
+    /// The canonical form hashed for equality: sign, point, significant digits.
+    pub(super) fn canonical(&self, out: &mut Vec<u8>) {
+        if self.is_zero() {
+            out.push(b'0');
+            return;
+        }
+        out.push(if self.neg { b'-' } else { b'+' });
+        out.extend_from_slice(&self.point.to_le_bytes());
+        out.extend(self.digits());
+    }
+
+    /// The value as the nearest f64 (for `multipleOf`).
+    pub(super) fn as_f64(text: &[u8]) -> f64 {
+        std::str::from_utf8(text)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Compares with a compiled bound exactly.
+    pub(super) fn cmp_decimal(&self, other: &Decimal) -> Ordering {
+        let a_neg = self.negative();
+        let b_neg = other.neg && !other.digits.is_empty();
+        match (self.is_zero(), other.digits.is_empty()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => {
+                return if b_neg {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                };
+            }
+            (false, true) => {
+                return if a_neg {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+            }
+            (false, false) => {}
+        }
+        if a_neg != b_neg {
+            return if a_neg {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        let magnitude = self
+            .point
+            .cmp(&other.point)
+            .then_with(|| self.digits().cmp(other.digits.iter().copied()));
+        if a_neg {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
+}
+
+/// A number from the schema (a bound), owned.
+#[derive(Debug, Clone)]
+pub(super) struct Decimal {
+    neg: bool,
+    point: i64,
+    digits: Vec<u8>,
+}
+
+impl Decimal {
+    /// Parses number text; None when it is not a JSON number.
+    pub(super) fn parse(text: &str) -> Option<Self> {
+        let num = Num::parse(text.as_bytes())?;
+        Some(Self {
+            neg: num.negative(),
+            point: num.point,
+            digits: num.digits().collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(a: &str, b: &str) -> Ordering {
+        Num::parse(a.as_bytes())
+            .unwrap()
+            .cmp_decimal(&Decimal::parse(b).unwrap())
+    }
+
+    #[test]
+    fn compares_exactly() {
+        assert_eq!(cmp("1", "1.0"), Ordering::Equal);
+        assert_eq!(cmp("10e-1", "1"), Ordering::Equal);
+        assert_eq!(cmp("-0", "0"), Ordering::Equal);
+        assert_eq!(cmp("0.1", "0.10000000000000001"), Ordering::Less);
+        assert_eq!(cmp("99999999999999999999999", "1e22"), Ordering::Greater);
+        assert_eq!(cmp("-2", "-1.5"), Ordering::Less);
+        assert_eq!(cmp("-1", "0"), Ordering::Less);
+        assert_eq!(cmp("0.001", "0"), Ordering::Greater);
+        assert_eq!(cmp("9999999999", "9999999999"), Ordering::Equal);
+        assert_eq!(cmp("10000000000", "9999999999"), Ordering::Greater);
+    }
+
+    #[test]
+    fn integers() {
+        for (text, int) in [
+            ("1", true),
+            ("1.0", true),
+            ("1.5", false),
+            ("1.5e1", true),
+            ("0.0", true),
+            ("1e-1", false),
+            ("-100", true),
+        ] {
+            assert_eq!(
+                Num::parse(text.as_bytes()).unwrap().is_integer(),
+                int,
+                "{text}"
+            );
+        }
+    }
+}

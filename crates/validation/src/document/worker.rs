@@ -1,0 +1,142 @@
+//! A worker thread: receives records as pieces of raw bytes, lexes each over a reader of
+//! its pieces (positions made document-absolute), and runs the record's schema evaluation
+//! and the record checks on its tokens.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
+
+use super::event::Pos;
+use super::finding::RecordChecks;
+use super::lexer::Lexer;
+use super::tally::Tally;
+use super::validator::{Eval, Validator};
+
+/// Where a record starts and what it is checked against.
+pub(crate) struct Head<I> {
+    /// Which records path.
+    pub(crate) records: usize,
+    /// Its index among that path's records.
+    pub(crate) index: u64,
+    pub(crate) pointer: String,
+    pub(crate) pos: Pos,
+    pub(crate) item: Arc<I>,
+}
+
+/// What the reader sends a worker.
+pub(crate) enum Msg<I> {
+    /// A record starts, with its first bytes; true when they are all of it.
+    Begin(Head<I>, Vec<u8>, bool),
+    /// Its next bytes; true when they are the last.
+    Bytes(Vec<u8>, bool),
+    /// The reader could not read it to its end (and reports why).
+    Abort,
+}
+
+/// What a worker was set up with.
+pub(crate) struct Job<'a, V: Validator> {
+    pub(crate) validator: &'a V,
+    pub(crate) show_values: bool,
+    pub(crate) max_findings: usize,
+    pub(crate) max_token_bytes: usize,
+    /// Bytes sent to this worker and not yet lexed.
+    pub(crate) in_flight: &'a AtomicU64,
+}
+
+/// The current record's bytes, as a reader; end of input at the record's end.
+struct Pieces<'a, I> {
+    rx: &'a Receiver<Msg<I>>,
+    piece: Vec<u8>,
+    at: usize,
+    ended: bool,
+    aborted: bool,
+    in_flight: &'a AtomicU64,
+}
+
+impl<I> Read for Pieces<'_, I> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.piece.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Msg::Bytes(b, last)) => {
+                    self.in_flight.fetch_sub(b.len() as u64, Ordering::Relaxed);
+                    self.piece = b;
+                    self.at = 0;
+                    self.ended = last;
+                }
+                Err(_) => self.ended = true,
+                Ok(Msg::Abort) => {
+                    self.ended = true;
+                    self.aborted = true;
+                    return Err(io::Error::other("the record was not read to its end"));
+                }
+                Ok(Msg::Begin(..)) => {
+                    return Err(io::Error::other(
+                        "a record began before the previous one ended",
+                    ));
+                }
+            }
+        }
+        let n = out.len().min(self.piece.len() - self.at);
+        out[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Runs until the reader hangs up; returns what was found and the checks' state.
+pub(crate) fn run<V: Validator, C: RecordChecks>(
+    job: &Job<'_, V>,
+    rx: &Receiver<Msg<V::Item>>,
+    mut checks: C,
+) -> (Tally, C) {
+    let mut tally = Tally::new(job.max_findings);
+    let mut buffer = Vec::new();
+    while let Ok(msg) = rx.recv() {
+        let Msg::Begin(head, first, last) = msg else {
+            continue;
+        };
+        job.in_flight
+            .fetch_sub(first.len() as u64, Ordering::Relaxed);
+        checks.begin(head.records, head.index, &head.pointer, head.pos);
+        let mut eval = job
+            .validator
+            .item(&head.item, &head.pointer, job.show_values);
+        let mut pieces = Pieces {
+            rx,
+            piece: first,
+            at: 0,
+            ended: last,
+            aborted: false,
+            in_flight: job.in_flight,
+        };
+        {
+            let mut lexer = Lexer::with_buffer(&mut pieces, head.pos, std::mem::take(&mut buffer))
+                .max_token_bytes(job.max_token_bytes);
+            loop {
+                match lexer.next() {
+                    Ok(Some((token, pos))) => {
+                        eval.token(&token, pos, &mut tally);
+                        checks.token(&token, pos, &mut tally);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        if !lexer.source().aborted {
+                            tally.lex_error(&head.pointer, &e);
+                        }
+                        break;
+                    }
+                }
+            }
+            buffer = lexer.into_buffer();
+        }
+        // After an error, the rest of the record is passed over (the reader found its end).
+        let mut sink = [0u8; 8192];
+        while matches!(pieces.read(&mut sink), Ok(n) if n > 0) {}
+        checks.end(&mut tally);
+    }
+    (tally, checks)
+}
