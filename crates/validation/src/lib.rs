@@ -52,10 +52,10 @@
 mod complete;
 pub mod data;
 pub mod document;
-mod prehash;
 mod error;
 mod history;
 mod locations;
+mod prehash;
 mod read;
 mod records;
 mod render;
