@@ -2,7 +2,8 @@
 //! through steadfast-fhir's `Download` — the `[retry]` policy of the configuration, a
 //! dropped connection resumed with `Range`, the size checked against what the server
 //! announced, sha256 computed (and compared when `--sha256` is given), fsync and an atomic
-//! rename; a progress line on a terminal (bytes, rate, ETA). With `--toc` the URL is a
+//! rename; a progress line on a terminal (bytes, rate, ETA). Redirects to another origin
+//! are followed only to the hosts `--allow-redirect-host` names. With `--toc` the URL is a
 //! price-transparency table of contents and `--out` a directory: see `fetch_toc.rs`.
 //! Exit 0 when the file is in place, 1 when the download failed or its sha256 is wrong
 //! (nothing is left at `--out` then), 2 on a usage or configuration error.
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use steadfast::fhir::{Download, DownloadEvent};
-use steadfast::http::HttpSettings;
+use steadfast::http::{HostPattern, HttpSettings, Redirects};
 use steadfast::run::{ByteSize, HumanDuration, escape_terminal};
 
 use crate::fetch_toc::{TocArgs, fetch_toc, is_usage};
@@ -43,6 +44,12 @@ pub(crate) struct FetchArgs {
     /// With --toc under an https table of contents: also fetch plain-http file locations.
     #[arg(long)]
     pub(crate) allow_http: bool,
+    /// Also follow redirects to HOST (the CDN a file server answers with a 302 to): a host
+    /// name or address, or `*.example.com` for any name below it; any port; repeatable.
+    /// Without it only redirects to the same origin are followed; from https to http
+    /// never. With --toc it applies to the table of contents and every listed file.
+    #[arg(long = "allow-redirect-host", value_name = "HOST")]
+    pub(crate) allow_redirect_host: Vec<HostPattern>,
     /// The longest wait for an answer or its next bytes before resuming.
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     pub(crate) read_timeout: HumanDuration,
@@ -123,7 +130,9 @@ pub(crate) fn download(args: &FetchArgs) -> anyhow::Result<Option<Download>> {
         return Ok(None);
     };
     let policy = settings.retry.policy()?;
-    let http = HttpSettings::default().build()?;
+    let http = HttpSettings::default()
+        .redirects(Redirects::Hosts(args.allow_redirect_host.clone()))
+        .build()?;
     Ok(Some(
         Download::new(http, policy).read_idle_timeout(args.read_timeout.get()),
     ))

@@ -4,9 +4,10 @@
 //! `--parallel` at once, each resumable — named after its URL's last path segment,
 //! de-duplicated (`name-2.json.gz`), a name that could leave DIR refused. Only `http(s)`
 //! locations; under an https table of contents a plain-http location is refused unless
-//! `--allow-http`. DIR's state file ([`STATE`]: url, size, sha256 of each file done,
-//! written atomically after each) lets a rerun skip what is complete. Which files and
-//! under which names is `toc_plan.rs`.
+//! `--allow-http`; a redirect to another origin is followed only to a host
+//! `--allow-redirect-host` names (for every file alike). DIR's state file ([`STATE`]: url,
+//! size, sha256 of each file done, written atomically after each) lets a rerun skip what
+//! is complete. Which files and under which names is `toc_plan.rs`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};

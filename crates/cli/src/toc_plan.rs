@@ -83,29 +83,17 @@ pub(crate) fn unique(name: &str, taken: &mut HashSet<String>) -> String {
     candidate
 }
 
-/// A location as messages show it: origin and path, each query value elided (a
-/// pre-signed URL's signature is a credential), never user info; text that is not a URL
-/// is cut at its `?`.
+/// A location as messages show it: a URL through steadfast-http's `shown_url` (origin and
+/// path, each query value elided, never user info); text that is not a URL is cut at its
+/// `?`.
 pub(crate) fn shown_location(location: &str) -> String {
-    let Ok(url) = Url::parse(location) else {
-        return match location.split_once('?') {
+    match Url::parse(location) {
+        Ok(url) => steadfast::http::shown_url(&url),
+        Err(_) => match location.split_once('?') {
             Some((head, _)) => format!("{head}?…"),
             None => location.to_owned(),
-        };
-    };
-    let mut out = format!("{}{}", url.origin().ascii_serialization(), url.path());
-    if let Some(query) = url.query() {
-        let keys: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) => format!("{key}=…"),
-                None => pair.to_owned(),
-            })
-            .collect();
-        out.push('?');
-        out.push_str(&keys.join("&"));
+        },
     }
-    out
 }
 
 /// One file to fetch.
@@ -232,9 +220,9 @@ mod tests {
     fn shown_locations_elide_query_values() {
         assert_eq!(
             shown_location("https://u:p@a/in.json?X-Amz-Signature=secret&flag"),
-            "https://a/in.json?X-Amz-Signature=…&flag"
+            "https://a/in.json?X-Amz-Signature=…&…"
         );
         assert_eq!(shown_location("not a url?sig=secret"), "not a url?…");
-        assert_eq!(shown_location("https://a/in.json"), "https://a/in.json");
+        assert_eq!(shown_location("not a url"), "not a url");
     }
 }

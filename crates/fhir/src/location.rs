@@ -86,26 +86,8 @@ impl Base {
     }
 }
 
-/// `path?k=v&k2=v2` as `path?k=…&k2=…`.
-pub(crate) fn elide_query_values(path_and_query: &str) -> String {
-    let Some((path, query)) = path_and_query.split_once('?') else {
-        return path_and_query.to_owned();
-    };
-    let keys: Vec<String> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-            let key: String = key
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
-                .take(64)
-                .collect();
-            format!("{key}=…")
-        })
-        .collect();
-    format!("{path}?{}", keys.join("&"))
-}
+/// `path?k=v&k2=v2` as `path?k=…&k2=…` (steadfast-http's, the workspace's one).
+pub(crate) use steadfast_http::elide_query_values;
 
 /// Whether two URLs share scheme, host and port.
 pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {

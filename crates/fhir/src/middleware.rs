@@ -8,11 +8,11 @@ use std::io::{Error as IoError, ErrorKind};
 
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
+use steadfast_http::elide_query_values;
 use steadfast_http::reqwest::{self, Request, Response};
 use steadfast_retry::{Classify as _, Decision, RetryPolicy};
 
 use crate::error::{FhirError, Phase};
-use crate::location::elide_query_values;
 use crate::method::{Idempotency, Method};
 
 /// A `reqwest-middleware` middleware retrying each request through `policy`, by its

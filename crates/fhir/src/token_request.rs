@@ -181,7 +181,9 @@ pub(crate) async fn request_token(
 
 /// `url` as errors show it: scheme, host, port and path — no credentials, no query.
 pub(crate) fn shown(url: &reqwest::Url) -> String {
-    format!("{}{}", url.origin().ascii_serialization(), url.path())
+    let mut url = url.clone();
+    url.set_query(None);
+    steadfast_http::shown_url(&url)
 }
 
 /// `application/x-www-form-urlencoded` text of `pairs` (the URL's own serializer).

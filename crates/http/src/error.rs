@@ -50,6 +50,14 @@ pub enum Error {
     /// No trusted roots: system roots are off and no `ca_file` is given.
     #[error("no trusted certificate authorities: enable system_roots or set ca_file")]
     NoRoots,
+    /// A host a redirect may go to is not a host name or a `*.suffix` pattern.
+    #[error("invalid redirect host {pattern:?}: {reason}")]
+    InvalidHostPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// reqwest refused the settings.
     #[error("cannot build the HTTP client: {0}")]
     Build(#[source] reqwest::Error),

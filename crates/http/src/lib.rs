@@ -19,12 +19,16 @@
 
 mod client;
 mod error;
+mod redirect;
 mod settings;
+mod shown;
 mod tls;
 
 pub use client::HttpClient;
 pub use error::Error;
+pub use redirect::{HostPattern, MAX_REDIRECTS, Redirects};
 pub use reqwest;
 pub use rustls;
-pub use settings::{HttpSettings, MAX_REDIRECTS};
+pub use settings::HttpSettings;
+pub use shown::{elide_query_values, shown_url};
 pub use tls::{read_certificates, root_store};

@@ -7,28 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use steadfast_core::HumanDuration;
 
+use crate::redirect::{HostPattern, Redirects, policy};
 use crate::{Error, HttpClient};
-
-/// The most redirects the client follows for one request.
-pub const MAX_REDIRECTS: usize = 10;
-
-/// Follows a redirect only on the redirected request's origin (scheme, host, port), at
-/// most [`MAX_REDIRECTS`] times; else the `3xx` answer is returned as it is.
-fn redirect_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let same_origin = attempt
-            .previous()
-            .last()
-            .is_some_and(|from| from.origin() == attempt.url().origin());
-        if attempt.previous().len() > MAX_REDIRECTS {
-            attempt.error("too many redirects")
-        } else if same_origin {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    })
-}
 
 /// How to connect: timeouts, trusted roots, a client certificate, proxies.
 ///
@@ -36,13 +16,18 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 /// no client certificate, proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`
 /// (as curl reads them). As configuration (`deny_unknown_fields`): `connect_timeout`,
 /// `timeout`, `system_roots`, `ca_file`, `client_cert_file`, `client_key_file`,
-/// `proxy_from_env`.
+/// `proxy_from_env`, `redirects`.
 ///
-/// Redirects: the client follows a redirect only to the same origin (scheme, host and
-/// port) as the request that was redirected — never to another host or port, never from
-/// `https` to `http` — and at most [`MAX_REDIRECTS`] in a row. Any other redirect is not
-/// followed: the `3xx` response itself is the answer, so credentials and request data
-/// never reach a server the caller did not name (no SSRF through a redirect).
+/// Redirects: by default the client follows a redirect only to the same origin (scheme,
+/// host and port) as the request that was redirected — never to another host or port,
+/// never from `https` to `http` — and at most [`MAX_REDIRECTS`](crate::MAX_REDIRECTS) in a
+/// row. Any other redirect is not followed: the `3xx` response itself is the answer, so
+/// credentials and request data never reach a server the caller did not name (no SSRF
+/// through a redirect). [`allow_redirect_host`](Self::allow_redirect_host) opts in to
+/// redirects to named hosts (a file server's `302` to its CDN) for the requests sent with
+/// [`HttpClient::send_following`] only — in the workspace a download's plain `GET`
+/// without credentials — and without the client certificate; see [`Redirects`]. No
+/// `Referer` is sent on a redirect: the first URL's query may be a signature.
 ///
 /// ```
 /// use std::time::Duration;
@@ -75,6 +60,9 @@ pub struct HttpSettings {
     pub client_key_file: Option<PathBuf>,
     /// Use the proxies the environment names (true).
     pub proxy_from_env: bool,
+    /// Which redirects are followed (`same_origin`).
+    #[serde(skip_serializing_if = "Redirects::is_same_origin")]
+    pub redirects: Redirects,
 }
 
 impl Default for HttpSettings {
@@ -87,6 +75,7 @@ impl Default for HttpSettings {
             client_cert_file: None,
             client_key_file: None,
             proxy_from_env: true,
+            redirects: Redirects::SameOrigin,
         }
     }
 }
@@ -135,6 +124,37 @@ impl HttpSettings {
         self
     }
 
+    /// Also follows redirects to hosts `pattern` matches (`cdn.example.com`,
+    /// `*.example.com`), on any port, for a plain `GET`/`HEAD` without body or credentials
+    /// sent with [`HttpClient::send_following`] (a download); never from `https` to `http`.
+    /// Every other request still follows same-origin redirects only. Call it once per
+    /// pattern.
+    ///
+    /// ```
+    /// use steadfast_http::HttpSettings;
+    ///
+    /// let settings = HttpSettings::default()
+    ///     .allow_redirect_host("*.cdn.example".parse()?)
+    ///     .allow_redirect_host("files.example.org".parse()?);
+    /// assert!(settings.redirects.allows_host("eu.cdn.example"));
+    /// # Ok::<(), steadfast_http::Error>(())
+    /// ```
+    #[must_use]
+    pub fn allow_redirect_host(mut self, pattern: HostPattern) -> Self {
+        match &mut self.redirects {
+            Redirects::Hosts(patterns) => patterns.push(pattern),
+            other => *other = Redirects::Hosts(vec![pattern]),
+        }
+        self
+    }
+
+    /// Sets which redirects are followed.
+    #[must_use]
+    pub fn redirects(mut self, redirects: Redirects) -> Self {
+        self.redirects = redirects;
+        self
+    }
+
     /// Builds the client. Files are read now: a missing CA or key fails here, at start-up,
     /// not at the first request.
     ///
@@ -144,23 +164,37 @@ impl HttpSettings {
     pub fn build(&self) -> Result<HttpClient, Error> {
         let roots = crate::tls::root_store(self.system_roots, self.ca_file.as_deref())?;
         let tls = crate::tls::client_config(
-            roots,
+            roots.clone(),
             self.client_cert_file.as_deref(),
             self.client_key_file.as_deref(),
         )?;
-        let mut builder = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .connect_timeout(self.connect_timeout.get())
-            .timeout(self.timeout.get())
-            .redirect(redirect_policy())
-            .user_agent(concat!("steadfast/", env!("CARGO_PKG_VERSION")));
-        if !self.proxy_from_env {
-            builder = builder.no_proxy();
-        }
-        builder
-            .build()
-            .map(HttpClient::from_reqwest)
-            .map_err(Error::Build)
+        let build = |tls: rustls::ClientConfig, redirects: Redirects| {
+            let mut builder = reqwest::Client::builder()
+                .tls_backend_preconfigured(tls)
+                .connect_timeout(self.connect_timeout.get())
+                .timeout(self.timeout.get())
+                .redirect(policy(redirects))
+                .referer(false)
+                .user_agent(concat!("steadfast/", env!("CARGO_PKG_VERSION")));
+            if !self.proxy_from_env {
+                builder = builder.no_proxy();
+            }
+            builder.build().map_err(Error::Build)
+        };
+        let strict = build(tls, Redirects::SameOrigin)?;
+        // The client that may reach other hosts trusts the same roots but presents no
+        // client certificate: an mTLS identity is for the hosts the caller named.
+        let follow = if self.redirects.is_same_origin() {
+            None
+        } else {
+            let anonymous = crate::tls::client_config(roots, None, None)?;
+            Some(build(anonymous, self.redirects.clone())?)
+        };
+        Ok(HttpClient::from_reqwest(
+            strict,
+            follow,
+            self.redirects.clone(),
+        ))
     }
 }
 
@@ -174,6 +208,7 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     use super::*;
+    use crate::MAX_REDIRECTS;
 
     /// A server on 127.0.0.1 answering every request with `status` and `location`;
     /// counts requests.

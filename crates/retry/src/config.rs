@@ -6,8 +6,9 @@ use steadfast_core::config::keys::{
     Documented, KeySpec, Measure, ValueType, serde_variants, table,
 };
 
-use crate::breaker::{CircuitBreaker, CircuitBreakerBuilder, WhenOpen};
+use crate::breaker::{CircuitBreaker, CircuitBreakerBuilder};
 use crate::budget::RetryBudget;
+pub use crate::config_breaker::BreakerConfig;
 use crate::config_keys as keys;
 use crate::error::Error;
 use crate::jitter::Jitter;
@@ -95,45 +96,6 @@ impl Default for RetryConfig {
     }
 }
 
-/// `[retry.breaker]`: the circuit breaker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BreakerConfig {
-    /// Use a breaker at all. Default `true`.
-    pub enabled: bool,
-    /// Trip after this many failures in a row; 0 turns it off. Default `5`.
-    pub consecutive_failures: u32,
-    /// Trip at this failure rate over the window, in `[0, 1]`. Default `0.5`.
-    pub failure_rate: f64,
-    /// Calls in the sliding window. Default `20`.
-    pub window: usize,
-    /// Calls needed before the rate is judged. Default `10`.
-    pub minimum_calls: usize,
-    /// How long it stays open. Default `30s`.
-    pub open_duration: HumanDuration,
-    /// Probes let through when half-open. Default `1`.
-    pub half_open_calls: u32,
-    /// What a call does when the breaker refuses it: `fail_fast` (give up at once, for
-    /// requests someone waits for) or `wait` (wait for the half-open trial within
-    /// `max_elapsed`, for batch jobs). Default `fail_fast`.
-    pub when_open: WhenOpen,
-}
-
-impl Default for BreakerConfig {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            consecutive_failures: 5,
-            failure_rate: 0.5,
-            window: 20,
-            minimum_calls: 10,
-            open_duration: HumanDuration::from_secs(30),
-            half_open_calls: 1,
-            when_open: WhenOpen::FailFast,
-        }
-    }
-}
-
 /// `[retry.budget]`: the shared retry budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -175,7 +137,7 @@ impl RetryConfig {
     /// Every range this section must keep, judged: the one list behind both
     /// [`RetryConfig::validate`] (first failure) and `Config::check` (all failures); the
     /// bounds are those of `config_keys.rs`, which the reference documents.
-    fn ranges(&self) -> [Range; 9] {
+    fn ranges(&self) -> [Range; 13] {
         use keys::{breaker, budget};
         let (b, g) = (&self.breaker, &self.budget);
         [
@@ -202,10 +164,26 @@ impl RetryConfig {
                 b.failure_rate,
             ),
             Range::spec("breaker.window", &breaker::WINDOW, b.window),
+            Range::optional("breaker.time_window", &breaker::TIME_WINDOW, b.time_window),
+            Range::optional(
+                "breaker.slow_call_duration",
+                &breaker::SLOW_CALL_DURATION,
+                b.slow_call_duration,
+            ),
+            Range::spec(
+                "breaker.slow_call_rate",
+                &breaker::SLOW_CALL_RATE,
+                b.slow_call_rate,
+            ),
             Range::spec(
                 "breaker.half_open_calls",
                 &breaker::HALF_OPEN_CALLS,
                 b.half_open_calls,
+            ),
+            Range::optional(
+                "breaker.max_wait_in_half_open",
+                &breaker::MAX_WAIT_IN_HALF_OPEN,
+                b.max_wait_in_half_open,
             ),
             Range::spec("budget.ratio", &budget::RATIO, g.ratio),
             Range::spec("budget.min_per_sec", &budget::MIN_PER_SEC, g.min_per_sec),
@@ -250,8 +228,10 @@ impl RetryConfig {
         self.breaker_builder().map(CircuitBreakerBuilder::build)
     }
 
-    /// The builder of the breaker this section describes, if enabled: add a clock, a
-    /// listener or a hook before building it.
+    /// The builder of the breaker this section describes, if enabled — `[retry.breaker]`'s
+    /// time window, slow-call rule and half-open bound included: add a clock, a listener or
+    /// a hook before building it. Ranges are [`RetryConfig::validate`]'s to check (the
+    /// builder clamps what it cannot use, such as a `time_window` past `1h`).
     ///
     /// ```
     /// let cfg: steadfast_retry::RetryConfig = toml::from_str("breaker.when_open = \"wait\"")?;
@@ -260,17 +240,7 @@ impl RetryConfig {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn breaker_builder(&self) -> Option<CircuitBreakerBuilder> {
-        let b = &self.breaker;
-        b.enabled.then(|| {
-            CircuitBreaker::builder()
-                .consecutive_failures(b.consecutive_failures)
-                .failure_rate(b.failure_rate)
-                .window(b.window)
-                .minimum_calls(b.minimum_calls)
-                .open_duration(b.open_duration.get())
-                .half_open_calls(b.half_open_calls)
-                .when_open(b.when_open)
-        })
+        self.breaker.enabled.then(|| self.breaker.builder())
     }
 
     /// The budget this section describes, if enabled.
@@ -296,6 +266,14 @@ impl Range {
             key,
             value: value.to_string(),
             expected: expected.to_owned(),
+        }
+    }
+
+    /// The range of `spec` for an optional key: unset always holds.
+    fn optional(path: &'static str, spec: &KeySpec, value: Option<HumanDuration>) -> Self {
+        match value {
+            Some(v) => Self::spec(path, spec, v),
+            None => Self::new(true, path, "unset", ""),
         }
     }
 
@@ -344,19 +322,6 @@ impl Documented for RetryConfig {
         KeySpec::new("dead_letter_raw_errors", ValueType::Bool),
         KeySpec::new("breaker", ValueType::Table(table::<BreakerConfig>)),
         KeySpec::new("budget", ValueType::Table(table::<BudgetConfig>)),
-    ];
-}
-
-impl Documented for BreakerConfig {
-    const KEYS: &'static [KeySpec] = &[
-        KeySpec::new("enabled", ValueType::Bool),
-        KeySpec::new("consecutive_failures", ValueType::Integer),
-        keys::breaker::FAILURE_RATE,
-        keys::breaker::WINDOW,
-        KeySpec::new("minimum_calls", ValueType::Integer),
-        KeySpec::new("open_duration", ValueType::Duration),
-        keys::breaker::HALF_OPEN_CALLS,
-        KeySpec::new("when_open", ValueType::Choice(serde_variants::<WhenOpen>)),
     ];
 }
 

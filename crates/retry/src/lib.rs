@@ -68,6 +68,7 @@ mod clock;
 #[cfg(feature = "tokio")]
 mod clock_async;
 mod config;
+mod config_breaker;
 mod config_keys;
 mod dead_letter;
 mod dead_letter_entry;

@@ -16,6 +16,7 @@ mod demo_bulk;
 mod document;
 mod document_tic;
 mod fetch;
+mod fetch_redirect;
 mod fhir_export;
 mod health_config;
 mod health_tls;

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use steadfast_http::HttpClient;
 use steadfast_http::reqwest::Url;
+use steadfast_http::{HttpClient, shown_url as shown};
 use steadfast_retry::RetryPolicy;
 
 pub use event::DownloadEvent;
@@ -25,7 +25,6 @@ use resume::io;
 pub(crate) use resume::{DOWNLOAD_TOTAL, Headers, Sender, Sent, Stream, fill, gave_up, header};
 
 use crate::error::FhirError;
-use crate::location::elide_query_values;
 use crate::method::Method;
 use crate::transport::transport;
 
@@ -50,6 +49,18 @@ type Handler = Arc<dyn Fn(DownloadEvent) + Send + Sync>;
 /// leaves the target as it was (no file, or the earlier one): a complete file with the
 /// wrong bytes cannot be repaired by resuming it. A killed process leaves the temporary
 /// file, which the next download of the same target replaces.
+///
+/// Redirects are followed as the client's settings allow: the same origin only by
+/// default; a file server that answers with a `302` to its CDN needs the CDN's host
+/// allowed ([`HttpSettings::allow_redirect_host`](steadfast_http::HttpSettings::allow_redirect_host)).
+/// The download's plain `GET` is sent with
+/// [`HttpClient::send_following`](steadfast_http::HttpClient::send_following), the one
+/// request of the workspace that may follow a redirect to another host — unless its URL
+/// carries user info (credentials), which never leaves its origin.
+/// A resumed request keeps its `Range` and `If-Range` through the redirect, and the
+/// answer is checked as any other (`Content-Range`, size, sha256). A redirect not followed
+/// fails the download with [`FhirError::InvalidDownload`], naming where it went (query
+/// values elided) and the host to allow.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -215,16 +226,6 @@ impl Download {
     }
 }
 
-/// A URL as messages show it: origin and path, query values elided (a pre-signed URL's
-/// signature is a credential), never user info.
-fn shown(url: &Url) -> String {
-    let path = match url.query() {
-        Some(q) => elide_query_values(&format!("{}?{q}", url.path())),
-        None => url.path().to_owned(),
-    };
-    format!("{}{path}", url.origin().ascii_serialization())
-}
-
 /// A plain GET through the HTTP client, no credentials added.
 struct Plain<'a> {
     http: &'a HttpClient,
@@ -239,26 +240,64 @@ impl Sender for Plain<'_> {
             for (name, value) in &headers {
                 request = request.header(*name, value.as_str());
             }
-            self.http
-                .send(request)
+            let response = self
+                .http
+                .send_following(request)
                 .await
-                .map_err(|e| transport(Method::Get, self.shown.to_owned(), &e))
+                .map_err(|e| match e {
+                    steadfast_http::Error::Request { source, .. } if source.is_redirect() => {
+                        FhirError::InvalidDownload {
+                            reason: format!(
+                                "{}: more than {} redirects in a row",
+                                self.shown,
+                                steadfast_http::MAX_REDIRECTS
+                            ),
+                        }
+                    }
+                    e => transport(Method::Get, self.shown.to_owned(), &e),
+                })?;
+            match not_followed(&response, self.http.redirects(), self.url) {
+                Some(reason) => Err(FhirError::InvalidDownload { reason }),
+                None => Ok(response),
+            }
         })
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shown_urls_keep_no_credentials_or_query_values() {
-        let url =
-            Url::parse("https://u:p@cdn.example:8443/a/b.json?X-Amz-Signature=s3cr3t&v=1").ok();
-        let text = url.as_ref().map(shown);
-        assert_eq!(
-            text.as_deref(),
-            Some("https://cdn.example:8443/a/b.json?X-Amz-Signature=…&v=…")
-        );
+/// Why a redirect the client handed back was not followed, naming where it went (query
+/// values elided) and, for another origin, how to allow its host — or, when `redirects`
+/// allows it already, that the first `url` carries credentials; `None` for any other
+/// answer. The client follows what the settings allow (the same origin by default, see
+/// [`steadfast_http::Redirects`]), so a redirect that reaches here was refused.
+fn not_followed(
+    response: &steadfast_http::reqwest::Response,
+    redirects: &steadfast_http::Redirects,
+    url: &Url,
+) -> Option<String> {
+    let status = response.status().as_u16();
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return None;
     }
+    let from = response.url();
+    let to = from.join(header(response, "location")?).ok()?;
+    if to.origin() == from.origin() {
+        return None;
+    }
+    let (from_shown, to_shown) = (shown(from), shown(&to));
+    Some(if from.scheme() == "https" && to.scheme() != "https" {
+        format!(
+            "{from_shown}: HTTP {status} to {to_shown}, from https to plain http, which is never followed"
+        )
+    } else if to.host_str().is_some_and(|h| redirects.allows_host(h))
+        && (!url.username().is_empty() || url.password().is_some())
+    {
+        format!(
+            "{from_shown}: HTTP {status} to {to_shown}, on another origin, was not followed because the request carries credentials (user info in its URL), which never leave their origin; download from a URL without them"
+        )
+    } else {
+        let host = to.host_str().unwrap_or("");
+        format!(
+            "{from_shown}: HTTP {status} to {to_shown}, on another origin, was not followed; to follow redirects to {host}, allow the host (steadfast fetch --allow-redirect-host {host}; HttpSettings::allow_redirect_host)"
+        )
+    })
 }

@@ -13,13 +13,13 @@ use steadfast_retry::{ManualClock, RetryPolicy};
 use steadfast_testkit::files::{FileServer, Served};
 
 /// 1 MiB of bytes no two runs of the same offset share with a neighbour.
-fn data() -> Vec<u8> {
+pub(crate) fn data() -> Vec<u8> {
     (0u32..1 << 20)
         .map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap())
         .collect()
 }
 
-fn sha(bytes: &[u8]) -> String {
+pub(crate) fn sha(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -27,13 +27,18 @@ fn sha(bytes: &[u8]) -> String {
 }
 
 fn download() -> Download {
+    download_with(HttpSettings::default())
+}
+
+/// A `Download` through a client of `settings` (no proxy), three retries on a manual clock.
+pub(crate) fn download_with(settings: HttpSettings) -> Download {
     let policy = RetryPolicy::exponential()
         .max_retries(3)
         .manual_clock(&ManualClock::new());
-    Download::new(HttpSettings::default().no_proxy().build().unwrap(), policy)
+    Download::new(settings.no_proxy().build().unwrap(), policy)
 }
 
-fn run<T>(f: impl Future<Output = T>) -> T {
+pub(crate) fn run<T>(f: impl Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -14,6 +14,7 @@ mod bulk_resume;
 mod bulk_server;
 mod chaos;
 mod download;
+mod download_redirect;
 #[cfg(feature = "reqwest-middleware")]
 mod middleware;
 mod pace;

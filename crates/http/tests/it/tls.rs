@@ -1,5 +1,6 @@
 //! https against 127.0.0.1 with a test CA: trusted through `ca_file`, refused without it
-//! with a typed "certificate not trusted", and the other failures classified.
+//! with a typed "certificate not trusted", and the other failures classified; a client
+//! certificate goes to the origin named, never through a redirect to another host.
 
 use std::time::Duration;
 
@@ -101,4 +102,101 @@ fn bad_settings_are_reported_at_build() {
     };
     let err = half.build().unwrap_err();
     assert!(matches!(err, Error::HalfClientCertificate { .. }), "{err}");
+}
+
+/// An https server on 127.0.0.1 (the test CA's certificate) that asks for a client
+/// certificate without requiring one, records whether one came, and answers `302` to
+/// `location` when given, else `200 ok`; its port.
+fn mtls_server(
+    ca: &TestCa,
+    location: Option<String>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<bool>>>,
+) -> u16 {
+    use std::io::{Read as _, Write as _};
+    use std::sync::Arc;
+    use steadfast_http::rustls;
+    use steadfast_http::rustls::pki_types::CertificateDer;
+    use steadfast_http::rustls::pki_types::pem::PemObject as _;
+
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca.ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier =
+        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .allow_unauthenticated()
+            .build()
+            .unwrap();
+    let plain = ca.server_config();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(plain.crypto_provider().clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_cert_resolver(plain.cert_resolver.clone()),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            seen.lock()
+                .unwrap()
+                .push(tls.conn.peer_certificates().is_some());
+            let answer = match &location {
+                Some(to) => format!(
+                    "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                ),
+                None => {
+                    "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".to_owned()
+                }
+            };
+            let _ = tls.write_all(answer.as_bytes());
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn the_client_certificate_never_follows_a_redirect_to_another_host() {
+    use std::sync::{Arc, Mutex};
+    let ca = TestCa::new();
+    let dir = tempfile::tempdir().unwrap();
+    let files = ca.write(dir.path());
+    let (origin_seen, cdn_seen) = (Arc::<Mutex<Vec<bool>>>::default(), Arc::default());
+    let cdn = mtls_server(&ca, None, Arc::clone(&cdn_seen));
+    let cdn_url = format!("https://localhost:{cdn}/file");
+    let origin = mtls_server(&ca, Some(cdn_url.clone()), Arc::clone(&origin_seen));
+    let client = HttpSettings::default()
+        .ca_file(&files.ca)
+        // The test CA's leaf has no extended key usage, so it serves as a client's too.
+        .client_certificate(&files.cert, &files.key)
+        .allow_redirect_host("localhost".parse().unwrap())
+        .no_proxy()
+        .build()
+        .unwrap();
+    // Named directly, the CDN gets the certificate; through the redirect it does not,
+    // while the origin the caller named does.
+    let response = client.send(client.get(&cdn_url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let url = format!("https://localhost:{origin}/in.json");
+    let response = client.send_following(client.get(&url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.url().as_str(), cdn_url);
+    assert_eq!(*origin_seen.lock().unwrap(), [true]);
+    assert_eq!(*cdn_seen.lock().unwrap(), [true, false]);
 }

@@ -12,9 +12,9 @@ use steadfast_retry::{
 
 /// A `ManualClock` that counts how often it is read.
 #[derive(Clone, Default)]
-struct CountingClock {
-    clock: ManualClock,
-    reads: Arc<AtomicU64>,
+pub(crate) struct CountingClock {
+    pub(crate) clock: ManualClock,
+    pub(crate) reads: Arc<AtomicU64>,
 }
 
 impl Clock for CountingClock {

@@ -6,6 +6,7 @@
 )]
 
 mod breaker;
+mod breaker_config;
 mod breaker_options;
 mod breakers;
 mod dead_letter;

@@ -26,6 +26,9 @@ pub(crate) struct Head<I> {
 
 /// What the reader sends a worker.
 pub(crate) enum Msg<I> {
+    /// Whole records, back to back: each head with where its bytes end in the buffer (most
+    /// records are small: one message, one wake-up, one buffer for dozens of them).
+    Batch(Vec<u8>, Vec<(Head<I>, usize)>),
     /// A record starts, with its first bytes; true when they are all of it.
     Begin(Head<I>, Vec<u8>, bool),
     /// Its next bytes; true when they are the last.
@@ -49,6 +52,8 @@ struct Pieces<'a, I> {
     rx: &'a Receiver<Msg<I>>,
     piece: Vec<u8>,
     at: usize,
+    /// Where the record's bytes in `piece` end.
+    end: usize,
     ended: bool,
     aborted: bool,
     in_flight: &'a AtomicU64,
@@ -56,13 +61,14 @@ struct Pieces<'a, I> {
 
 impl<I> Read for Pieces<'_, I> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.at == self.piece.len() {
+        while self.at == self.end {
             if self.ended {
                 return Ok(0);
             }
             match self.rx.recv() {
                 Ok(Msg::Bytes(b, last)) => {
                     self.in_flight.fetch_sub(b.len() as u64, Ordering::Relaxed);
+                    self.end = b.len();
                     self.piece = b;
                     self.at = 0;
                     self.ended = last;
@@ -73,14 +79,14 @@ impl<I> Read for Pieces<'_, I> {
                     self.aborted = true;
                     return Err(io::Error::other("the record was not read to its end"));
                 }
-                Ok(Msg::Begin(..)) => {
+                Ok(Msg::Begin(..) | Msg::Batch(..)) => {
                     return Err(io::Error::other(
                         "a record began before the previous one ended",
                     ));
                 }
             }
         }
-        let n = out.len().min(self.piece.len() - self.at);
+        let n = out.len().min(self.end - self.at);
         out[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
         self.at += n;
         Ok(n)
@@ -93,50 +99,94 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
     rx: &Receiver<Msg<V::Item>>,
     mut checks: C,
 ) -> (Tally, C) {
-    let mut tally = Tally::new(job.max_findings);
-    let mut buffer = Vec::new();
+    let mut state = State {
+        tally: Tally::new(job.max_findings),
+        buffer: Vec::new(),
+    };
     while let Ok(msg) = rx.recv() {
-        let Msg::Begin(head, first, last) = msg else {
-            continue;
-        };
-        job.in_flight
-            .fetch_sub(first.len() as u64, Ordering::Relaxed);
-        checks.begin(head.records, head.index, &head.pointer, head.pos);
-        let mut eval = job
-            .validator
-            .item(&head.item, &head.pointer, job.show_values);
-        let mut pieces = Pieces {
-            rx,
-            piece: first,
-            at: 0,
-            ended: last,
-            aborted: false,
-            in_flight: job.in_flight,
-        };
-        {
-            let mut lexer = Lexer::with_buffer(&mut pieces, head.pos, std::mem::take(&mut buffer))
-                .max_token_bytes(job.max_token_bytes);
-            loop {
-                match lexer.next() {
-                    Ok(Some((token, pos))) => {
-                        eval.token(&token, pos, &mut tally);
-                        checks.token(&token, pos, &mut tally);
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        if !lexer.source().aborted {
-                            tally.lex_error(&head.pointer, &e);
-                        }
-                        break;
-                    }
+        match msg {
+            Msg::Batch(bytes, heads) => {
+                job.in_flight
+                    .fetch_sub(bytes.len() as u64, Ordering::Relaxed);
+                let mut pieces = Pieces {
+                    rx,
+                    piece: bytes,
+                    at: 0,
+                    end: 0,
+                    ended: true,
+                    aborted: false,
+                    in_flight: job.in_flight,
+                };
+                for (head, end) in heads {
+                    pieces.at = pieces.end;
+                    pieces.end = end;
+                    record(job, &head, &mut pieces, &mut checks, &mut state);
                 }
             }
-            buffer = lexer.into_buffer();
+            Msg::Begin(head, first, last) => {
+                job.in_flight
+                    .fetch_sub(first.len() as u64, Ordering::Relaxed);
+                let mut pieces = Pieces {
+                    rx,
+                    end: first.len(),
+                    piece: first,
+                    at: 0,
+                    ended: last,
+                    aborted: false,
+                    in_flight: job.in_flight,
+                };
+                record(job, &head, &mut pieces, &mut checks, &mut state);
+            }
+            Msg::Bytes(..) | Msg::Abort => {}
         }
-        // After an error, the rest of the record is passed over (the reader found its end).
-        let mut sink = [0u8; 8192];
-        while matches!(pieces.read(&mut sink), Ok(n) if n > 0) {}
-        checks.end(&mut tally);
     }
-    (tally, checks)
+    (state.tally, checks)
+}
+
+/// What a worker keeps from record to record.
+struct State {
+    tally: Tally,
+    /// The lexer's buffer, reused.
+    buffer: Vec<u8>,
+}
+
+/// Checks one record: its schema evaluation and the record checks on its tokens, read
+/// from `pieces` to the record's end.
+fn record<V: Validator, C: RecordChecks>(
+    job: &Job<'_, V>,
+    head: &Head<V::Item>,
+    pieces: &mut Pieces<'_, V::Item>,
+    checks: &mut C,
+    state: &mut State,
+) {
+    let tally = &mut state.tally;
+    checks.begin(head.records, head.index, &head.pointer, head.pos);
+    let mut eval = job
+        .validator
+        .item(&head.item, &head.pointer, job.show_values);
+    {
+        let mut lexer =
+            Lexer::with_buffer(&mut *pieces, head.pos, std::mem::take(&mut state.buffer))
+                .max_token_bytes(job.max_token_bytes);
+        loop {
+            match lexer.next() {
+                Ok(Some((token, pos))) => {
+                    eval.token(&token, pos, tally);
+                    checks.token(&token, pos, tally);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    if !lexer.source().aborted {
+                        tally.lex_error(&head.pointer, &e);
+                    }
+                    break;
+                }
+            }
+        }
+        state.buffer = lexer.into_buffer();
+    }
+    // After an error, the rest of the record is passed over (the reader found its end).
+    let mut sink = [0u8; 8192];
+    while matches!(pieces.read(&mut sink), Ok(n) if n > 0) {}
+    checks.end(tally);
 }

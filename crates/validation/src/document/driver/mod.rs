@@ -4,8 +4,7 @@
 //! root evaluation must see a record, checks it in place.
 
 use std::io::Read;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{SyncSender, sync_channel};
 
 use super::event::Token;
@@ -13,13 +12,16 @@ use super::finding::RecordChecks;
 use super::lexer::{LexError, Lexer};
 use super::records::{At, RecordsPath, push_pointer};
 use super::tally::Tally;
-use super::validator::{Eval, RootEval, Validator};
+use super::validator::{Eval, Validator};
 use super::worker::{self, Head, Job, Msg};
 
-/// Bytes per piece sent to a worker.
+/// Bytes per piece sent to a worker; a record that would make its batch larger than this
+/// is streamed to a worker in pieces of this size instead.
 const PIECE_BYTES: usize = 128 * 1024;
-/// The first piece's capacity (most records are small).
-const FIRST_PIECE_BYTES: usize = 16 * 1024;
+/// A batch of whole records is sent once it holds this many bytes.
+const BATCH_BYTES: usize = 64 * 1024;
+/// … or this many records.
+const BATCH_RECORDS: usize = 512;
 /// Pieces queued per worker (so at most this many × `PIECE_BYTES` in flight each).
 const QUEUE_PIECES: usize = 8;
 /// How often (in document bytes) progress is reported.
@@ -92,10 +94,14 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
             records: vec![0; settings.records.len()],
             senders,
             in_flight: &in_flight,
+            batch: Vec::with_capacity(PIECE_BYTES),
+            heads: Vec::new(),
             next_progress: PROGRESS_EVERY,
         };
         let mut root = validator.root(settings.show_values);
-        let complete = match reader.document(validator, &mut root) {
+        let read = reader.document(validator, &mut root);
+        let flushed = reader.flush();
+        let complete = match read.and(flushed) {
             Ok(()) => true,
             Err(Stop::Lex(e)) => {
                 reader.tally.lex_error("", &e);
@@ -146,6 +152,10 @@ struct Reader<'a, R, C, I> {
     records: Vec<u64>,
     senders: Vec<SyncSender<Msg<I>>>,
     in_flight: &'a [AtomicU64],
+    /// Whole records not sent yet, back to back, …
+    batch: Vec<u8>,
+    /// … and their heads with where each ends in `batch`.
+    heads: Vec<(Head<I>, usize)>,
     next_progress: u64,
 }
 
@@ -262,87 +272,8 @@ impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
         Ok(true)
     }
 
-    /// One record, at the lexer's position.
-    fn record<V>(
-        &mut self,
-        validator: &V,
-        root: &mut V::Root,
-        r: usize,
-        index: u64,
-        frames: &[Frame],
-    ) -> Result<(), Stop>
-    where
-        V: Validator<Item = I>,
-    {
-        let pos = self.lexer.here();
-        let pointer = pointer_of(frames);
-        self.records[r] += 1;
-        let item = root.detach_item();
-        let Some(item) = item else {
-            return self.in_place(root, r, index, &pointer, pos);
-        };
-        if self.senders.is_empty() {
-            let mut eval = validator.item(&item, &pointer, self.settings.show_values);
-            return self.in_place(&mut eval, r, index, &pointer, pos);
-        }
-        // The worker with the fewest bytes waiting.
-        let w = (0..self.senders.len())
-            .min_by_key(|&w| self.in_flight[w].load(Ordering::Relaxed))
-            .unwrap_or(0);
-        let (tx, counter) = (&self.senders[w], &self.in_flight[w]);
-        let head = Head {
-            records: r,
-            index,
-            pointer: pointer.clone(),
-            pos,
-            item: Arc::new(item),
-        };
-        // The head goes with the first piece: a small record is one message.
-        let mut head = Some(head);
-        let mut chunk = Vec::with_capacity(FIRST_PIECE_BYTES);
-        let gone = std::cell::Cell::new(false);
-        let send = |head: &mut Option<Head<I>>, chunk: Vec<u8>, last: bool| {
-            counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            let sent = match head.take() {
-                Some(head) => tx.send(Msg::Begin(head, chunk, last)),
-                None => tx.send(Msg::Bytes(chunk, last)),
-            };
-            if sent.is_err() {
-                gone.set(true);
-            }
-        };
-        let skipped = self.lexer.skip_value(&mut |mut piece: &[u8]| {
-            while !piece.is_empty() {
-                let n = (PIECE_BYTES - chunk.len()).min(piece.len());
-                chunk.extend_from_slice(&piece[..n]);
-                piece = &piece[n..];
-                if chunk.len() == PIECE_BYTES {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(PIECE_BYTES));
-                    send(&mut head, full, false);
-                }
-            }
-        });
-        match skipped {
-            Ok(_) => {
-                send(&mut head, chunk, true);
-                if gone.get() {
-                    return Err(Stop::WorkerGone);
-                }
-                Ok(())
-            }
-            Err(e) => {
-                // A worker that has the record's start is told to drop it.
-                if head.is_none() {
-                    let _ = tx.send(Msg::Abort);
-                }
-                self.tally.lex_error(&pointer, &e);
-                Err(Stop::Recorded)
-            }
-        }
-    }
-
     /// Checks a record on this thread, from its tokens.
-    fn in_place(
+    pub(super) fn in_place(
         &mut self,
         eval: &mut dyn Eval,
         r: usize,
@@ -379,5 +310,6 @@ impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
     }
 }
 
+mod send;
 #[cfg(test)]
 mod tests;

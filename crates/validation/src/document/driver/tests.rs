@@ -126,6 +126,103 @@ fn the_report_is_the_same_whatever_the_threads_and_packing() -> Res {
 }
 
 #[test]
+fn big_records_among_batched_small_ones_are_checked_alike() -> Res {
+    // Small records travel in batches; a record that outgrows its batch is streamed after
+    // the batch before it. Big records (~250 KB) at a batch's start, middle and end, one
+    // of them broken past its first piece (found by the worker's lexer), one negative rate
+    // deep inside another.
+    let schema = JsonSchema::from_slice("schema", SCHEMA)?;
+    let dir = tempfile::tempdir()?;
+    let big = |i: usize, tail: &str, bad_at: Option<usize>| {
+        let rates = (0..12_000)
+            .map(|k| {
+                let rate = if Some(k) == bad_at {
+                    -1.0
+                } else {
+                    1.0 + k as f64
+                };
+                format!("{{\"negotiated_rate\": {rate}}}")
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        format!("{{\"billing_code\": \"b{i}\", \"negotiated_rates\": [{rates}]{tail}}}")
+    };
+    let mut items = Vec::new();
+    for i in 0..700 {
+        items.push(match i {
+            0 => big(i, "", None),
+            333 => big(i, ", \"x\": tru", None),
+            334 => big(i, "", Some(11_000)),
+            699 => big(i, "", Some(5)),
+            _ if i % 9 == 4 => format!("{{\"negotiated_rates\": [{{\"negotiated_rate\": {i}}}]}}"),
+            _ => format!("{{\"billing_code\": \"{i}\", \"negotiated_rates\": [{{\"negotiated_rate\": {i}.5}}]}}"),
+        });
+    }
+    let doc = format!(
+        "{{\"reporting_entity_name\": \"Plan\", \"in_network\": [{}]}}",
+        items.join(",\n")
+    );
+    let path = write(dir.path(), "rates.json", doc.as_bytes())?;
+    let one = check(&schema, &path, 1)?;
+    assert_eq!(one.total_records(), 700);
+    assert_eq!(one.violations("#/properties/in_network/items/required"), 78);
+    assert_eq!(
+        one.violations(
+            "#/properties/in_network/items/properties/negotiated_rates/items/properties/negotiated_rate/exclusiveMinimum"
+        ),
+        2
+    );
+    assert_eq!(one.violations("json"), 1);
+    assert!(one.complete);
+    for threads in [2, 3] {
+        assert_eq!(check(&schema, &path, threads)?, one, "{threads} threads");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_record_cut_by_the_end_of_the_file_is_checked_up_to_the_cut_whatever_its_size() -> Res {
+    // A download cut inside a string: the reader cannot find the record's end. What the
+    // record held before the cut is judged (its negative rate), by batch or by stream.
+    let schema = JsonSchema::from_slice("schema", SCHEMA)?;
+    let dir = tempfile::tempdir()?;
+    let rate = "\"negotiated_rate\"";
+    for (name, filler) in [("small", 10), ("big", 300_000)] {
+        let mut doc = String::from("{\"reporting_entity_name\": \"Plan\", \"in_network\": [");
+        for i in 0..300 {
+            doc.push_str(&format!(
+                "{{\"billing_code\": \"{i}\", \"negotiated_rates\": [{{{rate}: {}}}]}},",
+                if i == 7 { -2 } else { i + 1 }
+            ));
+        }
+        doc.push_str(&format!(
+            "{{\"negotiated_rates\": [{{{rate}: -1}}], \"s\": \"{}",
+            "z".repeat(filler)
+        ));
+        let path = write(dir.path(), &format!("{name}.json"), doc.as_bytes())?;
+        let one = check(&schema, &path, 1)?;
+        assert_eq!(one.total_records(), 301, "{name}");
+        assert_eq!(
+            one.violations(
+                "#/properties/in_network/items/properties/negotiated_rates/items/properties/negotiated_rate/exclusiveMinimum"
+            ),
+            2,
+            "{name}: record 7 and the cut record's rate"
+        );
+        assert_eq!(one.violations("json"), 1, "{name}");
+        assert!(!one.complete, "{name}");
+        for threads in [2, 3] {
+            assert_eq!(
+                check(&schema, &path, threads)?,
+                one,
+                "{name}, {threads} threads"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
 fn a_seeded_report_renders_in_every_format() -> Res {
     let schema = JsonSchema::from_slice("schema", SCHEMA)?;
     let dir = tempfile::tempdir()?;

@@ -7,7 +7,7 @@ use super::codes::CodeType;
 use super::counts::TicCounts;
 use super::path::{Key, PathStack};
 use super::place::{DocKind, Place, place};
-use super::refs::{GroupIds, ItemAt, Items, UseAt, id_key};
+use super::refs::{GroupIds, ItemAt, ItemTable, Items, UseAt, id_key};
 use super::rule;
 use super::state::{Code, Identity, Price, report_duplicates, report_unresolved};
 use crate::document::event::{Pos, Str, Token};
@@ -86,6 +86,12 @@ impl TicChecks {
     /// Leaves the counts in `slot` when finished (the driver consumes the checks).
     pub(crate) fn counts_into(&mut self, slot: Arc<Mutex<TicCounts>>) {
         self.counts_out = Some(slot);
+    }
+
+    /// Records in-network items in `table`, the run's one table shared by all its workers
+    /// (else each worker keeps its own and merging holds them all at once).
+    pub(crate) fn share_items(&mut self, table: Arc<ItemTable>) {
+        self.items = Items::shared(table);
     }
 
     /// The elements counted so far (after merging: in the whole document). Read it before

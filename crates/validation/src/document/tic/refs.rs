@@ -1,7 +1,9 @@
 //! What the price-transparency checks keep across records: the `provider_group_id`s defined
-//! and the uses not yet resolved, and the in-network items seen (for duplicates). Ids and
-//! items are kept as 128-bit keys, so memory grows with distinct ids and items only;
-//! merging is order-independent.
+//! and the uses not yet resolved, and the in-network items seen (for duplicates, in one
+//! table all workers share). Ids and items are kept as 128-bit keys, so memory grows with
+//! distinct ids and items only; merging is order-independent.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::document::event::Pos;
 pub(crate) use crate::prehash::{HashSet128, KeySet};
@@ -117,51 +119,163 @@ pub(crate) struct ItemAt {
     pub(crate) pos: Pos,
 }
 
-/// In-network items by key (type, version, code, arrangement, severity), and every
-/// duplicate with its key: which item a duplicate repeats is named only once all workers
-/// are merged (the document-wide first), so the report does not depend on the threads.
+/// The first in-network item of each key (type, version, code, arrangement, severity), one
+/// table for all the workers of a run: sharded by key so two workers rarely wait on each
+/// other, and never copied or merged — with a table per worker, merging them held both
+/// tables and the merged one at once (255 MiB peak on a 2 GB file of 1.7 M items).
+#[derive(Debug)]
+pub(crate) struct ItemTable {
+    shards: Box<[Mutex<HashSet128<ItemAt>>]>,
+}
+
+/// Shards of an [`ItemTable`]: a power of two, many times the workers.
+const SHARDS: usize = 64;
+
+impl Default for ItemTable {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl ItemTable {
+    /// The shard of `key`: the top bits of its high half (the table's own hash mixes both
+    /// halves, so a shard's keys still spread over its buckets).
+    fn shard(&self, key: u128) -> MutexGuard<'_, HashSet128<ItemAt>> {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "six bits, below SHARDS by construction"
+        )]
+        let at = (key >> (128 - SHARDS.trailing_zeros())) as usize;
+        self.shards[at % SHARDS]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// In-network items as each worker sees them: the run's shared [`ItemTable`] of first copies
+/// and this worker's duplicates with their keys. Which item a duplicate repeats is named
+/// only in [`duplicates`](Self::duplicates), once every worker is done (the document-wide
+/// first), so the report does not depend on the threads.
 #[derive(Debug, Default)]
 pub(crate) struct Items {
-    first: HashSet128<ItemAt>,
+    table: Arc<ItemTable>,
     /// Every item whose key an item seen so far already had (on any worker).
     duplicates: Vec<(ItemAt, u128)>,
 }
 
 impl Items {
-    /// Records an item: a duplicate when an item with its key was seen before.
+    /// Items recorded in `table`, shared with the run's other workers.
+    pub(crate) fn shared(table: Arc<ItemTable>) -> Self {
+        Self {
+            table,
+            duplicates: Vec::new(),
+        }
+    }
+
+    /// Records an item: a duplicate when an item with its key was seen before. Of two
+    /// copies, the later in the document is the duplicate, whichever worker came first.
     pub(crate) fn seen(&mut self, key: u128, at: ItemAt) {
-        match self.first.get_mut(&key) {
+        let mut shard = self.table.shard(key);
+        match shard.get_mut(&key) {
             Some(first) => {
                 let dup = if at.index < first.index {
                     std::mem::replace(first, at)
                 } else {
                     at
                 };
+                drop(shard);
                 self.duplicates.push((dup, key));
             }
             None => {
-                self.first.insert(key, at);
+                shard.insert(key, at);
             }
         }
     }
 
-    /// Takes in another worker's items: of two firsts with one key, the later is a
-    /// duplicate of the earlier.
+    /// Takes in another worker's items: its duplicates, and its first copies unless it
+    /// shares this table (of two firsts with one key, the later is a duplicate).
     pub(crate) fn merge(&mut self, other: Self) {
         self.duplicates.extend(other.duplicates);
-        for (key, theirs) in other.first {
-            self.seen(key, theirs);
+        if Arc::ptr_eq(&self.table, &other.table) {
+            return;
+        }
+        for shard in &other.table.shards {
+            let theirs = std::mem::take(&mut *shard.lock().unwrap_or_else(PoisonError::into_inner));
+            for (key, at) in theirs {
+                self.seen(key, at);
+            }
         }
     }
 
     /// Every duplicate with the document-wide first item it repeats, in document order.
     pub(crate) fn duplicates(self) -> Vec<(ItemAt, u64)> {
+        let table = &self.table;
         let mut d: Vec<(ItemAt, u64)> = self
             .duplicates
             .into_iter()
-            .filter_map(|(at, key)| self.first.get(&key).map(|first| (at, first.index)))
+            .filter_map(|(at, key)| table.shard(key).get(&key).map(|first| (at, first.index)))
             .collect();
         d.sort_by_key(|(at, _)| at.index);
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{ItemAt, ItemTable, Items};
+    use crate::document::event::Pos;
+
+    #[test]
+    fn a_shared_item_table_names_the_first_copy_whatever_the_order() {
+        let at = |index: u64| ItemAt {
+            index,
+            pos: Pos {
+                offset: 100 * index,
+                line: index + 1,
+                column: 1,
+            },
+        };
+        let table = Arc::new(ItemTable::default());
+        let (mut a, mut b) = (
+            Items::shared(Arc::clone(&table)),
+            Items::shared(Arc::clone(&table)),
+        );
+        // Worker a sees the later copies first; b the document's first copy last; key 9 once.
+        a.seen(7, at(3));
+        b.seen(7, at(1));
+        a.seen(9, at(5));
+        a.seen(7, at(2));
+        b.seen(7, at(0));
+        a.merge(b);
+        let dups = a.duplicates();
+        assert_eq!(
+            dups.iter()
+                .map(|(d, first)| (d.index, *first))
+                .collect::<Vec<_>>(),
+            [(1, 0), (2, 0), (3, 0)]
+        );
+        assert_eq!(
+            dups[0].0.pos,
+            at(1).pos,
+            "a displaced first keeps its place"
+        );
+        // Separate tables (checks made outside a run) merge to the same answer.
+        let (mut c, mut d) = (Items::default(), Items::default());
+        c.seen(7, at(3));
+        d.seen(7, at(1));
+        c.seen(7, at(2));
+        d.seen(7, at(0));
+        c.merge(d);
+        assert_eq!(
+            c.duplicates()
+                .iter()
+                .map(|(d, first)| (d.index, *first))
+                .collect::<Vec<_>>(),
+            [(1, 0), (2, 0), (3, 0)]
+        );
     }
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use steadfast_core::Timestamp;
 
+use super::refs::ItemTable;
 use super::{RuleSet, TicCounts};
 use crate::Error;
 use crate::document::{DocumentCheck, DocumentReport, JsonSchema, SchemaError};
@@ -72,9 +73,11 @@ impl RuleSet {
         show_values: bool,
     ) -> Result<TicReport, Error> {
         let slot = Arc::new(Mutex::new(TicCounts::default()));
+        let items = Arc::new(ItemTable::default());
         let report = check.run_with_checks(path, || {
             let mut checks = self.checks(today, show_values);
             checks.counts_into(Arc::clone(&slot));
+            checks.share_items(Arc::clone(&items));
             checks
         })?;
         let counts = slot.lock().map(|c| *c).unwrap_or_default();
