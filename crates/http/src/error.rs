@@ -148,9 +148,15 @@ impl Error {
     }
 
     /// Classifies a failed request by walking reqwest's source chain down to rustls and
-    /// the socket.
+    /// the socket. The URL is shown as every message shows one (`shown_url`: no user
+    /// info, query values elided — a search's parameters may be patient data, a
+    /// pre-signed URL's signature a secret), and reqwest's own error loses its copy.
     pub(crate) fn from_request(url: &str, err: reqwest::Error) -> Self {
-        let url = steadfast_core::redact_credentials(url).into_owned();
+        let url = reqwest::Url::parse(url).map_or_else(
+            |_| crate::elide_query_values(&steadfast_core::redact_credentials(url)),
+            |u| crate::shown_url(&u),
+        );
+        let err = err.without_url();
         if err.is_timeout() {
             return Self::Timeout { url };
         }

@@ -71,11 +71,35 @@ async fn refused_and_timeouts_are_typed() {
     let port = free.local_addr().unwrap().port();
     drop(free);
     let err = client
-        .send(client.get(format!("http://127.0.0.1:{port}/")))
+        .send(client.get(format!(
+            "http://127.0.0.1:{port}/Patient?name=Ada&sig=s3cr3t"
+        )))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Refused { .. }), "{err:?}");
     assert!(err.is_transient());
+    // Query values may be patient data or a signature: never in the message.
+    let text = err.to_string();
+    assert!(text.contains("/Patient?name=…&sig=…"), "{text}");
+    // A server that accepts and hangs up: whatever the class, reqwest's own message
+    // (which names the URL) loses the query too.
+    let rude = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let rude_addr = rude.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in rude.incoming().take(4) {
+            drop(stream);
+        }
+    });
+    let err = client
+        .send(client.get(format!("http://{rude_addr}/Patient?name=Ada&sig=s3cr3t")))
+        .await
+        .unwrap_err();
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(
+            !shown.contains("Ada") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+    }
     // A black hole: accepts, never answers.
     let hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://u:s3cret@{}/", hole.local_addr().unwrap());
