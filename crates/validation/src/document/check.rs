@@ -114,6 +114,11 @@ impl<'a> DocumentCheck<'a> {
         self
     }
 
+    /// How many findings per rule keep their details.
+    pub(crate) fn findings_kept(&self) -> usize {
+        self.max_findings
+    }
+
     /// The longest single token (a string, a number) read; longer is a `json` finding.
     pub fn max_token_bytes(mut self, n: usize) -> Self {
         self.max_token_bytes = n;

@@ -3,6 +3,7 @@
 //! table all workers share). Ids and items are kept as 128-bit keys, so memory grows with
 //! distinct ids and items only; merging is order-independent.
 
+use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::document::event::Pos;
@@ -126,20 +127,30 @@ pub(crate) struct ItemAt {
 #[derive(Debug)]
 pub(crate) struct ItemTable {
     shards: Box<[Mutex<HashSet128<ItemAt>>]>,
+    /// How many duplicates each worker keeps the place of (the report lists no more):
+    /// the rest are only counted, so a file of millions of repeats holds no more memory.
+    keep: usize,
 }
 
 /// Shards of an [`ItemTable`]: a power of two, many times the workers.
 const SHARDS: usize = 64;
 
 impl Default for ItemTable {
+    /// Keeps the places of 10 duplicates, as a check's findings do by default.
     fn default() -> Self {
-        Self {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-        }
+        Self::keeping(10)
     }
 }
 
 impl ItemTable {
+    /// A table whose workers keep the places of the first `keep` duplicates.
+    pub(crate) fn keeping(keep: usize) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            keep,
+        }
+    }
+
     /// The shard of `key`: the top bits of its high half (the table's own hash mixes both
     /// halves, so a shard's keys still spread over its buckets).
     fn shard(&self, key: u128) -> MutexGuard<'_, HashSet128<ItemAt>> {
@@ -155,14 +166,33 @@ impl ItemTable {
 }
 
 /// In-network items as each worker sees them: the run's shared [`ItemTable`] of first copies
-/// and this worker's duplicates with their keys. Which item a duplicate repeats is named
-/// only in [`duplicates`](Self::duplicates), once every worker is done (the document-wide
-/// first), so the report does not depend on the threads.
+/// and this worker's duplicates — counted, and the places of those earliest in the document
+/// kept (bounded: the table's `keep`). Which item a duplicate repeats is named only in
+/// [`duplicates`](Self::duplicates), once every worker is done (the document-wide first),
+/// so the report does not depend on the threads.
 #[derive(Debug, Default)]
 pub(crate) struct Items {
     table: Arc<ItemTable>,
-    /// Every item whose key an item seen so far already had (on any worker).
-    duplicates: Vec<(ItemAt, u128)>,
+    /// The duplicates with the smallest indexes seen so far (on any worker), with their keys.
+    kept: BinaryHeap<Kept>,
+    /// Every duplicate seen so far.
+    count: u64,
+}
+
+/// A duplicate's place and key, ordered by its index (a max-heap's top is the latest).
+#[derive(Debug, PartialEq, Eq)]
+struct Kept(ItemAt, u128);
+
+impl Ord for Kept {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0.index, self.1).cmp(&(other.0.index, other.1))
+    }
+}
+
+impl PartialOrd for Kept {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Items {
@@ -170,7 +200,8 @@ impl Items {
     pub(crate) fn shared(table: Arc<ItemTable>) -> Self {
         Self {
             table,
-            duplicates: Vec::new(),
+            kept: BinaryHeap::new(),
+            count: 0,
         }
     }
 
@@ -186,7 +217,8 @@ impl Items {
                     at
                 };
                 drop(shard);
-                self.duplicates.push((dup, key));
+                self.count += 1;
+                self.keep(Kept(dup, key));
             }
             None => {
                 shard.insert(key, at);
@@ -194,10 +226,23 @@ impl Items {
         }
     }
 
+    /// Keeps `dup`'s place if it is among the earliest `keep` duplicates so far.
+    fn keep(&mut self, dup: Kept) {
+        if self.kept.len() < self.table.keep {
+            self.kept.push(dup);
+        } else if self.kept.peek().is_some_and(|latest| dup < *latest) {
+            self.kept.pop();
+            self.kept.push(dup);
+        }
+    }
+
     /// Takes in another worker's items: its duplicates, and its first copies unless it
     /// shares this table (of two firsts with one key, the later is a duplicate).
     pub(crate) fn merge(&mut self, other: Self) {
-        self.duplicates.extend(other.duplicates);
+        self.count += other.count;
+        for dup in other.kept {
+            self.keep(dup);
+        }
         if Arc::ptr_eq(&self.table, &other.table) {
             return;
         }
@@ -209,16 +254,17 @@ impl Items {
         }
     }
 
-    /// Every duplicate with the document-wide first item it repeats, in document order.
-    pub(crate) fn duplicates(self) -> Vec<(ItemAt, u64)> {
+    /// How many duplicates there are, and the earliest (at most the table's `keep`), each
+    /// with the document-wide first item it repeats, in document order.
+    pub(crate) fn duplicates(self) -> (u64, Vec<(ItemAt, u64)>) {
         let table = &self.table;
         let mut d: Vec<(ItemAt, u64)> = self
-            .duplicates
+            .kept
             .into_iter()
-            .filter_map(|(at, key)| table.shard(key).get(&key).map(|first| (at, first.index)))
+            .filter_map(|Kept(at, key)| table.shard(key).get(&key).map(|first| (at, first.index)))
             .collect();
         d.sort_by_key(|(at, _)| at.index);
-        d
+        (self.count, d)
     }
 }
 
@@ -251,7 +297,8 @@ mod tests {
         a.seen(7, at(2));
         b.seen(7, at(0));
         a.merge(b);
-        let dups = a.duplicates();
+        let (count, dups) = a.duplicates();
+        assert_eq!(count, 3);
         assert_eq!(
             dups.iter()
                 .map(|(d, first)| (d.index, *first))
@@ -272,6 +319,41 @@ mod tests {
         c.merge(d);
         assert_eq!(
             c.duplicates()
+                .1
+                .iter()
+                .map(|(d, first)| (d.index, *first))
+                .collect::<Vec<_>>(),
+            [(1, 0), (2, 0), (3, 0)]
+        );
+    }
+
+    #[test]
+    fn millions_of_repeats_keep_only_the_earliest_places_and_an_exact_count() {
+        let at = |index: u64| ItemAt {
+            index,
+            pos: Pos {
+                offset: index,
+                line: 1,
+                column: 1,
+            },
+        };
+        let table = Arc::new(ItemTable::keeping(3));
+        let (mut a, mut b) = (
+            Items::shared(Arc::clone(&table)),
+            Items::shared(Arc::clone(&table)),
+        );
+        // 10,000 copies of one item, dealt to two workers latest-first; the first copy last.
+        for index in (1..10_000u64).rev() {
+            let worker = if index % 3 == 0 { &mut a } else { &mut b };
+            worker.seen(42, at(index));
+            assert!(worker.kept.len() <= 3, "bounded while it runs");
+        }
+        a.seen(42, at(0));
+        a.merge(b);
+        let (count, earliest) = a.duplicates();
+        assert_eq!(count, 9_999);
+        assert_eq!(
+            earliest
                 .iter()
                 .map(|(d, first)| (d.index, *first))
                 .collect::<Vec<_>>(),

@@ -73,7 +73,7 @@ impl RuleSet {
         show_values: bool,
     ) -> Result<TicReport, Error> {
         let slot = Arc::new(Mutex::new(TicCounts::default()));
-        let items = Arc::new(ItemTable::default());
+        let items = Arc::new(ItemTable::keeping(check.findings_kept()));
         let report = check.run_with_checks(path, || {
             let mut checks = self.checks(today, show_values);
             checks.counts_into(Arc::clone(&slot));

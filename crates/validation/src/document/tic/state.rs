@@ -110,7 +110,9 @@ pub(crate) fn report_duplicates(
     rule: &Arc<str>,
     findings: &mut dyn Findings,
 ) {
-    for (dup, first) in items.duplicates() {
+    let (count, earliest) = items.duplicates();
+    let kept = earliest.len() as u64;
+    for (dup, first) in earliest {
         if findings.count(rule) {
             findings.detail(Finding {
                 rule: Arc::clone(rule),
@@ -120,5 +122,9 @@ pub(crate) fn report_duplicates(
                 value: None,
             });
         }
+    }
+    // The rest are counted only: their places were not kept (the report lists no more).
+    for _ in kept..count {
+        findings.count(rule);
     }
 }
