@@ -23,8 +23,10 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::net::{SocketAddr, TcpStream};
+
+use crate::acceptor::Acceptor;
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What the server does with one request, by its number (the plan's index).
@@ -55,14 +57,12 @@ struct Shared {
     poisoned: Vec<usize>,
     next: AtomicU64,
     counts: Mutex<Counts>,
-    stop: AtomicBool,
 }
 
 /// The running server; stopped when dropped.
 pub struct FlakyFhir {
-    addr: SocketAddr,
+    acceptor: Acceptor,
     shared: Arc<Shared>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FlakyFhir {
@@ -72,45 +72,27 @@ impl FlakyFhir {
     /// # Panics
     /// When no port on 127.0.0.1 can be bound.
     pub fn start(total: usize, plan: Vec<Fault>, poisoned: &[usize]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared {
             total,
             plan,
             poisoned: poisoned.to_vec(),
             next: AtomicU64::new(0),
             counts: Mutex::new(Counts::default()),
-            stop: AtomicBool::new(false),
-        });
-        let serving = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if serving.stop.load(SeqCst) {
-                    return;
-                }
-                if let Ok(stream) = stream {
-                    let s = Arc::clone(&serving);
-                    std::thread::spawn(move || {
-                        let _ = answer(stream, &s);
-                    });
-                }
-            }
         });
         Self {
-            addr,
+            acceptor: Acceptor::start(Arc::clone(&shared), answer),
             shared,
-            thread: Some(thread),
         }
     }
 
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.acceptor.addr()
     }
 
     /// Its base URL, `http://127.0.0.1:<port>/fhir`.
     pub fn base(&self) -> String {
-        format!("http://{}/fhir", self.addr)
+        format!("http://{}/fhir", self.acceptor.addr())
     }
 
     /// Answers sent with `status`.
@@ -138,16 +120,6 @@ impl FlakyFhir {
             .counts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Drop for FlakyFhir {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

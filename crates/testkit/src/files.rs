@@ -21,7 +21,9 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
+
+use crate::acceptor::Acceptor;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
@@ -43,14 +45,12 @@ struct Shared {
     cuts: Mutex<HashMap<String, usize>>,
     ignore_range: AtomicBool,
     log: Mutex<Vec<Served>>,
-    stop: AtomicBool,
 }
 
 /// The running server; stopped when dropped.
 pub struct FileServer {
-    addr: SocketAddr,
+    acceptor: Acceptor,
     shared: Arc<Shared>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FileServer {
@@ -59,38 +59,21 @@ impl FileServer {
     /// # Panics
     /// When no port on 127.0.0.1 can be bound.
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared::default());
-        let serving = Arc::clone(&shared);
-        let thread = std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if serving.stop.load(SeqCst) {
-                    return;
-                }
-                if let Ok(stream) = stream {
-                    let s = Arc::clone(&serving);
-                    std::thread::spawn(move || {
-                        let _ = answer(stream, &s);
-                    });
-                }
-            }
-        });
         Self {
-            addr,
+            acceptor: Acceptor::start(Arc::clone(&shared), answer),
             shared,
-            thread: Some(thread),
         }
     }
 
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.acceptor.addr()
     }
 
     /// `http://127.0.0.1:PORT` + `path`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("http://{}{path}", self.acceptor.addr())
     }
 
     /// Serves `bytes` at `path` (replacing what was there: a new `ETag`).
@@ -133,16 +116,6 @@ impl FileServer {
     /// Requests answered for `path`.
     pub fn hits(&self, path: &str) -> usize {
         self.log().iter().filter(|s| s.path == path).count()
-    }
-}
-
-impl Drop for FileServer {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -15,6 +15,7 @@
 
 use std::path::PathBuf;
 
+mod acceptor;
 pub mod fhir;
 pub mod files;
 pub mod pushgateway;
