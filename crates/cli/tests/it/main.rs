@@ -10,6 +10,7 @@ mod alerting;
 mod audit;
 mod cache;
 mod data;
+mod data_conformance;
 mod data_shard;
 mod deadletter_replay;
 mod demo_bulk;

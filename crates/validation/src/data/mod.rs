@@ -41,6 +41,8 @@
 //! ```
 
 mod checks;
+#[cfg(feature = "synthetic")]
+pub mod conformance_gen;
 mod engine;
 #[cfg(feature = "synthetic")]
 pub mod generate;

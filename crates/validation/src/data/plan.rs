@@ -6,6 +6,7 @@ use super::rules::{DataRules, FieldCheck};
 use super::scan::Paths;
 use super::source::Source;
 use crate::Severity;
+use crate::conformance::{Class, Conformance, Definitions};
 
 /// Slot of `resourceType` and of `id` in every plan.
 pub(crate) const TYPE_SLOT: usize = 0;
@@ -87,6 +88,8 @@ pub(crate) struct Plan {
     /// The `inputs` rule and its problems (a dangling link), when there are any.
     pub(crate) inputs_rule: Option<usize>,
     pub(crate) input_problems: Vec<String>,
+    /// FHIR conformance: the definitions and, per [`Class::ALL`], its rule.
+    pub(crate) conformance: Option<(&'static Definitions, [usize; Class::ALL.len()])>,
 }
 
 /// The rule every plan starts with.
@@ -122,6 +125,7 @@ impl Plan {
             records_rule: None,
             inputs_rule: None,
             input_problems: Vec::new(),
+            conformance: None,
         };
         if let Some(problems) = gates {
             plan.records_rule = Some(plan.rule(
@@ -225,6 +229,21 @@ impl Plan {
             for check in &res.checks {
                 plan.field_check(name, ty, res.severity, check)?;
             }
+        }
+        if let Some(Conformance::R4) = rules.conformance {
+            let defs = Definitions::r4().map_err(ToString::to_string)?;
+            let ids = Class::ALL.map(|class| {
+                let name = class.rule().to_owned();
+                plan.rule(
+                    name,
+                    "conformance",
+                    rules.conformance_severity,
+                    None,
+                    class.expected().to_owned(),
+                    None,
+                )
+            });
+            plan.conformance = Some((defs, ids));
         }
         Ok(plan)
     }

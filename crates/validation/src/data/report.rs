@@ -218,6 +218,18 @@ pub(crate) fn build(
                     &mut violations,
                 )
             }
+            "conformance" => {
+                let t = &outcome.tally;
+                let records = t.types.iter().sum::<u64>() + t.other_types.values().sum::<u64>();
+                let message = if violations == 0 {
+                    format!("no issue in {records} records")
+                } else if violations == 1 {
+                    format!("1 issue in {records} records")
+                } else {
+                    format!("{violations} issues in {records} records")
+                };
+                (violations == 0, violations.to_string(), message)
+            }
             _ => {
                 let of = def.resource.map_or(0, |t| outcome.tally.types[t]);
                 let what = match def.check {

@@ -11,6 +11,7 @@ use steadfast_core::config::{Config, ConfigError, Effective, Loader, Problems};
 
 use super::path::FieldPath;
 use crate::Severity;
+use crate::conformance::Conformance;
 
 /// A whole rules file (`configs/rules/fhir-bulk.toml` is the shipped example).
 ///
@@ -55,6 +56,13 @@ pub struct DataRules {
     /// without being held, so each worker's buffer stays at most this large — for plain
     /// and gzip files alike, whatever they decompress to.
     pub max_line_bytes: ByteSize,
+    /// FHIR base conformance of every record (`"r4"`): unknown elements, types,
+    /// cardinality, primitive formats, fixed/pattern values and required bindings, each a
+    /// `fhir.*` rule. Off when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conformance: Option<Conformance>,
+    /// Severity of the `fhir.*` conformance rules.
+    pub conformance_severity: Severity,
     /// Rules per resource type, keyed by `resourceType`.
     pub resources: BTreeMap<String, ResourceRules>,
 }
@@ -70,6 +78,8 @@ impl Default for DataRules {
             checksum_severity: Severity::Fail,
             threads: 0,
             max_line_bytes: Self::DEFAULT_MAX_LINE_BYTES,
+            conformance: None,
+            conformance_severity: Severity::Fail,
             resources: BTreeMap::new(),
         }
     }

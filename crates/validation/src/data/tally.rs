@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use super::plan::{ID_SLOT, INVALID_LINES, Plan, TYPE_SLOT};
 use super::scan::{Captured, Kind, ScanError, scan};
+use crate::conformance::Scratch;
 
 pub(crate) use crate::prehash::HashSet128;
 
@@ -87,10 +88,21 @@ pub(crate) struct Tally {
     /// The scanner's scratch space for top-level member names.
     names: Vec<(u32, u32)>,
     pub(crate) key: Vec<u8>,
+    /// The conformance walk's buffers.
+    conform: Scratch,
 }
 
 pub(crate) fn hash(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// The 1-based column (in characters) of byte `at` of a UTF-8 line.
+fn char_column(line: &[u8], at: usize) -> usize {
+    line[..at.min(line.len())]
+        .iter()
+        .filter(|&&b| (b as i8) >= -0x40)
+        .count()
+        + 1
 }
 
 pub(crate) fn present(c: Option<&Captured>) -> bool {
@@ -117,6 +129,7 @@ impl Tally {
             slots: vec![None; plan.paths.len()],
             names: Vec::with_capacity(32),
             key: Vec::with_capacity(128),
+            conform: Scratch::default(),
         }
     }
 
@@ -189,6 +202,19 @@ impl Tally {
                 return Err(());
             }
         };
+        if let Some((defs, ids)) = &plan.conformance {
+            let Self { rules, conform, .. } = self;
+            defs.walk(line, ty_raw, plan.show_values, conform, &mut |issue| {
+                rules[ids[issue.class as usize]].add(plan.locations, || Finding {
+                    loc: at,
+                    column: u32::try_from(char_column(line, issue.at)).ok(),
+                    message: issue.message,
+                    value: issue.value,
+                    first: None,
+                    dup: None,
+                });
+            });
+        }
         let Some(ty) = plan.find_type(ty_raw) else {
             let name = String::from_utf8_lossy(ty_raw);
             match self.other_types.get_mut(name.as_ref()) {
@@ -264,7 +290,15 @@ impl Tally {
     }
 
     /// Adds `other`'s counts to these.
-    pub(crate) fn merge(&mut self, plan: &Plan, other: Self) {
+    pub(crate) fn merge(&mut self, plan: &Plan, mut other: Self) {
+        // Insert the smaller id set into the larger: sightings are order-independent.
+        for set in 0..self.sets.len() {
+            if other.sets[set].len() > self.sets[set].len() {
+                std::mem::swap(&mut self.sets[set], &mut other.sets[set]);
+                std::mem::swap(&mut self.texts[set], &mut other.texts[set]);
+            }
+            self.sets[set].reserve(other.sets[set].len());
+        }
         for (mine, theirs) in self.rules.iter_mut().zip(other.rules) {
             mine.violations += theirs.violations;
             mine.findings.extend(theirs.findings);

@@ -7,6 +7,9 @@
 
 mod complete;
 mod config_errors;
+mod conformance_medplum;
+mod conformance_report;
+mod conformance_uscore;
 mod data;
 mod data_hostile;
 mod data_inputs;

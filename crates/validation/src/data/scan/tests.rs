@@ -201,3 +201,18 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ours, serde, "{}", String::from_utf8_lossy(&line));
     }
 }
+
+proptest::proptest! {
+    /// The eight-bytes-at-a-time search finds what a byte-by-byte one finds, for bytes
+    /// around every boundary value (0x1f/0x20, `"`, `\`, high bytes).
+    #[test]
+    fn the_word_search_agrees_with_a_byte_search(
+        bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b' ', 0x1f, 0x20, 0x00, b'"', b'\\', 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xff, b'!', b'#']),
+            0..40,
+        ),
+    ) {
+        let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        proptest::prop_assert_eq!(object::special(&bytes), naive);
+    }
+}

@@ -1,0 +1,99 @@
+//! A cursor over JSON the scanner has already checked: skipping strings and values,
+//! counting an array's items. It never fails; on bytes that end early it stops at the end.
+
+/// A position in one resource's bytes.
+pub(crate) struct Cursor<'l> {
+    pub(crate) b: &'l [u8],
+    pub(crate) i: usize,
+}
+
+impl Cursor<'_> {
+    pub(crate) fn peek(&self) -> u8 {
+        self.b.get(self.i).copied().unwrap_or(b'}')
+    }
+
+    pub(crate) fn ws(&mut self) {
+        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    /// Skips a string starting at its quote; returns whether it had escapes.
+    pub(crate) fn string(&mut self) -> bool {
+        let mut escaped = false;
+        self.i += 1;
+        while let Some(off) = memchr::memchr2(b'"', b'\\', &self.b[self.i.min(self.b.len())..]) {
+            self.i += off;
+            if self.b[self.i] == b'\\' {
+                escaped = true;
+                self.i += 2;
+            } else {
+                self.i += 1;
+                return escaped;
+            }
+        }
+        self.i = self.b.len();
+        escaped
+    }
+
+    pub(crate) fn skip(&mut self) {
+        match self.peek() {
+            b'"' => {
+                self.string();
+            }
+            b'{' | b'[' => {
+                let mut depth = 0u32;
+                while self.i < self.b.len() {
+                    match self.b[self.i] {
+                        b'"' => {
+                            self.string();
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i += 1;
+                                return;
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.i += 1;
+                }
+            }
+            _ => {
+                while self.i < self.b.len()
+                    && !matches!(
+                        self.b[self.i],
+                        b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'
+                    )
+                {
+                    self.i += 1;
+                }
+            }
+        }
+    }
+
+    /// Counts an array's items and skips it.
+    pub(crate) fn count_items(&mut self) -> usize {
+        self.i += 1;
+        self.ws();
+        if self.peek() == b']' {
+            self.i += 1;
+            return 0;
+        }
+        let mut n = 0;
+        loop {
+            self.ws();
+            self.skip();
+            n += 1;
+            self.ws();
+            let c = self.peek();
+            self.i += 1;
+            if c != b',' {
+                return n;
+            }
+        }
+    }
+}
