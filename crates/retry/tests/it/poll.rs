@@ -65,6 +65,7 @@ fn the_deadline_bounds_polling() {
     assert_eq!(clock.slept(), Duration::from_secs(30));
 }
 
+#[cfg(feature = "tokio")]
 #[tokio::test]
 async fn async_polls_are_free_too() {
     let clock = ManualClock::new();

@@ -160,3 +160,27 @@ fn unknown_names_that_are_not_identifiers_are_not_shown() {
     assert_eq!(found.len(), 1);
     assert!(!found[0].message.contains("Jane"), "{}", found[0].message);
 }
+
+proptest::proptest! {
+    /// Any edit of a resource, within what a JSON parser accepts, is checked without a panic
+    /// and with every issue inside the record.
+    #[test]
+    fn edited_resources_never_panic(
+        at in 0usize..600,
+        insert in proptest::sample::select(b"{}[]\",:\\ 0-.eE+tfnu\x01_x".to_vec()),
+        delete in proptest::bool::ANY,
+    ) {
+        let base = r##"{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":72,"unit":"/min"},"component":[{"code":{"text":"x"},"valueString":"y"}],"contained":[{"resourceType":"Device","id":"d1"}],"_status":{"extension":[{"url":"http://x","valueCode":"a"}]},"note":[{"text":"caf\u00e9"}]}"##;
+        let mut line = base.as_bytes().to_vec();
+        let at = at % line.len();
+        if delete {
+            line.remove(at);
+        } else {
+            line.insert(at, insert);
+        }
+        let r4 = Definitions::r4().expect("reads");
+        if let Ok(issues) = r4.check_showing_values(&line) {
+            proptest::prop_assert!(issues.iter().all(|i| i.at <= line.len()));
+        }
+    }
+}
