@@ -6,15 +6,6 @@ use serde_json::Value;
 
 use super::defs::{Member, ValueSet};
 
-/// The string value of member `name` of the object starting at `at` (top level only).
-pub(crate) fn member_text(b: &[u8], at: usize, name: &str) -> Option<String> {
-    let value: Value = serde_json::Deserializer::from_slice(&b[at..])
-        .into_iter::<Value>()
-        .next()?
-        .ok()?;
-    value.get(name)?.as_str().map(str::to_owned)
-}
-
 fn coding_matches(coding: &Value, set: &ValueSet) -> Option<bool> {
     let system = coding.get("system")?.as_str()?;
     let code = coding.get("code")?.as_str()?;
@@ -113,7 +104,5 @@ mod tests {
         assert!(contains(&i, &p));
         assert!(!contains(&p, &i));
         assert!(contains(&json!(1.0), &json!(1)));
-        let member_text = member_text(br#"{"id":"x","resourceType":"Patient"}"#, 0, "resourceType");
-        assert_eq!(member_text.as_deref(), Some("Patient"));
     }
 }

@@ -1,5 +1,5 @@
 //! A cursor over JSON the scanner has already checked: skipping strings and values,
-//! counting an array's items. It never fails; on bytes that end early it stops at the end.
+//! counting an array's items, finding one member of an object. It never fails; on bytes that end early it stops at the end.
 
 /// A position in one resource's bytes.
 pub(crate) struct Cursor<'l> {
@@ -94,6 +94,50 @@ impl Cursor<'_> {
             if c != b',' {
                 return n;
             }
+        }
+    }
+
+    /// The content of string member `name` of the object starting at `at` (top level
+    /// only, the cursor left where it was), without quotes; an escaped string is decoded.
+    pub(crate) fn member_text(&self, at: usize, name: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+        let mut c = Cursor {
+            b: self.b,
+            i: at + 1,
+        };
+        loop {
+            c.ws();
+            if c.peek() != b'"' {
+                return None;
+            }
+            let k0 = c.i;
+            c.string();
+            let key = self.b.get(k0 + 1..c.i - 1)?;
+            c.ws();
+            c.i += 1; // ':'
+            c.ws();
+            let v0 = c.i;
+            let escaped = c.peek() == b'"' && c.string();
+            if c.i == v0 {
+                c.skip();
+            }
+            if key == name {
+                let raw = self.b.get(v0..c.i)?;
+                if raw.first() != Some(&b'"') {
+                    return None;
+                }
+                return if escaped {
+                    serde_json::from_slice::<String>(raw).ok().map(Into::into)
+                } else {
+                    std::str::from_utf8(&raw[1..raw.len() - 1])
+                        .ok()
+                        .map(Into::into)
+                };
+            }
+            c.ws();
+            if c.peek() != b',' {
+                return None;
+            }
+            c.i += 1;
         }
     }
 }

@@ -33,6 +33,7 @@ fn valid_resources_pass() {
         r##"{"resourceType":"Observation","id":"o1","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}],"text":"Heart rate"},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-05-06T07:08:09Z","valueQuantity":{"value":72,"unit":"beats/minute","system":"http://unitsofmeasure.org","code":"/min"},"component":[{"code":{"text":"x"},"valueString":"y"}],"contained":[{"resourceType":"Device","id":"d1"}],"device":{"reference":"#d1"}}"##,
         r#"{"resourceType":"Questionnaire","status":"active","item":[{"linkId":"1","type":"group","item":[{"linkId":"1.1","type":"string","text":"Name?"}]}]}"#,
         r#"{"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,{"extension":[{"url":"http://x","valueString":"B"}]}]}]}"#,
+        r##"{"resourceType":"Patient","contained":[{"id":"o","meta":{"tag":[{"code":"x"}]},"resourceType":"Organization","name":"O"}],"managingOrganization":{"reference":"#o"}}"##,
         r#"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520","resource":{"resourceType":"Patient","gender":"other"}}]}"#,
     ] {
         assert_eq!(issues(ok), [], "{ok}");
@@ -103,7 +104,7 @@ fn each_fault_class_is_found_at_its_path() {
             "Patient.name",
         ),
         (
-            r#"{"resourceType":"Patient","contained":[{"resourceType":"Nope"}]}"#,
+            r#"{"resourceType":"Patient","contained":[{"id":"x","resourceType":"Nope"}]}"#,
             Class::ResourceType,
             "Patient.contained[0]",
         ),

@@ -328,7 +328,7 @@ impl<'l, 's> Walk<'l, 's> {
             self.c.skip();
             return;
         }
-        let ty = super::complex::member_text(self.b, at, "resourceType");
+        let ty = self.c.member_text(at, b"resourceType");
         match ty.as_deref().and_then(|t| self.m.resource(t.as_bytes())) {
             Some(node) => self.object(node, true),
             None => {
