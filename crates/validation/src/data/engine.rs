@@ -15,7 +15,7 @@ use super::tally::{ChunkStats, Finding, Tally, loc};
 use crate::Error;
 use crate::error::io_error;
 
-const MIN_CHUNK: u64 = 4 << 20;
+const MIN_CHUNK: u64 = 1 << 20;
 const MAX_CHUNK: u64 = 64 << 20;
 
 /// A job: a byte range of a source, or the checksum of a whole source.
@@ -62,7 +62,7 @@ fn plan_jobs(
     checksums: bool,
 ) -> (Vec<Job>, Vec<usize>, Vec<(u64, u64)>) {
     let total: u64 = units.iter().map(|u| u.end.saturating_sub(u.start)).sum();
-    let target = (total / (threads as u64 * 8).max(1)).clamp(MIN_CHUNK, MAX_CHUNK);
+    let target = (total / (threads as u64 * 32).max(1)).clamp(MIN_CHUNK, MAX_CHUNK);
     let mut jobs = Vec::new();
     let mut chunk_source = Vec::new();
     let mut chunk_range = Vec::new();

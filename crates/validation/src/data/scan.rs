@@ -8,7 +8,10 @@
 
 use super::path::{FieldPath, Segment};
 
+mod classify;
 mod object;
+
+use classify::Stops;
 
 /// The JSON type of a captured value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,11 +146,20 @@ struct Scanner<'a, 'p> {
     paths: &'p Paths,
     slots: &'p mut [Option<Captured>],
     keys: &'p mut Vec<(u32, u32)>,
+    stops: &'p Stops,
     bloom: u64,
 }
 
+/// The scanner's scratch space, kept between lines: the resource's top-level member names
+/// and the line's string stops.
+#[derive(Debug, Default)]
+pub(crate) struct ScanScratch {
+    keys: Vec<(u32, u32)>,
+    stops: Stops,
+}
+
 /// Scans `line` (without its newline); on success every slot whose path is present holds its
-/// value. `keys` is scratch space kept between calls.
+/// value.
 ///
 /// Beyond RFC 8259, a line is refused when its resource repeats a top-level member name or
 /// a member name on a path the rules read (readers disagree on which value wins), and when
@@ -157,14 +169,14 @@ pub(crate) fn scan(
     line: &[u8],
     paths: &Paths,
     slots: &mut [Option<Captured>],
-    keys: &mut Vec<(u32, u32)>,
+    scratch: &mut ScanScratch,
 ) -> Result<(), ScanError> {
-    if std::str::from_utf8(line).is_err() {
-        let at = std::str::from_utf8(line)
-            .err()
-            .map_or(0, |e| e.valid_up_to());
+    let ScanScratch { keys, stops } = scratch;
+    if stops.fill(line)
+        && let Err(e) = std::str::from_utf8(line)
+    {
         return Err(ScanError {
-            at,
+            at: e.valid_up_to(),
             message: "invalid UTF-8",
         });
     }
@@ -177,6 +189,7 @@ pub(crate) fn scan(
         paths,
         slots,
         keys,
+        stops,
         bloom: 0,
     };
     sc.ws();

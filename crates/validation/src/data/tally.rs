@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::plan::{ID_SLOT, INVALID_LINES, Plan, TYPE_SLOT};
-use super::scan::{Captured, Kind, ScanError, scan};
+use super::scan::{Captured, Kind, ScanError, ScanScratch, scan};
 use crate::conformance::Scratch;
 
 pub(crate) use crate::prehash::HashSet128;
@@ -85,8 +85,8 @@ pub(crate) struct Tally {
     /// Records of types without rules.
     pub(crate) other_types: HashMap<String, u64>,
     pub(crate) slots: Vec<Option<Captured>>,
-    /// The scanner's scratch space for top-level member names.
-    names: Vec<(u32, u32)>,
+    /// The scanner's scratch space.
+    scratch: ScanScratch,
     pub(crate) key: Vec<u8>,
     /// The conformance walk's buffers.
     conform: Scratch,
@@ -127,7 +127,7 @@ impl Tally {
             types: vec![0; plan.types.len()],
             other_types: HashMap::new(),
             slots: vec![None; plan.paths.len()],
-            names: Vec::with_capacity(32),
+            scratch: ScanScratch::default(),
             key: Vec::with_capacity(128),
             conform: Scratch::default(),
         }
@@ -184,7 +184,7 @@ impl Tally {
         at: Loc,
         torn: bool,
     ) -> Result<&'l [u8], ()> {
-        if let Err(e) = scan(line, &plan.paths, &mut self.slots, &mut self.names) {
+        if let Err(e) = scan(line, &plan.paths, &mut self.slots, &mut self.scratch) {
             self.invalid(plan, at, line, &e, torn);
             return Err(());
         }
@@ -237,6 +237,12 @@ impl Tally {
             self.sighting(plan, tp.id_set, h, at, Some(id_text.as_ref()));
         }
         for check in &tp.checks {
+            // The common case, a required field that is there, without the call.
+            if matches!(check.op, super::plan::Op::Required)
+                && present(self.slots[usize::from(check.slot)].as_ref())
+            {
+                continue;
+            }
             self.check(plan, check, line, at);
         }
         Ok(ty_raw)

@@ -69,11 +69,11 @@ impl Scanner<'_, '_> {
         self.i += 1;
         let mut escaped = false;
         loop {
-            let Some(at) = special(&self.s[self.i..]) else {
+            let Some(at) = self.stops.next(self.i) else {
                 self.i = self.s.len();
                 return Err(self.err("a string is not closed"));
             };
-            self.i += at;
+            self.i = at;
             match self.s[self.i] {
                 b'"' => {
                     self.i += 1;
@@ -312,34 +312,4 @@ impl Scanner<'_, '_> {
             }
         }
     }
-}
-
-/// The first `"`, `\\` or control character of `rest`: eight bytes at a time (SWAR: a byte's
-/// high bit marks a hit; a false mark can only follow a true one, so the lowest is exact).
-#[inline]
-pub(super) fn special(rest: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut words = rest.chunks_exact(8);
-    let mut off = 0;
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let v = u64::from_le_bytes(bytes);
-        let quote = v ^ (LO * u64::from(b'"'));
-        let slash = v ^ (LO * u64::from(b'\\'));
-        let hits = ((quote.wrapping_sub(LO) & !quote)
-            | (slash.wrapping_sub(LO) & !slash)
-            | (v.wrapping_sub(LO * 0x20) & !v))
-            & HI;
-        if hits != 0 {
-            return Some(off + (hits.trailing_zeros() / 8) as usize);
-        }
-        off += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|p| off + p)
 }

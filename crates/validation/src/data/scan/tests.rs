@@ -12,7 +12,7 @@ fn paths(list: &[&str]) -> Paths {
 fn capture(line: &str, list: &[&str]) -> Result<Vec<Option<String>>, ScanError> {
     let p = paths(list);
     let mut slots = vec![None; p.len()];
-    scan(line.as_bytes(), &p, &mut slots, &mut Vec::new())?;
+    scan(line.as_bytes(), &p, &mut slots, &mut ScanScratch::default())?;
     Ok(slots
         .iter()
         .map(|s| s.map(|c| String::from_utf8_lossy(c.raw(line.as_bytes())).into_owned()))
@@ -50,7 +50,7 @@ fn escaped_keys_and_values_decode() {
     let line = r#"{"na\u006de":"a\"b","x":[]}"#;
     let p = paths(&["name", "x"]);
     let mut slots = vec![None; 2];
-    scan(line.as_bytes(), &p, &mut slots, &mut Vec::new()).unwrap();
+    scan(line.as_bytes(), &p, &mut slots, &mut ScanScratch::default()).unwrap();
     let name = slots[0].unwrap();
     assert_eq!(name.text(line.as_bytes()).unwrap(), "a\"b");
     assert!(slots[1].unwrap().empty);
@@ -90,7 +90,7 @@ fn malformed_lines_are_located() {
     let bytes = b"{\"a\":\"\xff\"}";
     let p = paths(&[]);
     assert_eq!(
-        scan(bytes, &p, &mut [], &mut Vec::new())
+        scan(bytes, &p, &mut [], &mut ScanScratch::default())
             .unwrap_err()
             .message,
         "invalid UTF-8"
@@ -196,23 +196,33 @@ proptest::proptest! {
         }
         let p = paths(&["code.coding[0].system", "valueQuantity.value"]);
         let mut slots = vec![None; p.len()];
-        let ours = scan(&line, &p, &mut slots, &mut Vec::new()).is_ok();
+        let ours = scan(&line, &p, &mut slots, &mut ScanScratch::default()).is_ok();
         let serde = serde_json::from_slice::<serde_json::Value>(&line).is_ok_and(|v| v.is_object());
         proptest::prop_assert_eq!(ours, serde, "{}", String::from_utf8_lossy(&line));
     }
 }
 
 proptest::proptest! {
-    /// The eight-bytes-at-a-time search finds what a byte-by-byte one finds, for bytes
-    /// around every boundary value (0x1f/0x20, `"`, `\`, high bytes).
+    /// The sixteen-bytes-at-a-time classification finds, from every position, the stop a
+    /// byte-by-byte search finds, and sees a high byte exactly when there is one; for bytes
+    /// around every boundary value (0x1f/0x20, `"`, `\`, 0x7f/0x80) and lengths across
+    /// several 64-byte words.
     #[test]
-    fn the_word_search_agrees_with_a_byte_search(
+    fn the_vector_classification_agrees_with_a_byte_search(
         bytes in proptest::collection::vec(
             proptest::sample::select(vec![b'a', b' ', 0x1f, 0x20, 0x00, b'"', b'\\', 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xff, b'!', b'#']),
-            0..40,
+            0..200,
         ),
     ) {
-        let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-        proptest::prop_assert_eq!(object::special(&bytes), naive);
+        let mut stops = classify::Stops::default();
+        let high = stops.fill(&bytes);
+        proptest::prop_assert_eq!(high, bytes.iter().any(|&b| b >= 0x80));
+        for from in 0..=bytes.len() {
+            let naive = bytes[from..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .map(|p| from + p);
+            proptest::prop_assert_eq!(stops.next(from), naive, "from {}", from);
+        }
     }
 }

@@ -1,0 +1,84 @@
+//! The line's string stops found before the scan, sixteen bytes at a time: one bit per byte
+//! that ends a run of plain string content (`"`, `\` or a control character), so the scanner
+//! finds a string's end with a bit search instead of a byte loop; and whether the line has a
+//! byte at or above 0x80, so UTF-8 is validated only when it can be invalid.
+
+use wide::u8x16;
+
+/// The stops of one line, 64 bytes to a word (bit `i % 64` of word `i / 64` is byte `i`).
+#[derive(Debug, Default)]
+pub(super) struct Stops {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Stops {
+    /// Classifies `line`; returns whether it holds a byte at or above 0x80.
+    pub(super) fn fill(&mut self, line: &[u8]) -> bool {
+        self.words.clear();
+        self.len = line.len();
+        let mut high = 0u64;
+        let mut blocks = line.chunks_exact(64);
+        for block in &mut blocks {
+            let (stops, h) = block64(block);
+            self.words.push(stops);
+            high |= h;
+        }
+        let rest = blocks.remainder();
+        if !rest.is_empty() {
+            let mut padded = [b' '; 64];
+            padded[..rest.len()].copy_from_slice(rest);
+            let (stops, h) = block64(&padded);
+            // The padding is spaces: no stops, no high bytes.
+            self.words.push(stops);
+            high |= h;
+        }
+        high != 0
+    }
+
+    /// The first stop at or after byte `from`.
+    #[inline]
+    pub(super) fn next(&self, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = self.words.get(w)? & (u64::MAX << (from % 64));
+        loop {
+            if bits != 0 {
+                let at = w * 64 + bits.trailing_zeros() as usize;
+                return (at < self.len).then_some(at);
+            }
+            w += 1;
+            bits = *self.words.get(w)?;
+        }
+    }
+}
+
+/// Stops and high bytes of 64 bytes, as bit masks.
+#[inline]
+fn block64(block: &[u8]) -> (u64, u64) {
+    let mut stops = 0u64;
+    let mut high = 0u64;
+    for (k, part) in block.chunks_exact(16).enumerate() {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(part);
+        let (s, h) = block16(bytes);
+        stops |= u64::from(s) << (16 * k);
+        high |= u64::from(h) << (16 * k);
+    }
+    (stops, high)
+}
+
+/// Stops and high bytes of 16 bytes: three vector compares and two mask extractions
+/// (SSE2 on x86-64, NEON on aarch64, through `wide`'s safe API).
+#[inline]
+fn block16(bytes: [u8; 16]) -> (u16, u16) {
+    let v = u8x16::new(bytes);
+    let limit = u8x16::splat(0x1f);
+    let stops = v.simd_eq(u8x16::splat(b'"'))
+        | v.simd_eq(u8x16::splat(b'\\'))
+        | v.max(limit).simd_eq(limit);
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a 16-lane mask fills the low 16 bits"
+    )]
+    (stops.to_bitmask() as u16, v.to_bitmask() as u16)
+}
