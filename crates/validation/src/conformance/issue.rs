@@ -43,6 +43,29 @@ impl Class {
         Self::Empty,
     ];
 
+    /// The class's place in [`ALL`](Self::ALL), stated per class (not the declaration
+    /// order), so a table indexed by class stays right if the enum is reordered.
+    ///
+    /// ```
+    /// use steadfast_validation::conformance::Class;
+    /// assert!(Class::ALL.iter().enumerate().all(|(i, c)| c.index() == i));
+    /// ```
+    #[must_use]
+    pub const fn index(self) -> usize {
+        match self {
+            Self::ResourceType => 0,
+            Self::UnknownElement => 1,
+            Self::Type => 2,
+            Self::Max => 3,
+            Self::Min => 4,
+            Self::Format => 5,
+            Self::Binding => 6,
+            Self::Fixed => 7,
+            Self::Choice => 8,
+            Self::Empty => 9,
+        }
+    }
+
     /// The rule's name in reports: `fhir.unknown_element`.
     pub fn rule(self) -> &'static str {
         match self {

@@ -205,7 +205,7 @@ impl Tally {
         if let Some((defs, ids)) = &plan.conformance {
             let Self { rules, conform, .. } = self;
             defs.walk(line, ty_raw, plan.show_values, conform, &mut |issue| {
-                rules[ids[issue.class as usize]].add(plan.locations, || Finding {
+                rules[ids[issue.class.index()]].add(plan.locations, || Finding {
                     loc: at,
                     column: u32::try_from(char_column(line, issue.at)).ok(),
                     message: issue.message,
