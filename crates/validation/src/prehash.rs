@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The hasher of [`HashSet128`] and [`KeySet`].
 #[derive(Default)]
@@ -32,3 +33,54 @@ pub(crate) type HashSet128<V> = HashMap<u128, V, BuildHasherDefault<PreHashed>>;
 
 /// A set of 128-bit keys.
 pub(crate) type KeySet = HashSet<u128, BuildHasherDefault<PreHashed>>;
+
+/// A [`HashSet128`] in 64 shards, each behind its own lock, chosen by the key's top bits:
+/// one table for all the workers of a run, so two workers rarely wait on each other and no
+/// table is ever copied into another (a table per worker, merged at the end, held both and
+/// the merged one at once, and merged on one thread).
+#[derive(Debug)]
+pub(crate) struct Sharded<V> {
+    shards: Box<[Mutex<HashSet128<V>>]>,
+}
+
+/// Shards of a [`Sharded`] table: a power of two, many times the workers.
+const SHARDS: usize = 64;
+
+impl<V> Default for Sharded<V> {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl<V> Sharded<V> {
+    /// The shard of `key`: the top bits of its high half (the table's own hash mixes both
+    /// halves, so a shard's keys still spread over its buckets).
+    pub(crate) fn shard(&self, key: u128) -> MutexGuard<'_, HashSet128<V>> {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "six bits, below SHARDS by construction"
+        )]
+        let at = (key >> (128 - SHARDS.trailing_zeros())) as usize;
+        self.shards[at % SHARDS]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many keys the table holds.
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len())
+            .sum()
+    }
+
+    /// Takes every entry out, shard by shard (each shard's memory is freed as it is
+    /// drained, so a caller inserting them elsewhere never holds two copies).
+    pub(crate) fn drain(&self) -> impl Iterator<Item = (u128, V)> + '_ {
+        self.shards
+            .iter()
+            .flat_map(|s| std::mem::take(&mut *s.lock().unwrap_or_else(PoisonError::into_inner)))
+    }
+}

@@ -5,13 +5,13 @@
 //! the id and reference sets. Standard input is one job, read once.
 
 use std::io::{self, Read, Seek, SeekFrom};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::lines::{BLOCK, Piece, lines};
 use super::plan::{INVALID_LINES, Plan};
 use super::source::Source;
-use super::tally::{ChunkStats, Finding, Tally, loc};
+use super::tally::{ChunkStats, Finding, IdSet, Tally, loc};
 use crate::Error;
 use crate::error::io_error;
 
@@ -130,11 +130,12 @@ pub(crate) fn run(
     let digests = Mutex::new(vec![None; sources.len()]);
     let cut_short = Mutex::new(vec![None; sources.len()]);
     let workers = threads.clamp(1, jobs.len().max(1));
+    let sets: Vec<Arc<IdSet>> = (0..plan.set_rules.len()).map(|_| Arc::default()).collect();
     let results: Vec<Result<Tally, Error>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| -> Result<Tally, Error> {
-                    let mut tally = Tally::new(plan);
+                    let mut tally = Tally::sharing(plan, &sets);
                     let mut buf = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -188,7 +189,7 @@ pub(crate) fn run(
             Some(m) => m.merge(plan, tally),
         }
     }
-    let mut tally = merged.unwrap_or_else(|| Tally::new(plan));
+    let mut tally = merged.unwrap_or_else(|| Tally::sharing(plan, &sets));
     for rule in &mut tally.rules {
         rule.prune(plan.locations);
     }

@@ -170,9 +170,9 @@ fn tally_of(plan: &Plan, part: &PartialResult, global: &[u32]) -> Result<Tally, 
             });
         }
     }
-    for (set, packed) in tally.sets.iter_mut().zip(&w.ids) {
+    for (set, packed) in tally.sets.iter().zip(&w.ids) {
         for (h, [l]) in unpack::<1>(packed).ok_or_else(|| damaged(part, "ids"))? {
-            set.insert(h, moved(l, "ids")?);
+            set.shard(h).insert(h, moved(l, "ids")?);
         }
     }
     for (texts, given) in tally.texts.iter_mut().zip(&w.id_texts) {

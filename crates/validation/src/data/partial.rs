@@ -235,7 +235,7 @@ impl PartialResult {
             ids: tally
                 .sets
                 .into_iter()
-                .map(|set| pack(set.into_iter().map(|(h, at)| (h, [at])).collect()))
+                .map(|set| pack(set.drain().map(|(h, at)| (h, [at])).collect()))
                 .collect(),
             id_texts: tally.texts.iter().map(texts).collect(),
             refs: tally

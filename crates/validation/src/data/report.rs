@@ -158,7 +158,10 @@ pub(crate) fn build(
     let tally = &mut outcome.tally;
     for f in tally.rules.iter_mut().flat_map(|r| &mut r.findings) {
         if let Some((set, h)) = f.dup
-            && let Some(&first) = tally.sets.get(set as usize).and_then(|s| s.get(&h))
+            && let Some(first) = tally
+                .sets
+                .get(set as usize)
+                .and_then(|s| s.shard(h).get(&h).copied())
         {
             f.first = Some(first);
         }

@@ -19,7 +19,7 @@ pub(crate) fn references(plan: &Plan, tally: &mut Tally) {
             for (h, r) in seen {
                 let found = targets
                     .iter()
-                    .any(|&t| tally.sets[plan.types[t].id_set].contains_key(&h));
+                    .any(|&t| tally.sets[plan.types[t].id_set].shard(h).contains_key(&h));
                 if found {
                     continue;
                 }

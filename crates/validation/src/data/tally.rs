@@ -4,12 +4,14 @@
 //! result does not depend on which worker scanned what.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::plan::{ID_SLOT, INVALID_LINES, Plan, TYPE_SLOT};
 use super::scan::{Captured, Kind, ScanError, ScanScratch, scan};
 use crate::conformance::Scratch;
 
 pub(crate) use crate::prehash::HashSet128;
+use crate::prehash::Sharded;
 
 /// A location: the chunk (in file order) in the high half, the line within it in the low.
 pub(crate) type Loc = u64;
@@ -76,7 +78,9 @@ pub(crate) struct ChunkStats {
 #[derive(Debug)]
 pub(crate) struct Tally {
     pub(crate) rules: Vec<RuleTally>,
-    pub(crate) sets: Vec<HashSet128<Loc>>,
+    /// Per unique rule (and per type's id), the first sighting of each value: shared by
+    /// the workers of a run ([`Tally::sharing`]).
+    pub(crate) sets: Vec<Arc<IdSet>>,
     pub(crate) refs: Vec<HashSet128<RefSeen>>,
     /// The values behind `sets`, kept only when values may be shown.
     pub(crate) texts: Vec<HashSet128<Box<str>>>,
@@ -109,15 +113,23 @@ pub(crate) fn present(c: Option<&Captured>) -> bool {
     c.is_some_and(|c| c.kind != Kind::Null && !c.empty)
 }
 
+/// The first sighting of each value of a unique rule, keyed by the value's hash.
+pub(crate) type IdSet = Sharded<Loc>;
+
 impl Tally {
+    /// A tally with its own id sets.
     pub(crate) fn new(plan: &Plan) -> Self {
+        let sets: Vec<Arc<IdSet>> = (0..plan.set_rules.len()).map(|_| Arc::default()).collect();
+        Self::sharing(plan, &sets)
+    }
+
+    /// A tally recording first sightings in `sets`, which other workers' tallies share.
+    pub(crate) fn sharing(plan: &Plan, sets: &[Arc<IdSet>]) -> Self {
         Self {
             rules: (0..plan.rules.len())
                 .map(|_| RuleTally::default())
                 .collect(),
-            sets: (0..plan.set_rules.len())
-                .map(|_| HashSet128::default())
-                .collect(),
+            sets: sets.to_vec(),
             refs: (0..plan.ref_rules.len())
                 .map(|_| HashSet128::default())
                 .collect(),
@@ -277,7 +289,10 @@ impl Tally {
         at: Loc,
         text: Option<&str>,
     ) {
-        let Some(first) = self.sets[set].insert(h, at) else {
+        let mut shard = self.sets[set].shard(h);
+        let Some(seen) = shard.get_mut(&h) else {
+            shard.insert(h, at);
+            drop(shard);
             if plan.show_values
                 && let Some(text) = text
             {
@@ -285,8 +300,9 @@ impl Tally {
             }
             return;
         };
-        let (first, dup) = (first.min(at), first.max(at));
-        self.sets[set].insert(h, first);
+        let (first, dup) = ((*seen).min(at), (*seen).max(at));
+        *seen = first;
+        drop(shard);
         if let Some(rule) = plan.set_rules[set] {
             let value = plan
                 .show_values
@@ -297,13 +313,21 @@ impl Tally {
 
     /// Adds `other`'s counts to these.
     pub(crate) fn merge(&mut self, plan: &Plan, mut other: Self) {
-        // Insert the smaller id set into the larger: sightings are order-independent.
+        // Sets shared with `other` hold its sightings already; another tally's sets are
+        // read into these (the smaller into the larger: sightings are order-independent).
+        let mut foreign = Vec::new();
         for set in 0..self.sets.len() {
+            if Arc::ptr_eq(&self.sets[set], &other.sets[set]) {
+                for (h, text) in std::mem::take(&mut other.texts[set]) {
+                    self.texts[set].entry(h).or_insert(text);
+                }
+                continue;
+            }
             if other.sets[set].len() > self.sets[set].len() {
                 std::mem::swap(&mut self.sets[set], &mut other.sets[set]);
                 std::mem::swap(&mut self.texts[set], &mut other.texts[set]);
             }
-            self.sets[set].reserve(other.sets[set].len());
+            foreign.push(set);
         }
         for (mine, theirs) in self.rules.iter_mut().zip(other.rules) {
             mine.violations += theirs.violations;
@@ -312,8 +336,9 @@ impl Tally {
                 mine.prune(plan.locations);
             }
         }
-        for (set, (theirs, texts)) in other.sets.into_iter().zip(other.texts).enumerate() {
-            for (h, at) in theirs {
+        for set in foreign {
+            let texts = &other.texts[set];
+            for (h, at) in other.sets[set].drain() {
                 let text = texts.get(&h).map(|t| t.to_string());
                 self.sighting(plan, set, h, at, text.as_deref());
             }

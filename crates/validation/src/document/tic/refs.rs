@@ -4,9 +4,10 @@
 //! distinct ids and items only; merging is order-independent.
 
 use std::collections::BinaryHeap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard};
 
 use crate::document::event::Pos;
+use crate::prehash::Sharded;
 pub(crate) use crate::prehash::{HashSet128, KeySet};
 
 /// The key of a `provider_group_id` as written: an integer is itself (so `7`, `7.0` and
@@ -126,14 +127,11 @@ pub(crate) struct ItemAt {
 /// tables and the merged one at once (255 MiB peak on a 2 GB file of 1.7 M items).
 #[derive(Debug)]
 pub(crate) struct ItemTable {
-    shards: Box<[Mutex<HashSet128<ItemAt>>]>,
+    table: Sharded<ItemAt>,
     /// How many duplicates each worker keeps the place of (the report lists no more):
     /// the rest are only counted, so a file of millions of repeats holds no more memory.
     keep: usize,
 }
-
-/// Shards of an [`ItemTable`]: a power of two, many times the workers.
-const SHARDS: usize = 64;
 
 impl Default for ItemTable {
     /// Keeps the places of 10 duplicates, as a check's findings do by default.
@@ -146,22 +144,13 @@ impl ItemTable {
     /// A table whose workers keep the places of the first `keep` duplicates.
     pub(crate) fn keeping(keep: usize) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            table: Sharded::default(),
             keep,
         }
     }
 
-    /// The shard of `key`: the top bits of its high half (the table's own hash mixes both
-    /// halves, so a shard's keys still spread over its buckets).
     fn shard(&self, key: u128) -> MutexGuard<'_, HashSet128<ItemAt>> {
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "six bits, below SHARDS by construction"
-        )]
-        let at = (key >> (128 - SHARDS.trailing_zeros())) as usize;
-        self.shards[at % SHARDS]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.table.shard(key)
     }
 }
 
@@ -246,11 +235,8 @@ impl Items {
         if Arc::ptr_eq(&self.table, &other.table) {
             return;
         }
-        for shard in &other.table.shards {
-            let theirs = std::mem::take(&mut *shard.lock().unwrap_or_else(PoisonError::into_inner));
-            for (key, at) in theirs {
-                self.seen(key, at);
-            }
+        for (key, at) in other.table.table.drain() {
+            self.seen(key, at);
         }
     }
 
