@@ -22,7 +22,7 @@ impl Cursor<'_> {
     pub(crate) fn string(&mut self) -> bool {
         let mut escaped = false;
         self.i += 1;
-        while let Some(off) = memchr::memchr2(b'"', b'\\', &self.b[self.i.min(self.b.len())..]) {
+        while let Some(off) = quote_or_backslash(self.b.get(self.i..).unwrap_or_default()) {
             self.i += off;
             if self.b[self.i] == b'\\' {
                 escaped = true;
@@ -140,4 +140,32 @@ impl Cursor<'_> {
             c.i += 1;
         }
     }
+}
+
+/// The first `"` or `\` of `rest`, eight bytes at a time (SWAR: a byte's high bit marks a
+/// hit; a false mark can only follow a true one, so the lowest is exact). Most strings of
+/// a resource are short, where a call into `memchr` costs more than the search.
+#[inline]
+pub(crate) fn quote_or_backslash(rest: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = rest.chunks_exact(8);
+    let mut off = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let v = u64::from_le_bytes(bytes);
+        let quote = v ^ (LO * u64::from(b'"'));
+        let slash = v ^ (LO * u64::from(b'\\'));
+        let hits = ((quote.wrapping_sub(LO) & !quote) | (slash.wrapping_sub(LO) & !slash)) & HI;
+        if hits != 0 {
+            return Some(off + (hits.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|p| off + p)
 }

@@ -185,3 +185,18 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// The cursor's eight-bytes-at-a-time search finds what a byte-by-byte one finds, for
+    /// bytes around every boundary (`"`, `\`, their neighbours, high bytes).
+    #[test]
+    fn the_cursor_word_search_agrees_with_a_byte_search(
+        bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'"', b'\\', b'!', b'#', b'[', b']', 0x21, 0x23, 0x5b, 0x5d, 0x00, 0x7f, 0x80, 0xa2, 0xdc, 0xff]),
+            0..40,
+        ),
+    ) {
+        let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\');
+        proptest::prop_assert_eq!(super::cursor::quote_or_backslash(&bytes), naive);
+    }
+}
