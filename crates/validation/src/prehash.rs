@@ -2,11 +2,11 @@
 //! integers (a `provider_group_id`): the key is not hashed again, only its two halves mixed
 //! once so that small sequential ids spread over the table.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// The hasher of [`HashSet128`] and [`KeySet`].
+/// The hasher of [`HashSet128`].
 #[derive(Default)]
 pub(crate) struct PreHashed(u64);
 
@@ -30,9 +30,6 @@ impl Hasher for PreHashed {
 
 /// A map keyed by 128-bit keys.
 pub(crate) type HashSet128<V> = HashMap<u128, V, BuildHasherDefault<PreHashed>>;
-
-/// A set of 128-bit keys.
-pub(crate) type KeySet = HashSet<u128, BuildHasherDefault<PreHashed>>;
 
 /// A [`HashSet128`] in 64 shards, each behind its own lock, chosen by the key's top bits:
 /// one table for all the workers of a run, so two workers rarely wait on each other and no

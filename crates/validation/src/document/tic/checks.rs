@@ -12,6 +12,7 @@ use super::rule;
 use super::state::{Code, Identity, Price, report_duplicates, report_unresolved};
 use crate::document::event::{Pos, Str, Token};
 use crate::document::finding::{Finding, Findings, RecordChecks};
+use crate::prehash::Sharded;
 
 /// The checks' rule ids, shared by every finding.
 #[derive(Debug, Clone)]
@@ -92,6 +93,12 @@ impl TicChecks {
     /// (else each worker keeps its own and merging holds them all at once).
     pub(crate) fn share_items(&mut self, table: Arc<ItemTable>) {
         self.items = Items::shared(table);
+    }
+
+    /// Records the `provider_group_id`s defined in `defined`, the run's one table shared by
+    /// all its workers.
+    pub(crate) fn share_ids(&mut self, defined: Arc<Sharded<()>>) {
+        self.ids.share(defined);
     }
 
     /// The elements counted so far (after merging: in the whole document). Read it before

@@ -7,8 +7,8 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, MutexGuard};
 
 use crate::document::event::Pos;
+pub(crate) use crate::prehash::HashSet128;
 use crate::prehash::Sharded;
-pub(crate) use crate::prehash::{HashSet128, KeySet};
 
 /// The key of a `provider_group_id` as written: an integer is itself (so `7`, `7.0` and
 /// `7e0` are one id), anything else a hash with the top bit set.
@@ -53,23 +53,34 @@ pub(crate) struct Pending {
     pub(crate) first: UseAt,
 }
 
-/// `provider_group_id`s: defined, and used but not defined where the use was seen.
+/// `provider_group_id`s: defined (in a table the run's workers share, see
+/// [`share`](Self::share)), and used but not defined where the use was seen.
 #[derive(Debug, Default)]
 pub(crate) struct GroupIds {
-    defined: KeySet,
+    defined: Arc<Sharded<()>>,
     pending: HashSet128<Pending>,
 }
 
 impl GroupIds {
+    /// Records definitions in `defined`, the run's one table shared by all its workers
+    /// (else each worker keeps its own and merging holds them all at once).
+    pub(crate) fn share(&mut self, defined: Arc<Sharded<()>>) {
+        self.defined = defined;
+    }
+
+    fn is_defined(&self, key: u128) -> bool {
+        self.defined.shard(key).contains_key(&key)
+    }
+
     /// A `provider_references` entry defines `key`.
     pub(crate) fn define(&mut self, key: u128) {
-        self.defined.insert(key);
+        self.defined.shard(key).insert(key, ());
         self.pending.remove(&key);
     }
 
     /// A negotiated rate uses `key`.
     pub(crate) fn used(&mut self, key: u128, at: UseAt) {
-        if self.defined.contains(&key) {
+        if self.is_defined(key) {
             return;
         }
         self.pending
@@ -85,7 +96,11 @@ impl GroupIds {
 
     /// Takes in another worker's ids.
     pub(crate) fn merge(&mut self, other: Self) {
-        self.defined.extend(other.defined);
+        if !Arc::ptr_eq(&self.defined, &other.defined) {
+            for (key, ()) in other.defined.drain() {
+                self.defined.shard(key).insert(key, ());
+            }
+        }
         for (key, p) in other.pending {
             self.pending
                 .entry(key)
@@ -98,7 +113,8 @@ impl GroupIds {
                 .or_insert(p);
         }
         let defined = &self.defined;
-        self.pending.retain(|k, _| !defined.contains(k));
+        self.pending
+            .retain(|&k, _| !defined.shard(k).contains_key(&k));
     }
 
     /// The ids never defined, with their uses, in document order of their first use.
@@ -107,7 +123,7 @@ impl GroupIds {
         let mut out: Vec<_> = self
             .pending
             .into_iter()
-            .filter(|(k, _)| !defined.contains(k))
+            .filter(|&(k, _)| !defined.shard(k).contains_key(&k))
             .collect();
         out.sort_by_key(|(_, p)| p.first.pos.offset);
         out

@@ -10,6 +10,7 @@ use super::refs::ItemTable;
 use super::{RuleSet, TicCounts};
 use crate::Error;
 use crate::document::{DocumentCheck, DocumentReport, JsonSchema, SchemaError};
+use crate::prehash::Sharded;
 
 /// What a rule set's check of a file found.
 #[derive(Debug)]
@@ -74,10 +75,12 @@ impl RuleSet {
     ) -> Result<TicReport, Error> {
         let slot = Arc::new(Mutex::new(TicCounts::default()));
         let items = Arc::new(ItemTable::keeping(check.findings_kept()));
+        let defined = Arc::new(Sharded::default());
         let report = check.run_with_checks(path, || {
             let mut checks = self.checks(today, show_values);
             checks.counts_into(Arc::clone(&slot));
             checks.share_items(Arc::clone(&items));
+            checks.share_ids(Arc::clone(&defined));
             checks
         })?;
         let counts = slot.lock().map(|c| *c).unwrap_or_default();
