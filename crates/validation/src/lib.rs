@@ -64,6 +64,8 @@ mod report;
 mod rules;
 mod selector;
 pub mod series;
+#[cfg(test)]
+mod testing;
 mod thresholds;
 mod thresholds_keys;
 mod validate;

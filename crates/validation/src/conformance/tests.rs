@@ -168,17 +168,11 @@ proptest::proptest! {
     #[test]
     fn edited_resources_never_panic(
         at in 0usize..600,
-        insert in proptest::sample::select(b"{}[]\",:\\ 0-.eE+tfnu\x01_x".to_vec()),
+        insert in proptest::sample::select(crate::testing::EDIT_BYTES.to_vec()),
         delete in proptest::bool::ANY,
     ) {
         let base = r##"{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":72,"unit":"/min"},"component":[{"code":{"text":"x"},"valueString":"y"}],"contained":[{"resourceType":"Device","id":"d1"}],"_status":{"extension":[{"url":"http://x","valueCode":"a"}]},"note":[{"text":"caf\u00e9"}]}"##;
-        let mut line = base.as_bytes().to_vec();
-        let at = at % line.len();
-        if delete {
-            line.remove(at);
-        } else {
-            line.insert(at, insert);
-        }
+        let line = crate::testing::one_byte_edit(base, at, insert, delete);
         let r4 = Definitions::r4().expect("reads");
         if let Ok(issues) = r4.check_showing_values(&line) {
             proptest::prop_assert!(issues.iter().all(|i| i.at <= line.len()));

@@ -17,6 +17,9 @@ use crate::error::io_error;
 
 const MIN_CHUNK: u64 = 1 << 20;
 const MAX_CHUNK: u64 = 64 << 20;
+/// Chunks per worker thread: enough that the workers finish within a small chunk of each
+/// other (at 8, two workers ended 17–20 ms apart on a 175 MiB file; at 32, ~3 ms).
+const CHUNKS_PER_THREAD: u64 = 32;
 
 /// A job: a byte range of a source, or the checksum of a whole source.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +65,7 @@ fn plan_jobs(
     checksums: bool,
 ) -> (Vec<Job>, Vec<usize>, Vec<(u64, u64)>) {
     let total: u64 = units.iter().map(|u| u.end.saturating_sub(u.start)).sum();
-    let target = (total / (threads as u64 * 32).max(1)).clamp(MIN_CHUNK, MAX_CHUNK);
+    let target = (total / (threads as u64 * CHUNKS_PER_THREAD).max(1)).clamp(MIN_CHUNK, MAX_CHUNK);
     let mut jobs = Vec::new();
     let mut chunk_source = Vec::new();
     let mut chunk_range = Vec::new();

@@ -183,17 +183,11 @@ proptest::proptest! {
     #[test]
     fn edits_of_a_resource_are_judged_like_serde_json(
         at in 0usize..400,
-        insert in proptest::sample::select(b"{}[]\",:\\ 0-.eE+tfnu\x01".to_vec()),
+        insert in proptest::sample::select(crate::testing::EDIT_BYTES.to_vec()),
         delete in proptest::bool::ANY,
     ) {
         let base = r#"{"resourceType":"Observation","id":"o-1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":-72.5e0,"unit":"/min"},"note":[{"text":"caf\u00e9 \"ok\""}],"flag":true,"x":null}"#;
-        let mut line = base.as_bytes().to_vec();
-        let at = at % line.len();
-        if delete {
-            line.remove(at);
-        } else {
-            line.insert(at, insert);
-        }
+        let line = crate::testing::one_byte_edit(base, at, insert, delete);
         let p = paths(&["code.coding[0].system", "valueQuantity.value"]);
         let mut slots = vec![None; p.len()];
         let ours = scan(&line, &p, &mut slots, &mut ScanScratch::default()).is_ok();
