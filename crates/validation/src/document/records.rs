@@ -2,6 +2,8 @@
 //! an array), `$.entry[*].resource` (one value in each element) — parsed with clear errors
 //! and matched against where the reader is.
 
+use std::fmt::Write as _;
+
 use crate::Error;
 
 /// One step of a records path.
@@ -105,19 +107,32 @@ impl RecordsPath {
 
 /// Appends `at` to a JSON Pointer (RFC 6901: `~` as `~0`, `/` as `~1`).
 pub(crate) fn push_pointer(pointer: &mut String, at: &At) {
-    pointer.push('/');
     match at {
-        At::Index(i) => pointer.push_str(&i.to_string()),
-        At::Key(k) => {
-            for c in k.chars() {
-                match c {
-                    '~' => pointer.push_str("~0"),
-                    '/' => pointer.push_str("~1"),
-                    c => pointer.push(c),
-                }
-            }
-        }
+        At::Index(i) => push_index(pointer, *i),
+        At::Key(k) => push_key(pointer, k),
     }
+}
+
+/// Appends an element's index to a JSON Pointer.
+pub(crate) fn push_index(pointer: &mut String, index: u64) {
+    // Writing to a String cannot fail.
+    let _ = write!(pointer, "/{index}");
+}
+
+/// Appends a member's name to a JSON Pointer, escaped, without allocating.
+pub(crate) fn push_key(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    let mut rest = key;
+    while let Some(i) = rest.find(['~', '/']) {
+        pointer.push_str(&rest[..i]);
+        pointer.push_str(if rest.as_bytes()[i] == b'~' {
+            "~0"
+        } else {
+            "~1"
+        });
+        rest = &rest[i + 1..];
+    }
+    pointer.push_str(rest);
 }
 
 #[cfg(test)]

@@ -32,6 +32,17 @@ pub(crate) trait Validator: Sync {
     fn root(&self, show_values: bool) -> Self::Root;
     /// An evaluation of one record whose JSON Pointer is `pointer`.
     fn item(&self, item: &Self::Item, pointer: &str, show_values: bool) -> Self::ItemEval;
+    /// Makes `eval` (an earlier record's) the evaluation of another record, as
+    /// [`item`](Self::item) would, reusing what it holds.
+    fn reuse_item(
+        &self,
+        eval: &mut Self::ItemEval,
+        item: &Self::Item,
+        pointer: &str,
+        show_values: bool,
+    ) {
+        *eval = self.item(item, pointer, show_values);
+    }
     /// Schema keywords that are not checked (reported as ignored).
     fn ignored(&self) -> Vec<String>;
 }
@@ -88,6 +99,15 @@ impl<'s> Validator for SchemaRef<'s> {
     }
     fn item(&self, item: &ItemSchemas, pointer: &str, show_values: bool) -> Evaluator<'s> {
         Evaluator::for_item(self.0, item, pointer, show_values)
+    }
+    fn reuse_item(
+        &self,
+        eval: &mut Evaluator<'s>,
+        item: &ItemSchemas,
+        pointer: &str,
+        show_values: bool,
+    ) {
+        eval.reuse_for_item(item, pointer, show_values);
     }
     fn ignored(&self) -> Vec<String> {
         self.0.ignored().iter().map(ToString::to_string).collect()

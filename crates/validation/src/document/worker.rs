@@ -102,6 +102,7 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
     let mut state = State {
         tally: Tally::new(job.max_findings),
         buffer: Vec::new(),
+        eval: None,
     };
     while let Ok(msg) = rx.recv() {
         match msg {
@@ -144,10 +145,12 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
 }
 
 /// What a worker keeps from record to record.
-struct State {
+struct State<E> {
     tally: Tally,
     /// The lexer's buffer, reused.
     buffer: Vec<u8>,
+    /// The last record's evaluation, reused.
+    eval: Option<E>,
 }
 
 /// Checks one record: its schema evaluation and the record checks on its tokens, read
@@ -157,13 +160,22 @@ fn record<V: Validator, C: RecordChecks>(
     head: &Head<V::Item>,
     pieces: &mut Pieces<'_, V::Item>,
     checks: &mut C,
-    state: &mut State,
+    state: &mut State<V::ItemEval>,
 ) {
     let tally = &mut state.tally;
     checks.begin(head.records, head.index, &head.pointer, head.pos);
-    let mut eval = job
-        .validator
-        .item(&head.item, &head.pointer, job.show_values);
+    let eval = match &mut state.eval {
+        Some(eval) => {
+            job.validator
+                .reuse_item(eval, &head.item, &head.pointer, job.show_values);
+            eval
+        }
+        empty @ None => empty.insert(job.validator.item(
+            &head.item,
+            &head.pointer,
+            job.show_values,
+        )),
+    };
     {
         let mut lexer =
             Lexer::with_buffer(&mut *pieces, head.pos, std::mem::take(&mut state.buffer))

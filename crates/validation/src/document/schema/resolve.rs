@@ -3,11 +3,12 @@
 
 use super::super::event::{Pos, Str};
 use super::super::finding::{Finding, Findings};
-use super::eval::{ComboKind, Evaluator, FOUND, REPORT};
+use super::super::records::{push_index, push_key};
+use super::eval::{ComboKind, Evaluator, FOUND, Part, Pending, REPORT};
 use super::fail::Fail;
 use super::node::NodeId;
 
-impl Evaluator<'_> {
+impl<'s> Evaluator<'s> {
     /// Resolves the combinators of a value that ends (innermost first) and frees its cells.
     pub(super) fn resolve(
         &mut self,
@@ -74,7 +75,11 @@ impl Evaluator<'_> {
         }
         self.cells.truncate(cells);
         if !self.pending.is_empty() {
-            self.pending.retain(|(cell, _)| *cell < cells);
+            self.pending.retain(|held| held.cell < cells);
+            if self.pending.is_empty() {
+                self.pending_parts.clear();
+                self.pending_bytes.clear();
+            }
         }
     }
 
@@ -86,14 +91,44 @@ impl Evaluator<'_> {
         if sink == REPORT {
             let mut i = 0;
             while i < self.pending.len() {
-                if self.pending[i].0 == cell {
-                    let (_, finding) = self.pending.remove(i);
-                    if findings.count(&finding.rule) {
-                        findings.detail(finding);
+                if self.pending[i].cell == cell {
+                    let held = self.pending.remove(i);
+                    let n = &self.nodes[held.node as usize];
+                    if findings.count(held.fail.rule(n)) {
+                        let mut pointer = self.prefix.clone();
+                        for part in self.pending_parts.get(held.parts).unwrap_or_default() {
+                            match part {
+                                Part::Key(raw, escaped) => {
+                                    let raw =
+                                        self.pending_bytes.get(raw.clone()).unwrap_or_default();
+                                    let key = Str {
+                                        raw,
+                                        escaped: *escaped,
+                                    };
+                                    push_key(&mut pointer, &key.decoded());
+                                }
+                                Part::Index(i) => push_index(&mut pointer, *i),
+                            }
+                        }
+                        let value = held.value.map(|r| {
+                            let raw = self.pending_bytes.get(r).unwrap_or_default();
+                            String::from_utf8_lossy(raw).into_owned()
+                        });
+                        findings.detail(Finding {
+                            rule: held.fail.rule(n).clone(),
+                            pointer,
+                            pos: held.pos,
+                            message: held.fail.message(n),
+                            value,
+                        });
                     }
                 } else {
                     i += 1;
                 }
+            }
+            if self.pending.is_empty() {
+                self.pending_parts.clear();
+                self.pending_bytes.clear();
             }
             return;
         }
@@ -101,8 +136,8 @@ impl Evaluator<'_> {
         target.failed = true;
         let keep = target.buffering;
         for entry in &mut self.pending {
-            if entry.0 == cell && keep {
-                entry.0 = sink;
+            if entry.cell == cell && keep {
+                entry.cell = sink;
             }
         }
     }
@@ -114,7 +149,7 @@ impl Evaluator<'_> {
     )]
     pub(super) fn fail(
         &mut self,
-        fail: Fail<'_>,
+        fail: Fail<'s>,
         node: NodeId,
         sink: usize,
         depth: usize,
@@ -125,7 +160,15 @@ impl Evaluator<'_> {
         let n = &self.nodes[node as usize];
         if sink == REPORT {
             if findings.count(fail.rule(n)) {
-                let finding = self.finding(fail, node, depth, pos, value);
+                let finding = Finding {
+                    rule: fail.rule(n).clone(),
+                    pointer: self.pointer(depth),
+                    pos,
+                    message: fail.message(n),
+                    value: value
+                        .filter(|_| self.show_values)
+                        .map(|v| String::from_utf8_lossy(v).into_owned()),
+                };
                 findings.detail(finding);
             }
             return;
@@ -133,36 +176,48 @@ impl Evaluator<'_> {
         let cell = &mut self.cells[sink];
         cell.failed = true;
         if cell.buffering {
-            let finding = self.finding(fail, node, depth, pos, value);
-            self.pending.push((sink, finding));
-        }
-    }
-
-    fn finding(
-        &self,
-        fail: Fail<'_>,
-        node: NodeId,
-        depth: usize,
-        pos: Pos,
-        value: Option<&[u8]>,
-    ) -> Finding {
-        let n = &self.nodes[node as usize];
-        Finding {
-            rule: fail.rule(n).clone(),
-            pointer: self.pointer(depth),
-            pos,
-            message: fail.message(n),
-            value: value
-                .filter(|_| self.show_values)
-                .map(|v| String::from_utf8_lossy(v).into_owned()),
+            // Held cheaply (its place copied raw): most are dropped when their
+            // condition turns out false.
+            let first = self.pending_parts.len();
+            for frame in &self.frames[..depth.min(self.frames.len())] {
+                let part = if frame.object {
+                    let start = self.pending_bytes.len();
+                    self.pending_bytes
+                        .extend_from_slice(&self.keys[frame.key_start..frame.key_end]);
+                    Part::Key(start..self.pending_bytes.len(), frame.key_escaped)
+                } else {
+                    Part::Index(frame.index)
+                };
+                self.pending_parts.push(part);
+            }
+            let parts = first..self.pending_parts.len();
+            let value = value.filter(|_| self.show_values).map(|v| {
+                let start = self.pending_bytes.len();
+                self.pending_bytes.extend_from_slice(v);
+                start..self.pending_bytes.len()
+            });
+            self.pending.push(Pending {
+                cell: sink,
+                fail,
+                node,
+                pos,
+                parts,
+                value,
+            });
         }
     }
 
     /// The JSON Pointer of the value inside the first `depth` open containers.
     pub(super) fn pointer(&self, depth: usize) -> String {
-        let mut out = self.prefix.clone();
+        let mut out = String::new();
+        self.write_pointer(depth, &mut out);
+        out
+    }
+
+    /// Appends the JSON Pointer of the value inside the first `depth` open containers.
+    fn write_pointer(&self, depth: usize, out: &mut String) {
+        out.push_str(&self.prefix);
         for frame in &self.frames[..depth.min(self.frames.len())] {
-            out.push('/');
             if frame.object {
                 let raw = &self.keys[frame.key_start..frame.key_end];
                 let key = Str {
@@ -170,11 +225,10 @@ impl Evaluator<'_> {
                     escaped: frame.key_escaped,
                 }
                 .decoded();
-                out.push_str(&super::compile::escape(&key));
+                push_key(out, &key);
             } else {
-                out.push_str(&frame.index.to_string());
+                push_index(out, frame.index);
             }
         }
-        out
     }
 }
