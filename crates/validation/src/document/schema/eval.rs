@@ -15,6 +15,9 @@ use super::node::{Items, Node, NodeId};
 /// The sink of the schemas in a reporting position: their failures are findings.
 pub(super) const REPORT: usize = usize::MAX;
 
+/// How many entries a reused evaluator's `uniqueItems` set keeps room for.
+const KEPT_SET_CAPACITY: usize = 4096;
+
 /// A `contains` branch matched an element of the array.
 pub(super) const FOUND: u8 = 1;
 
@@ -194,9 +197,11 @@ impl<'s> Evaluator<'s> {
         self.pending_parts.clear();
         self.pending_bytes.clear();
         self.keys.clear();
-        // A record cut short by a syntax error may have left sets in use.
-        for set in &mut self.sets[..self.sets_used] {
+        // A record cut short by a syntax error may have left sets in use; and one huge
+        // array must not keep its table for the rest of the run.
+        for set in &mut self.sets {
             set.clear();
+            set.shrink_to(KEPT_SET_CAPACITY);
         }
         self.sets_used = 0;
         self.last_detached = None;
