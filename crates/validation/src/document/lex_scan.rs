@@ -36,6 +36,33 @@ pub(crate) fn quote_or_escape(buf: &[u8], mut i: usize) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', &buf[i.min(buf.len())..]).map(|j| i + j)
 }
 
+/// The index of the closing quote of the string whose opening quote is `bytes[0]`, when
+/// every byte before it is printable ASCII other than `\\` (so the string is valid and
+/// has no escapes) and it lies within the first 64 bytes; None otherwise (the caller
+/// takes the general path, which finds errors and escapes).
+#[inline]
+pub(crate) fn plain_string_end(bytes: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    for _ in 0..8 {
+        let v = word(bytes, i)?;
+        let stop = bytes_eq(v, b'"');
+        // A backslash, a control byte (its subtraction borrows into the high bit) or a
+        // byte >= 0x80.
+        let odd = bytes_eq(v, b'\\') | ((v.wrapping_sub(LO * 0x20) & !v) | v) & HI;
+        if stop != 0 {
+            let first = stop.trailing_zeros();
+            // Bits below the quote's (borrows only run upward, so they are exact there).
+            let before = odd & ((1u64 << first) - 1);
+            return (before == 0).then_some(i + (first / 8) as usize);
+        }
+        if odd != 0 {
+            return None;
+        }
+        i += 8;
+    }
+    None
+}
+
 /// A grammar error inside a token: its index, what was expected, what was found.
 pub(crate) type Bad = (usize, &'static str, Found);
 

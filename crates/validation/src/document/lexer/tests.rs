@@ -79,7 +79,39 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// What `plain_string_end` must answer: the closing quote when every byte before it is
+/// printable ASCII other than `\\`, it is within 64 bytes, and its 8-byte word is whole.
+fn plain_end_oracle(bytes: &[u8]) -> Option<usize> {
+    let q = bytes.iter().skip(1).position(|&b| b == b'"')? + 1;
+    let plain = bytes[1..q]
+        .iter()
+        .all(|&b| (0x20..0x80).contains(&b) && b != b'\\');
+    let word_end = 1 + 8 * ((q - 1) / 8 + 1);
+    (plain && q <= 64 && word_end <= bytes.len()).then_some(q)
+}
+
 proptest! {
+    #[test]
+    fn the_plain_string_fast_path_agrees_with_its_oracle(
+        body in prop::collection::vec(
+            prop_oneof![
+                8 => 0x20u8..0x7f,
+                1 => Just(b'"'),
+                1 => Just(b'\\'),
+                1 => 0u8..0x20,
+                1 => 0x7fu8..=0xff,
+            ],
+            0..90,
+        )
+    ) {
+        let mut bytes = vec![b'"'];
+        bytes.extend_from_slice(&body);
+        prop_assert_eq!(
+            crate::document::lex_scan::plain_string_end(&bytes),
+            plain_end_oracle(&bytes)
+        );
+    }
+
     #[test]
     fn any_value_lexes_to_its_tokens(v in arb_json(), pretty in any::<bool>(), step in 1usize..40) {
         let doc = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) };

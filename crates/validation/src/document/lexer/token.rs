@@ -5,7 +5,9 @@ use std::io::Read;
 
 use super::{Expect, Found, LexError, LexErrorKind, Lexer, MAX_DEPTH};
 use crate::document::event::{Pos, Str, Token};
-use crate::document::lex_scan::{literal_at, number_end, string_end, valid_number, valid_string};
+use crate::document::lex_scan::{
+    literal_at, number_end, plain_string_end, string_end, valid_number, valid_string,
+};
 
 impl<R: Read> Lexer<R> {
     pub(super) fn close(&mut self) -> (Token<'static>, Pos) {
@@ -45,6 +47,11 @@ impl<R: Read> Lexer<R> {
     /// Reads a string at `self.pos` (its opening quote); returns (body start, body end,
     /// escaped) relative to the token's start, which is then at `self.pos`.
     pub(super) fn string(&mut self) -> Result<(usize, usize, bool), LexError> {
+        // Most strings are short printable ASCII without escapes: found and checked in
+        // one pass.
+        if let Some(close) = plain_string_end(&self.buf[self.pos..self.end]) {
+            return Ok((1, close, false));
+        }
         let mut scanned = 1;
         let mut escaped = false;
         loop {
