@@ -69,6 +69,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
         (-1e300f64..1e300).prop_map(Value::from),
         "\\PC{0,12}".prop_map(Value::String),
         "[\"\\\\\\n\\t\\u{1}a-z]{0,6}".prop_map(Value::String),
+        "[\\[\\]{}:, a]{0,10}".prop_map(Value::String),
     ];
     leaf.prop_recursive(5, 64, 6, |inner| {
         prop_oneof![
@@ -135,6 +136,34 @@ proptest! {
         let theirs = std::str::from_utf8(&doc)
             .is_ok_and(|s| serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok());
         prop_assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(&doc));
+    }
+
+    #[test]
+    fn skipping_by_blocks_hands_on_exactly_the_value(
+        v in arb_json(),
+        pretty in any::<bool>(),
+        step in 1usize..5000,
+    ) {
+        // The default buffer, so 64-byte blocks are scanned by masks.
+        let inner = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) };
+        let inner = inner.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let inner = [b"[".as_slice(), &inner, b",\n", &inner, b"]"].concat();
+        let mut doc = b"[\n ".to_vec();
+        doc.extend_from_slice(&inner);
+        doc.extend_from_slice(b" , 1]");
+        let mut lx = Lexer::new(Trickle(&doc, step));
+        prop_assert!(matches!(lx.next(), Ok(Some((Token::BeginArray, _)))));
+        prop_assert!(lx.next_is_value().unwrap_or(false));
+        let mut got = Vec::new();
+        lx.skip_value(&mut |p| got.extend_from_slice(p)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&got, &inner);
+        let newlines = inner.iter().filter(|&&b| b == b'\n').count() as u64;
+        prop_assert!(lx.next_is_value().unwrap_or(false));
+        let (t, p) = lx.next().map_err(|e| TestCaseError::fail(e.to_string()))?.ok_or_else(|| TestCaseError::fail("none"))?;
+        prop_assert_eq!(show(&t), "N1");
+        prop_assert_eq!(p.line, 2 + newlines);
+        let last_line = doc.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+        prop_assert_eq!(u64::from(p.column), (doc.len() - 1 - last_line) as u64);
     }
 
     #[test]
