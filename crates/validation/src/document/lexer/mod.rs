@@ -194,7 +194,21 @@ impl<R: Read> Lexer<R> {
     }
 
     /// Skips whitespace; the next byte, or None at the end of input.
+    #[inline]
     pub(crate) fn peek(&mut self) -> Result<Option<u8>, LexError> {
+        // Compact JSON: the next byte is the token's own, already read.
+        if self.started
+            && let Some(&b) = self.buf[..self.end].get(self.pos)
+            && !matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+        {
+            return Ok(Some(b));
+        }
+        self.peek_slow()
+    }
+
+    /// [`peek`](Self::peek) past whitespace, a refill or the byte-order mark.
+    #[inline(never)]
+    fn peek_slow(&mut self) -> Result<Option<u8>, LexError> {
         if !self.started {
             self.started = true;
             while self.end < 3 && self.refill(0)? {}
