@@ -149,7 +149,28 @@ impl Evaluator<'_> {
 
     /// Follows `$ref`s and expands combinators of the apps from `start` on, appending
     /// branches (and allOf members) as further apps of the same value.
+    #[inline]
     pub(super) fn expand(
+        &mut self,
+        start: usize,
+        object: bool,
+        depth: usize,
+        pos: Pos,
+        findings: &mut dyn Findings,
+    ) {
+        // Most values' schemas have no `$ref`, combinator or condition: nothing to do.
+        let nodes = self.nodes;
+        if let Some(first) = self.apps[start.min(self.apps.len())..]
+            .iter()
+            .position(|a| nodes[a.node as usize].applies_more)
+        {
+            self.expand_from(start + first, object, depth, pos, findings);
+        }
+    }
+
+    /// [`expand`](Self::expand) from the first app that applies more.
+    #[inline(never)]
+    fn expand_from(
         &mut self,
         start: usize,
         object: bool,

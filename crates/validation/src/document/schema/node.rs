@@ -153,14 +153,38 @@ pub(super) struct Node {
     pub(super) has_array: bool,
 }
 
+/// Whether two short byte strings (member names) are equal: eight bytes at a time, the last
+/// word overlapping, without a `memcmp` call.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| {
+        s.get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    if n < 8 {
+        return a == b;
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
 impl Node {
     /// The `properties`/tracked entry of a key.
     #[inline]
     pub(super) fn key(&self, key: &[u8]) -> Option<&KeyEntry> {
         if self.keys.len() <= 8 {
-            self.keys.iter().find(|e| {
-                e.key.len() == key.len() && e.key.first() == key.first() && *e.key == *key
-            })
+            self.keys.iter().find(|e| same_bytes(&e.key, key))
         } else {
             self.keys
                 .binary_search_by(|e| (*e.key).cmp(key))
@@ -207,5 +231,29 @@ impl Node {
             || self.max_items.is_some()
             || self.unique_items.is_some()
             || self.contains.is_some();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    #[test]
+    fn same_bytes_is_equality_at_every_length_and_position() {
+        for n in 0..40usize {
+            let a: Vec<u8> = b"abcdefghijklmnopqrstuvwxyz"
+                .iter()
+                .copied()
+                .cycle()
+                .take(n)
+                .collect();
+            assert!(same_bytes(&a, &a.clone()), "{n}");
+            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0, "{n}");
+            for k in 0..n {
+                let mut b = a.clone();
+                b[k] ^= 0x01;
+                assert!(!same_bytes(&a, &b), "length {n}, byte {k}");
+            }
+        }
     }
 }
