@@ -90,18 +90,24 @@ impl<'a> Num<'a> {
         })
     }
 
-    #[inline]
-    fn digit(&self, i: usize) -> u8 {
-        if i < self.int.len() {
-            self.int[i]
-        } else {
-            self.frac[i - self.int.len()]
-        }
-    }
-
     /// The significant digits, most significant first.
     pub(super) fn digits(&self) -> impl Iterator<Item = u8> + '_ {
-        (self.first..self.last).map(|i| self.digit(i))
+        let (int, frac) = self.digit_runs();
+        int.iter().chain(frac).copied()
+    }
+
+    /// The significant digits as the runs of them in the integer part and the fraction.
+    fn digit_runs(&self) -> (&'a [u8], &'a [u8]) {
+        let n = self.int.len();
+        let int = self
+            .int
+            .get(self.first.min(n)..self.last.min(n))
+            .unwrap_or_default();
+        let frac = self
+            .frac
+            .get(self.first.max(n) - n..self.last.max(n) - n)
+            .unwrap_or_default();
+        (int, frac)
     }
 
     pub(super) fn is_zero(&self) -> bool {
@@ -131,7 +137,9 @@ impl<'a> Num<'a> {
         }
         out.push(if self.neg { b'-' } else { b'+' });
         out.extend_from_slice(&self.point.to_le_bytes());
-        out.extend(self.digits());
+        let (int, frac) = self.digit_runs();
+        out.extend_from_slice(int);
+        out.extend_from_slice(frac);
     }
 
     /// The value as the nearest f64 (for `multipleOf`).
