@@ -10,13 +10,11 @@ use super::super::event::{Pos, Token};
 use super::super::finding::Findings;
 use super::JsonSchema;
 use super::hash::{self, HashSet};
-use super::node::{Items, Node, NodeId};
+use super::held::Held;
+use super::node::{ItemSchemas, Node, NodeId};
 
 /// The sink of the schemas in a reporting position: their failures are findings.
 pub(super) const REPORT: usize = usize::MAX;
-
-/// How many entries a reused evaluator's `uniqueItems` set keeps room for.
-const KEPT_SET_CAPACITY: usize = 4096;
 
 /// A `contains` branch matched an element of the array.
 pub(super) const FOUND: u8 = 1;
@@ -105,35 +103,6 @@ struct Marks {
     combos: usize,
 }
 
-/// A failure held in a buffering cell: what is needed to make its finding later.
-#[derive(Debug, Clone)]
-pub(super) struct Pending<'s> {
-    pub(super) cell: usize,
-    pub(super) fail: super::fail::Fail<'s>,
-    pub(super) node: NodeId,
-    pub(super) pos: Pos,
-    /// Its place: these entries of `Evaluator::pending_parts`, below the prefix.
-    pub(super) parts: std::ops::Range<usize>,
-    /// The value's bytes in `Evaluator::pending_bytes`, when values are shown.
-    pub(super) value: Option<std::ops::Range<usize>>,
-}
-
-/// One step of a held failure's place, copied raw: its JSON Pointer is written only if the
-/// failure is reported.
-#[derive(Debug, Clone)]
-pub(super) enum Part {
-    /// A member: its raw name's bytes in `Evaluator::pending_bytes`, and whether it has
-    /// escapes.
-    Key(std::ops::Range<usize>, bool),
-    Index(u64),
-}
-
-/// The schemas of an array element validated elsewhere (see [`Evaluator::detach_item`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ItemSchemas {
-    pub(super) nodes: Arc<[NodeId]>,
-}
-
 /// Validates one JSON value, fed as tokens, against a [`JsonSchema`].
 pub(crate) struct Evaluator<'s> {
     pub(super) nodes: &'s [Node],
@@ -146,13 +115,8 @@ pub(crate) struct Evaluator<'s> {
     pub(super) cells: Vec<Cell>,
     pub(super) combos: Vec<Combo>,
     pub(super) bits: Vec<u64>,
-    /// Failures held in buffering cells until their condition is known; each is made a
-    /// [`Finding`](super::super::finding::Finding) only if it is reported.
-    pub(super) pending: Vec<Pending<'s>>,
-    /// The held failures' places …
-    pub(super) pending_parts: Vec<Part>,
-    /// … and their names' (and values') bytes, back to back: no allocation per failure.
-    pub(super) pending_bytes: Vec<u8>,
+    /// Failures held in buffering cells until their condition is known.
+    pub(super) held: Held<'s>,
     pub(super) keys: Vec<u8>,
     pub(super) sets: Vec<HashSet>,
     pub(super) sets_used: usize,
@@ -166,48 +130,7 @@ impl<'s> Evaluator<'s> {
         Self::with_roots(schema, Arc::from([schema.root]), String::new(), show_values)
     }
 
-    /// Validates one array element detached by [`detach_item`](Self::detach_item), whose
-    /// JSON Pointer is `pointer`.
-    pub(crate) fn for_item(
-        schema: &'s JsonSchema,
-        items: &ItemSchemas,
-        pointer: &str,
-        show_values: bool,
-    ) -> Self {
-        Self::with_roots(schema, items.nodes.clone(), pointer.to_owned(), show_values)
-    }
-
-    /// Makes this evaluator (of an earlier record) one for another detached element, as
-    /// [`for_item`](Self::for_item) would, keeping its buffers' memory: a worker checks
-    /// many small records, and one allocation per stack and record was a tenth of its time.
-    pub(crate) fn reuse_for_item(&mut self, items: &ItemSchemas, pointer: &str, show_values: bool) {
-        if !Arc::ptr_eq(&self.roots, &items.nodes) {
-            self.roots = items.nodes.clone();
-        }
-        self.prefix.clear();
-        self.prefix.push_str(pointer);
-        self.show_values = show_values;
-        self.complete = false;
-        self.frames.clear();
-        self.apps.clear();
-        self.cells.clear();
-        self.combos.clear();
-        self.bits.clear();
-        self.pending.clear();
-        self.pending_parts.clear();
-        self.pending_bytes.clear();
-        self.keys.clear();
-        // A record cut short by a syntax error may have left sets in use; and one huge
-        // array must not keep its table for the rest of the run.
-        for set in &mut self.sets {
-            set.clear();
-            set.shrink_to(KEPT_SET_CAPACITY);
-        }
-        self.sets_used = 0;
-        self.last_detached = None;
-    }
-
-    fn with_roots(
+    pub(super) fn with_roots(
         schema: &'s JsonSchema,
         roots: Arc<[NodeId]>,
         prefix: String,
@@ -224,9 +147,7 @@ impl<'s> Evaluator<'s> {
             cells: Vec::new(),
             combos: Vec::new(),
             bits: Vec::new(),
-            pending: Vec::new(),
-            pending_parts: Vec::new(),
-            pending_bytes: Vec::new(),
+            held: Held::default(),
             keys: Vec::new(),
             sets: Vec::new(),
             sets_used: 0,
@@ -251,44 +172,6 @@ impl<'s> Evaluator<'s> {
             Token::Key(key) => self.key(key, pos, findings),
             Token::EndObject | Token::EndArray => self.end_container(findings),
             _ => self.value(token, pos, findings),
-        }
-    }
-
-    /// Called inside an array before the token that starts its next element: `Some` when
-    /// the element can be validated by another evaluator ([`for_item`](Self::for_item)),
-    /// then the element is counted here and its tokens must not be fed. `None` when this
-    /// evaluator needs them (a schema on the array is inside a combinator branch, checks
-    /// `uniqueItems` or `contains`, has tuple `items`, or a value around needs hashing).
-    pub(crate) fn detach_item(&mut self) -> Option<ItemSchemas> {
-        let frame = self.frames.last()?;
-        if frame.object || frame.hashing || frame.set.is_some() {
-            return None;
-        }
-        let apps = &self.apps[frame.apps_start..frame.apps_end];
-        let mut nodes = Vec::new();
-        for app in apps {
-            let node = &self.nodes[app.node as usize];
-            if app.sink != REPORT || node.contains.is_some() || node.unique_items.is_some() {
-                return None;
-            }
-            match node.items {
-                Items::Any => {}
-                Items::All(child) => nodes.push(child),
-                Items::Tuple(_) => return None,
-            }
-        }
-        if let Some(frame) = self.frames.last_mut() {
-            frame.index += 1;
-        }
-        match &self.last_detached {
-            Some(last) if *last.nodes == *nodes => Some(last.clone()),
-            _ => {
-                let items = ItemSchemas {
-                    nodes: Arc::from(nodes),
-                };
-                self.last_detached = Some(items.clone());
-                Some(items)
-            }
         }
     }
 

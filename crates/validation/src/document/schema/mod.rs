@@ -11,6 +11,8 @@ mod eval;
 mod fail;
 mod format;
 mod hash;
+mod held;
+mod item;
 mod keywords;
 mod node;
 mod number;
@@ -23,9 +25,12 @@ mod tests;
 mod tests_diff;
 #[cfg(test)]
 mod tests_keywords;
+#[cfg(test)]
+mod tests_state;
 
 pub use error::{IgnoredKeyword, SchemaError};
-pub(crate) use eval::{Evaluator, ItemSchemas};
+pub(crate) use eval::Evaluator;
+pub(crate) use node::ItemSchemas;
 pub use value::SchemaViolation;
 
 use node::{Node, NodeId};

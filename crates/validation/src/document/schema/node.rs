@@ -29,6 +29,12 @@ pub(super) mod types {
     ];
 }
 
+/// The schemas of an array element validated elsewhere (see `Evaluator::detach_item`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ItemSchemas {
+    pub(super) nodes: Arc<[NodeId]>,
+}
+
 /// A keyword with its value and rule.
 #[derive(Debug)]
 pub(super) struct Kw<T> {

@@ -4,8 +4,9 @@
 use super::super::event::{Pos, Str};
 use super::super::finding::{Finding, Findings};
 use super::super::records::{push_index, push_key};
-use super::eval::{ComboKind, Evaluator, FOUND, Part, Pending, REPORT};
+use super::eval::{ComboKind, Evaluator, FOUND, REPORT};
 use super::fail::Fail;
+use super::held::{Failure, Step};
 use super::node::NodeId;
 
 impl<'s> Evaluator<'s> {
@@ -74,13 +75,7 @@ impl<'s> Evaluator<'s> {
             }
         }
         self.cells.truncate(cells);
-        if !self.pending.is_empty() {
-            self.pending.retain(|held| held.cell < cells);
-            if self.pending.is_empty() {
-                self.pending_parts.clear();
-                self.pending_bytes.clear();
-            }
-        }
+        self.held.drop_from(cells);
     }
 
     /// Passes a resolved branch's result on to `sink`.
@@ -89,56 +84,13 @@ impl<'s> Evaluator<'s> {
             return;
         }
         if sink == REPORT {
-            let mut i = 0;
-            while i < self.pending.len() {
-                if self.pending[i].cell == cell {
-                    let held = self.pending.remove(i);
-                    let n = &self.nodes[held.node as usize];
-                    if findings.count(held.fail.rule(n)) {
-                        let mut pointer = self.prefix.clone();
-                        for part in self.pending_parts.get(held.parts).unwrap_or_default() {
-                            match part {
-                                Part::Key(raw, escaped) => {
-                                    let raw =
-                                        self.pending_bytes.get(raw.clone()).unwrap_or_default();
-                                    let key = Str {
-                                        raw,
-                                        escaped: *escaped,
-                                    };
-                                    push_key(&mut pointer, &key.decoded());
-                                }
-                                Part::Index(i) => push_index(&mut pointer, *i),
-                            }
-                        }
-                        let value = held.value.map(|r| {
-                            let raw = self.pending_bytes.get(r).unwrap_or_default();
-                            String::from_utf8_lossy(raw).into_owned()
-                        });
-                        findings.detail(Finding {
-                            rule: held.fail.rule(n).clone(),
-                            pointer,
-                            pos: held.pos,
-                            message: held.fail.message(n),
-                            value,
-                        });
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            if self.pending.is_empty() {
-                self.pending_parts.clear();
-                self.pending_bytes.clear();
-            }
+            self.held.report(cell, &self.prefix, self.nodes, findings);
             return;
         }
         let target = &mut self.cells[sink];
         target.failed = true;
-        let keep = target.buffering;
-        for entry in &mut self.pending {
-            if entry.cell == cell && keep {
-                entry.cell = sink;
-            }
+        if target.buffering {
+            self.held.forward(cell, sink);
         }
     }
 
@@ -176,47 +128,28 @@ impl<'s> Evaluator<'s> {
         let cell = &mut self.cells[sink];
         cell.failed = true;
         if cell.buffering {
-            // Held cheaply (its place copied raw): most are dropped when their
-            // condition turns out false.
-            let first = self.pending_parts.len();
-            for frame in &self.frames[..depth.min(self.frames.len())] {
-                let part = if frame.object {
-                    let start = self.pending_bytes.len();
-                    self.pending_bytes
-                        .extend_from_slice(&self.keys[frame.key_start..frame.key_end]);
-                    Part::Key(start..self.pending_bytes.len(), frame.key_escaped)
-                } else {
-                    Part::Index(frame.index)
-                };
-                self.pending_parts.push(part);
-            }
-            let parts = first..self.pending_parts.len();
-            let value = value.filter(|_| self.show_values).map(|v| {
-                let start = self.pending_bytes.len();
-                self.pending_bytes.extend_from_slice(v);
-                start..self.pending_bytes.len()
-            });
-            self.pending.push(Pending {
-                cell: sink,
+            // Held cheaply: most are dropped when their condition turns out false.
+            let failure = Failure {
                 fail,
                 node,
                 pos,
-                parts,
-                value,
-            });
+                value: value.filter(|_| self.show_values),
+            };
+            let keys = &self.keys;
+            let place =
+                self.frames[..depth.min(self.frames.len())]
+                    .iter()
+                    .map(|f| match f.object {
+                        true => Step::Key(&keys[f.key_start..f.key_end], f.key_escaped),
+                        false => Step::Index(f.index),
+                    });
+            self.held.hold(sink, failure, place);
         }
     }
 
     /// The JSON Pointer of the value inside the first `depth` open containers.
     pub(super) fn pointer(&self, depth: usize) -> String {
-        let mut out = String::new();
-        self.write_pointer(depth, &mut out);
-        out
-    }
-
-    /// Appends the JSON Pointer of the value inside the first `depth` open containers.
-    fn write_pointer(&self, depth: usize, out: &mut String) {
-        out.push_str(&self.prefix);
+        let mut out = self.prefix.clone();
         for frame in &self.frames[..depth.min(self.frames.len())] {
             if frame.object {
                 let raw = &self.keys[frame.key_start..frame.key_end];
@@ -225,10 +158,11 @@ impl<'s> Evaluator<'s> {
                     escaped: frame.key_escaped,
                 }
                 .decoded();
-                push_key(out, &key);
+                push_key(&mut out, &key);
             } else {
-                push_index(out, frame.index);
+                push_index(&mut out, frame.index);
             }
         }
+        out
     }
 }
