@@ -91,6 +91,33 @@ fn plain_end_oracle(bytes: &[u8]) -> Option<usize> {
     (plain && q <= 64 && word_end <= bytes.len()).then_some(q)
 }
 
+/// `doc` is `[\n ` + `inner` + ` , 1]`, read up to `inner`: skipping hands on exactly
+/// `inner` from offset 3, and the `1` after it is placed right (line and column).
+fn skips_exactly(
+    lx: &mut Lexer<Trickle<'_>>,
+    doc: &[u8],
+    inner: &[u8],
+) -> Result<(), TestCaseError> {
+    let fail = |e: LexError| TestCaseError::fail(e.to_string());
+    let mut got = Vec::new();
+    let at = lx
+        .skip_value(&mut |p| got.extend_from_slice(p))
+        .map_err(fail)?;
+    prop_assert_eq!(at.offset, 3);
+    prop_assert_eq!(&got, &inner);
+    let newlines = inner.iter().filter(|&&b| b == b'\n').count() as u64;
+    prop_assert!(lx.next_is_value().unwrap_or(false));
+    let (t, p) = lx
+        .next()
+        .map_err(fail)?
+        .ok_or_else(|| TestCaseError::fail("none"))?;
+    prop_assert_eq!(show(&t), "N1");
+    prop_assert_eq!(p.line, 2 + newlines);
+    let last_line = doc.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+    prop_assert_eq!(u64::from(p.column), (doc.len() - 1 - last_line) as u64);
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn the_plain_string_fast_path_agrees_with_its_oracle(
@@ -154,16 +181,7 @@ proptest! {
         let mut lx = Lexer::new(Trickle(&doc, step));
         prop_assert!(matches!(lx.next(), Ok(Some((Token::BeginArray, _)))));
         prop_assert!(lx.next_is_value().unwrap_or(false));
-        let mut got = Vec::new();
-        lx.skip_value(&mut |p| got.extend_from_slice(p)).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert_eq!(&got, &inner);
-        let newlines = inner.iter().filter(|&&b| b == b'\n').count() as u64;
-        prop_assert!(lx.next_is_value().unwrap_or(false));
-        let (t, p) = lx.next().map_err(|e| TestCaseError::fail(e.to_string()))?.ok_or_else(|| TestCaseError::fail("none"))?;
-        prop_assert_eq!(show(&t), "N1");
-        prop_assert_eq!(p.line, 2 + newlines);
-        let last_line = doc.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
-        prop_assert_eq!(u64::from(p.column), (doc.len() - 1 - last_line) as u64);
+        skips_exactly(&mut lx, &doc, &inner)?;
     }
 
     #[test]
@@ -176,15 +194,7 @@ proptest! {
         lx.buf = vec![0; 16];
         prop_assert!(matches!(lx.next(), Ok(Some((Token::BeginArray, _)))));
         prop_assert!(lx.next_is_value().unwrap_or(false));
-        let mut got = Vec::new();
-        let at = lx.skip_value(&mut |p| got.extend_from_slice(p)).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert_eq!(at.offset, 3);
-        prop_assert_eq!(&got, &inner);
-        let newlines = inner.iter().filter(|&&b| b == b'\n').count() as u64;
-        prop_assert!(lx.next_is_value().unwrap_or(false));
-        let (t, p) = lx.next().map_err(|e| TestCaseError::fail(e.to_string()))?.ok_or_else(|| TestCaseError::fail("none"))?;
-        prop_assert_eq!(show(&t), "N1");
-        prop_assert_eq!(p.line, 2 + newlines);
+        skips_exactly(&mut lx, &doc, &inner)?;
     }
 }
 

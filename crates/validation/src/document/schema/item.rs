@@ -26,28 +26,47 @@ impl<'s> Evaluator<'s> {
     /// [`for_item`](Self::for_item) would, keeping its buffers' memory: a worker checks
     /// many small records, and one allocation per stack and record was a tenth of its time.
     pub(crate) fn reuse_for_item(&mut self, items: &ItemSchemas, pointer: &str, show_values: bool) {
-        if !Arc::ptr_eq(&self.roots, &items.nodes) {
-            self.roots = items.nodes.clone();
+        // Every field named, so a new one cannot be left out of the reset.
+        let Self {
+            nodes: _,
+            show_values: shown,
+            roots,
+            prefix,
+            complete,
+            frames,
+            apps,
+            cells,
+            combos,
+            bits,
+            held,
+            keys,
+            sets,
+            sets_used,
+            scratch: _,
+            last_detached,
+        } = self;
+        if !Arc::ptr_eq(roots, &items.nodes) {
+            *roots = items.nodes.clone();
         }
-        self.prefix.clear();
-        self.prefix.push_str(pointer);
-        self.show_values = show_values;
-        self.complete = false;
-        self.frames.clear();
-        self.apps.clear();
-        self.cells.clear();
-        self.combos.clear();
-        self.bits.clear();
-        self.held.clear();
-        self.keys.clear();
+        prefix.clear();
+        prefix.push_str(pointer);
+        *shown = show_values;
+        *complete = false;
+        frames.clear();
+        apps.clear();
+        cells.clear();
+        combos.clear();
+        bits.clear();
+        held.clear();
+        keys.clear();
         // A record cut short by a syntax error may have left sets in use; and one huge
         // array must not keep its table for the rest of the run.
-        for set in &mut self.sets {
+        for set in sets.iter_mut() {
             set.clear();
             set.shrink_to(KEPT_SET_CAPACITY);
         }
-        self.sets_used = 0;
-        self.last_detached = None;
+        *sets_used = 0;
+        *last_detached = None;
     }
 
     /// Called inside an array before the token that starts its next element: `Some` when

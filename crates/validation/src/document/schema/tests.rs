@@ -156,7 +156,7 @@ fn findings_carry_position_pointer_and_values_on_request() {
 
 /// Counts every finding, details none.
 #[derive(Default)]
-struct CountOnly(usize);
+pub(super) struct CountOnly(pub(super) usize);
 
 impl Findings for CountOnly {
     fn count(&mut self, _: &Arc<str>) -> bool {

@@ -1,28 +1,12 @@
 //! What an evaluator keeps between tokens and records: failures held in a branch until it
 //! is known to apply, and one evaluator reused for a worker's records.
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::super::event::{Pos, Str, Token};
-use super::super::finding::{Finding, Findings};
+use super::tests::CountOnly;
 use super::value::{Collect, feed};
 use super::{Evaluator, JsonSchema};
-
-/// Counts every finding, details none.
-#[derive(Default)]
-struct CountOnly(usize);
-
-impl Findings for CountOnly {
-    fn count(&mut self, _: &Arc<str>) -> bool {
-        self.0 += 1;
-        false
-    }
-    fn detail(&mut self, _: Finding) {
-        unreachable!("no details were asked for");
-    }
-}
 
 #[test]
 fn held_findings_keep_their_place_and_value() {
