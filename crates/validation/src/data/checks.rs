@@ -25,8 +25,10 @@ impl Tally {
                     empty: true,
                 });
                 let h = hash(c.raw(line));
-                let text = String::from_utf8_lossy(c.raw(line));
-                self.sighting(plan, *set, h, at, Some(&text));
+                let text = plan
+                    .show_values
+                    .then(|| String::from_utf8_lossy(c.raw(line)));
+                self.sighting(plan, *set, h, at, text.as_deref());
                 None
             }
             Op::Allowed(allowed) => captured.and_then(|c| match c.text(line) {

@@ -143,6 +143,7 @@ pub(crate) fn run(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&job) = jobs.get(i) else {
+                            tally.settle(plan);
                             return Ok(tally);
                         };
                         match job {

@@ -61,6 +61,7 @@ mod rules;
 mod scan;
 mod shard;
 mod shard_spec;
+mod sightings;
 mod source;
 mod stream;
 mod summary;

@@ -196,6 +196,7 @@ impl PartialResult {
             dup: f.dup.map(|(set, h)| (set, hash_hex(h))),
         };
         debug_assert_eq!(tally.rules.len(), plan.rules.len());
+        debug_assert!(tally.is_settled(), "a worker's sightings left unsettled");
         let wire = Wire {
             format: PARTIAL_FORMAT.to_owned(),
             version: PARTIAL_VERSION,

@@ -153,6 +153,10 @@ pub(crate) fn build(
             resource_types.insert(t.name.clone(), n);
         }
     }
+    debug_assert!(
+        outcome.tally.is_settled(),
+        "a worker's sightings left unsettled"
+    );
     super::resolve::references(plan, &mut outcome.tally);
     // A duplicate names the first sighting in the whole dataset, not in its worker.
     let tally = &mut outcome.tally;

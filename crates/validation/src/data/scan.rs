@@ -10,6 +10,7 @@ use super::path::{FieldPath, Segment};
 
 mod classify;
 mod object;
+mod skip;
 
 use classify::Stops;
 
@@ -62,6 +63,9 @@ impl Captured {
 #[derive(Debug, Default)]
 struct Node {
     keys: Vec<(Box<[u8]>, u32)>,
+    /// Each key's [`tag`], in the order of `keys`: a member name is compared only with
+    /// the keys whose tag it shares.
+    tags: Vec<u32>,
     indexes: Vec<(u32, u32)>,
     slot: Option<u16>,
 }
@@ -106,7 +110,10 @@ impl Paths {
                     let n = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
                     self.nodes.push(Node::default());
                     match segment {
-                        Segment::Key(k) => self.nodes[node].keys.push((k.as_bytes().into(), n)),
+                        Segment::Key(k) => {
+                            self.nodes[node].keys.push((k.as_bytes().into(), n));
+                            self.nodes[node].tags.push(tag(k.as_bytes()));
+                        }
                         Segment::Index(i) => self.nodes[node].indexes.push((*i, n)),
                     }
                     n as usize
@@ -122,6 +129,16 @@ impl Paths {
     pub(crate) fn len(&self) -> usize {
         self.paths.len()
     }
+}
+
+/// A member name's length, first and last byte in one number: two names with different
+/// tags differ.
+#[inline]
+fn tag(name: &[u8]) -> u32 {
+    let len = u32::try_from(name.len()).unwrap_or(u32::MAX) & 0xff;
+    let first = name.first().copied().map_or(0, u32::from);
+    let last = name.last().copied().map_or(0, u32::from);
+    len | (first << 8) | (last << 16)
 }
 
 /// Why a line is not a JSON object: the message and the 0-based byte offset.
@@ -225,6 +242,9 @@ impl Scanner<'_, '_> {
     }
 
     fn value(&mut self, node: Option<u32>) -> Result<(), ScanError> {
+        if node.is_none() {
+            return self.skip();
+        }
         self.ws();
         let start = self.i;
         let (kind, escaped, empty) = match self.peek() {

@@ -104,7 +104,8 @@ impl RecordChecker {
     }
 
     /// The report of everything checked.
-    pub fn finish(self) -> DataReport {
+    pub fn finish(mut self) -> DataReport {
+        self.tally.settle(&self.plan);
         let outcome = Outcome {
             tally: self.tally,
             chunks: vec![self.stats],

@@ -11,7 +11,7 @@ use super::scan::{Captured, Kind, ScanError, ScanScratch, scan};
 use crate::conformance::Scratch;
 
 pub(crate) use crate::prehash::HashSet128;
-use crate::prehash::Sharded;
+use crate::prehash::{Batched, Sharded};
 
 /// A location: the chunk (in file order) in the high half, the line within it in the low.
 pub(crate) type Loc = u64;
@@ -82,6 +82,11 @@ pub(crate) struct Tally {
     /// the workers of a run ([`Tally::sharing`]).
     pub(crate) sets: Vec<Arc<IdSet>>,
     pub(crate) refs: Vec<HashSet128<RefSeen>>,
+    /// Per set, this worker's sightings not yet in it ([`Tally::settle`] puts them in).
+    pub(super) pending: Vec<Batched<Loc>>,
+    /// Duplicates found while inserting a batch, reported after it: hash, later and
+    /// earlier location.
+    pub(super) repeats: Vec<(u128, Loc, Loc)>,
     /// The values behind `sets`, kept only when values may be shown.
     pub(crate) texts: Vec<HashSet128<Box<str>>>,
     /// Records per plan type.
@@ -130,6 +135,8 @@ impl Tally {
                 .map(|_| RuleTally::default())
                 .collect(),
             sets: sets.to_vec(),
+            pending: (0..sets.len()).map(|_| Batched::default()).collect(),
+            repeats: Vec::new(),
             refs: (0..plan.ref_rules.len())
                 .map(|_| HashSet128::default())
                 .collect(),
@@ -240,13 +247,23 @@ impl Tally {
         self.types[ty] += 1;
         let tp = &plan.types[ty];
         if let Some(id) = self.slots[ID_SLOT].filter(|c| c.kind == Kind::String && !c.empty) {
-            let id_text = id.text(line).unwrap_or_default();
+            // The scan has validated the line's UTF-8: an id without escapes is its bytes.
+            let raw = id.raw(line);
+            let decoded = if id.escaped || plan.show_values {
+                id.text(line)
+            } else {
+                None
+            };
             self.key.clear();
             self.key.extend_from_slice(ty_raw);
             self.key.push(b'/');
-            self.key.extend_from_slice(id_text.as_bytes());
+            match &decoded {
+                Some(text) => self.key.extend_from_slice(text.as_bytes()),
+                None if id.escaped => {}
+                None => self.key.extend_from_slice(&raw[1..raw.len() - 1]),
+            }
             let h = hash(&self.key);
-            self.sighting(plan, tp.id_set, h, at, Some(id_text.as_ref()));
+            self.sighting(plan, tp.id_set, h, at, decoded.as_deref());
         }
         for check in &tp.checks {
             // The common case, a required field that is there, without the call.
@@ -258,109 +275,5 @@ impl Tally {
             self.check(plan, check, line, at);
         }
         Ok(ty_raw)
-    }
-
-    pub(crate) fn duplicate(
-        &mut self,
-        plan: &Plan,
-        rule: usize,
-        (set, h): (usize, u128),
-        dup: Loc,
-        first: Loc,
-        value: Option<String>,
-    ) {
-        self.rules[rule].add(plan.locations, || Finding {
-            loc: dup,
-            column: None,
-            message: "duplicate".to_owned(),
-            value,
-            first: Some(first),
-            dup: u32::try_from(set).ok().map(|set| (set, h)),
-        });
-    }
-
-    /// Inserts `h` seen at `at` into set `set`; a second sighting is a duplicate, reported
-    /// at the later location so the outcome does not depend on the order of sightings.
-    pub(crate) fn sighting(
-        &mut self,
-        plan: &Plan,
-        set: usize,
-        h: u128,
-        at: Loc,
-        text: Option<&str>,
-    ) {
-        let mut shard = self.sets[set].shard(h);
-        let Some(seen) = shard.get_mut(&h) else {
-            shard.insert(h, at);
-            drop(shard);
-            if plan.show_values
-                && let Some(text) = text
-            {
-                self.texts[set].insert(h, text.into());
-            }
-            return;
-        };
-        let (first, dup) = ((*seen).min(at), (*seen).max(at));
-        *seen = first;
-        drop(shard);
-        if let Some(rule) = plan.set_rules[set] {
-            let value = plan
-                .show_values
-                .then(|| text.unwrap_or_default().to_owned());
-            self.duplicate(plan, rule, (set, h), dup, first, value);
-        }
-    }
-
-    /// Adds `other`'s counts to these.
-    pub(crate) fn merge(&mut self, plan: &Plan, mut other: Self) {
-        // Sets shared with `other` hold its sightings already; another tally's sets are
-        // read into these (the smaller into the larger: sightings are order-independent).
-        let mut foreign = Vec::new();
-        for set in 0..self.sets.len() {
-            if Arc::ptr_eq(&self.sets[set], &other.sets[set]) {
-                for (h, text) in std::mem::take(&mut other.texts[set]) {
-                    self.texts[set].entry(h).or_insert(text);
-                }
-                continue;
-            }
-            if other.sets[set].len() > self.sets[set].len() {
-                std::mem::swap(&mut self.sets[set], &mut other.sets[set]);
-                std::mem::swap(&mut self.texts[set], &mut other.texts[set]);
-            }
-            foreign.push(set);
-        }
-        for (mine, theirs) in self.rules.iter_mut().zip(other.rules) {
-            mine.violations += theirs.violations;
-            mine.findings.extend(theirs.findings);
-            if mine.findings.len() > plan.locations {
-                mine.prune(plan.locations);
-            }
-        }
-        for set in foreign {
-            let texts = &other.texts[set];
-            for (h, at) in other.sets[set].drain() {
-                let text = texts.get(&h).map(|t| t.to_string());
-                self.sighting(plan, set, h, at, text.as_deref());
-            }
-        }
-        for (mine, theirs) in self.refs.iter_mut().zip(other.refs) {
-            for (h, seen) in theirs {
-                mine.entry(h)
-                    .and_modify(|r| {
-                        r.count += seen.count;
-                        if seen.first < r.first {
-                            r.first = seen.first;
-                            r.text.clone_from(&seen.text);
-                        }
-                    })
-                    .or_insert(seen);
-            }
-        }
-        for (mine, theirs) in self.types.iter_mut().zip(other.types) {
-            *mine += theirs;
-        }
-        for (name, n) in other.other_types {
-            *self.other_types.entry(name).or_default() += n;
-        }
     }
 }

@@ -52,33 +52,32 @@ impl Stops {
     }
 }
 
-/// Stops and high bytes of 64 bytes, as bit masks.
+/// Stops of 64 bytes as a bit mask, and whether any of them is at or above 0x80 (nonzero).
 #[inline]
 fn block64(block: &[u8]) -> (u64, u64) {
     let mut stops = 0u64;
-    let mut high = 0u64;
+    let mut high = u8x16::splat(0);
     for (k, part) in block.chunks_exact(16).enumerate() {
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(part);
-        let (s, h) = block16(bytes);
-        stops |= u64::from(s) << (16 * k);
-        high |= u64::from(h) << (16 * k);
+        let v = u8x16::new(bytes);
+        stops |= u64::from(block16(v)) << (16 * k);
+        high |= v;
     }
-    (stops, high)
+    (stops, u64::from(high.to_bitmask()))
 }
 
-/// Stops and high bytes of 16 bytes: three vector compares and two mask extractions
-/// (SSE2 on x86-64, NEON on aarch64, through `wide`'s safe API).
+/// Stops of 16 bytes: three vector compares and a mask extraction (SSE2 on x86-64, NEON on
+/// aarch64, through `wide`'s safe API).
 #[inline]
-fn block16(bytes: [u8; 16]) -> (u16, u16) {
-    let v = u8x16::new(bytes);
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "a 16-lane mask fills the low 16 bits"
+)]
+fn block16(v: u8x16) -> u16 {
     let limit = u8x16::splat(0x1f);
     let stops = v.simd_eq(u8x16::splat(b'"'))
         | v.simd_eq(u8x16::splat(b'\\'))
         | v.max(limit).simd_eq(limit);
-    #[allow(
-        clippy::cast_possible_truncation,
-        reason = "a 16-lane mask fills the low 16 bits"
-    )]
-    (stops.to_bitmask() as u16, v.to_bitmask() as u16)
+    stops.to_bitmask() as u16
 }

@@ -7,6 +7,7 @@ use regex::bytes::Regex;
 
 use super::format::Format;
 use super::number::Decimal;
+use crate::bytes::same_bytes;
 
 /// A node's index in the arena.
 pub(super) type NodeId = u32;
@@ -159,32 +160,6 @@ pub(super) struct Node {
     pub(super) has_array: bool,
 }
 
-/// Whether two short byte strings (member names) are equal: eight bytes at a time, the last
-/// word overlapping, without a `memcmp` call.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], i: usize| {
-        s.get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_le_bytes)
-    };
-    if n < 8 {
-        return a == b;
-    }
-    let mut i = 0;
-    while i + 8 < n {
-        if word(a, i) != word(b, i) {
-            return false;
-        }
-        i += 8;
-    }
-    word(a, n - 8) == word(b, n - 8)
-}
-
 impl Node {
     /// The `properties`/tracked entry of a key.
     #[inline]
@@ -237,29 +212,5 @@ impl Node {
             || self.max_items.is_some()
             || self.unique_items.is_some()
             || self.contains.is_some();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_bytes;
-
-    #[test]
-    fn same_bytes_is_equality_at_every_length_and_position() {
-        for n in 0..40usize {
-            let a: Vec<u8> = b"abcdefghijklmnopqrstuvwxyz"
-                .iter()
-                .copied()
-                .cycle()
-                .take(n)
-                .collect();
-            assert!(same_bytes(&a, &a.clone()), "{n}");
-            assert!(!same_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0, "{n}");
-            for k in 0..n {
-                let mut b = a.clone();
-                b[k] ^= 0x01;
-                assert!(!same_bytes(&a, &b), "length {n}, byte {k}");
-            }
-        }
     }
 }
