@@ -6,11 +6,13 @@
 //! skipped without building a value or allocating, which is what makes the checks faster
 //! than parsing each line into a tree.
 
-use super::path::{FieldPath, Segment};
-
 mod classify;
 mod object;
 mod skip;
+mod trie;
+
+use trie::Node;
+pub(crate) use trie::Paths;
 
 use classify::Stops;
 
@@ -60,87 +62,6 @@ impl Captured {
     }
 }
 
-#[derive(Debug, Default)]
-struct Node {
-    keys: Vec<(Box<[u8]>, u32)>,
-    /// Each key's [`tag`], in the order of `keys`: a member name is compared only with
-    /// the keys whose tag it shares.
-    tags: Vec<u32>,
-    indexes: Vec<(u32, u32)>,
-    slot: Option<u16>,
-}
-
-/// The paths to capture, as a trie; each path has a slot in the capture array.
-#[derive(Debug)]
-pub(crate) struct Paths {
-    nodes: Vec<Node>,
-    paths: Vec<FieldPath>,
-}
-
-impl Paths {
-    pub(crate) fn new() -> Self {
-        Self {
-            nodes: vec![Node::default()],
-            paths: Vec::new(),
-        }
-    }
-
-    /// The slot of `path`, adding it when new.
-    pub(crate) fn slot(&mut self, path: &FieldPath) -> u16 {
-        if let Some(i) = self.paths.iter().position(|p| p == path) {
-            return u16::try_from(i).unwrap_or(u16::MAX);
-        }
-        let mut node = 0usize;
-        for segment in &path.segments {
-            let next = match segment {
-                Segment::Key(k) => self.nodes[node]
-                    .keys
-                    .iter()
-                    .find(|(name, _)| **name == *k.as_bytes())
-                    .map(|&(_, n)| n),
-                Segment::Index(i) => self.nodes[node]
-                    .indexes
-                    .iter()
-                    .find(|(at, _)| at == i)
-                    .map(|&(_, n)| n),
-            };
-            node = match next {
-                Some(n) => n as usize,
-                None => {
-                    let n = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
-                    self.nodes.push(Node::default());
-                    match segment {
-                        Segment::Key(k) => {
-                            self.nodes[node].keys.push((k.as_bytes().into(), n));
-                            self.nodes[node].tags.push(tag(k.as_bytes()));
-                        }
-                        Segment::Index(i) => self.nodes[node].indexes.push((*i, n)),
-                    }
-                    n as usize
-                }
-            };
-        }
-        let slot = u16::try_from(self.paths.len()).unwrap_or(u16::MAX);
-        self.nodes[node].slot = Some(slot);
-        self.paths.push(path.clone());
-        slot
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.paths.len()
-    }
-}
-
-/// A member name's length, first and last byte in one number: two names with different
-/// tags differ.
-#[inline]
-fn tag(name: &[u8]) -> u32 {
-    let len = u32::try_from(name.len()).unwrap_or(u32::MAX) & 0xff;
-    let first = name.first().copied().map_or(0, u32::from);
-    let last = name.last().copied().map_or(0, u32::from);
-    len | (first << 8) | (last << 16)
-}
-
 /// Why a line is not a JSON object: the message and the 0-based byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ScanError {
@@ -154,7 +75,7 @@ pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
 const MAX_DEPTH: u32 = 128;
 
 /// The state of one scan. `keys` holds the spans (with quotes) of the resource's top-level
-/// member names seen so far, and `bloom` one bit per name's fingerprint, so a repeated name
+/// member names seen so far, and `bloom` one bit per name's tag bucket, so a repeated name
 /// is found without comparing every pair.
 struct Scanner<'a, 'p> {
     s: &'a [u8],
@@ -241,13 +162,30 @@ impl Scanner<'_, '_> {
         }
     }
 
+    /// The next byte that is not whitespace, the position moved to it: one check inline
+    /// (NDJSON is mostly written without whitespace), the loop out of line.
+    #[inline(always)]
+    fn peek_past_ws(&mut self) -> Option<u8> {
+        match self.peek() {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => self.past_ws(),
+            b => b,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn past_ws(&mut self) -> Option<u8> {
+        self.ws();
+        self.peek()
+    }
+
     fn value(&mut self, node: Option<u32>) -> Result<(), ScanError> {
         if node.is_none() {
             return self.skip();
         }
-        self.ws();
+        let first = self.peek_past_ws();
         let start = self.i;
-        let (kind, escaped, empty) = match self.peek() {
+        let (kind, escaped, empty) = match first {
             Some(b'"') => {
                 let escaped = self.string()?;
                 (Kind::String, escaped, self.i - start == 2)

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use crate::bytes::same_bytes;
 
-use super::{DUPLICATE_KEY, MAX_DEPTH, Node, ScanError, Scanner};
+use super::{DUPLICATE_KEY, MAX_DEPTH, Node, ScanError, Scanner, trie};
 
 impl ScanError {
     /// The message, naming the key of a duplicate-key error (found again in `line`, so the
@@ -27,14 +27,6 @@ fn hex4(digits: Option<&[u8]>) -> Option<u16> {
         return None;
     }
     u16::from_str_radix(digits, 16).ok()
-}
-
-/// A bit for a member name written without escapes, from its length and last byte: two
-/// names with different bits differ. Cheap on purpose: it runs for every top-level name.
-#[inline]
-fn fingerprint(raw: &[u8]) -> u64 {
-    let last = raw.last().copied().unwrap_or(0);
-    1 << ((raw.len().wrapping_mul(37) ^ usize::from(last)) & 63)
 }
 
 /// A member name's text: its bytes between the quotes, decoded when it has escapes.
@@ -128,17 +120,16 @@ impl Scanner<'_, '_> {
         Ok(())
     }
 
-    /// Refuses a top-level member name (its span, with quotes) seen before in this resource.
+    /// Refuses a top-level member name (its span, with quotes) seen before in this resource;
+    /// `tag` is the name's [`tag`](super::trie::tag) when it has no escapes.
     #[inline]
-    fn top_level_key(&mut self, start: usize, escaped: bool) -> Result<(), ScanError> {
+    fn top_level_key(&mut self, start: usize, tag: Option<u32>) -> Result<(), ScanError> {
         let end = self.i;
-        let bit = if escaped {
-            // Its fingerprint would be of the decoded name: compare it with every name, and
-            // every later name with it.
-            u64::MAX
-        } else {
-            fingerprint(&self.s[start + 1..end - 1])
-        };
+        let escaped = tag.is_none();
+        // One bit per name, by its tag's bucket: two names with different bits differ. An
+        // escaped name's tag would be of the decoded name: it is compared with every name,
+        // and every later name with it.
+        let bit = tag.map_or(u64::MAX, |t| 1 << trie::bucket(t));
         if self.bloom & bit != 0 {
             self.repeated_top_level_key(start, end, escaped)?;
         }
@@ -192,16 +183,20 @@ impl Scanner<'_, '_> {
         if node.keys.is_empty() {
             return None;
         }
-        let owned;
-        let key: &[u8] = if escaped {
-            let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
-            owned = serde_json::from_str::<String>(text).unwrap_or_default();
-            owned.as_bytes()
-        } else {
-            &self.s[start + 1..self.i - 1]
-        };
-        let tag = super::tag(key);
-        (0..node.tags.len()).find(|&at| node.tags[at] == tag && same_bytes(&node.keys[at].0, key))
+        if escaped {
+            return self.escaped_member(node, start);
+        }
+        let key = &self.s[start + 1..self.i - 1];
+        node.find(key, trie::tag(key))
+    }
+
+    /// [`member`](Self::member) for a name with escapes: decoded first.
+    #[cold]
+    #[inline(never)]
+    fn escaped_member(&self, node: &Node, start: usize) -> Option<usize> {
+        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
+        let key = serde_json::from_str::<String>(text).unwrap_or_default();
+        node.find(key.as_bytes(), trie::tag(key.as_bytes()))
     }
 
     /// Scans the resource, the line's top-level object (at its `{`): like
@@ -212,31 +207,31 @@ impl Scanner<'_, '_> {
         let root = &paths.nodes[0];
         self.depth = 1;
         self.i += 1;
-        self.ws();
-        if self.peek() == Some(b'}') {
+        if self.peek_past_ws() == Some(b'}') {
             self.i += 1;
             self.depth = 0;
             return Ok(());
         }
         loop {
-            self.ws();
-            if self.peek() != Some(b'"') {
+            if self.peek_past_ws() != Some(b'"') {
                 return Err(self.err("expected a member name in double quotes"));
             }
             let key_start = self.i;
             let escaped = self.string()?;
-            self.top_level_key(key_start, escaped)?;
-            let child = self
-                .member(root, key_start, escaped)
-                .map(|at| root.keys[at].1);
-            self.ws();
-            if self.peek() != Some(b':') {
+            let key = &self.s[key_start + 1..self.i - 1];
+            let tag = (!escaped).then(|| trie::tag(key));
+            self.top_level_key(key_start, tag)?;
+            let at = match tag {
+                Some(tag) => root.find(key, tag),
+                None => self.escaped_member(root, key_start),
+            };
+            let child = at.map(|at| root.keys[at].1);
+            if self.peek_past_ws() != Some(b':') {
                 return Err(self.err("expected ':' after a member name"));
             }
             self.i += 1;
             self.value(child)?;
-            self.ws();
-            match self.peek() {
+            match self.peek_past_ws() {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
@@ -256,8 +251,7 @@ impl Scanner<'_, '_> {
             return Err(self.err("nested more than 128 levels deep"));
         }
         self.i += 1;
-        self.ws();
-        if self.peek() == Some(close) {
+        if self.peek_past_ws() == Some(close) {
             self.i += 1;
             self.depth -= 1;
             return Ok(true);
@@ -268,8 +262,7 @@ impl Scanner<'_, '_> {
         let mut seen = 0u64;
         loop {
             if close == b'}' {
-                self.ws();
-                if self.peek() != Some(b'"') {
+                if self.peek_past_ws() != Some(b'"') {
                     return Err(self.err("expected a member name in double quotes"));
                 }
                 let key_start = self.i;
@@ -287,8 +280,7 @@ impl Scanner<'_, '_> {
                     }
                     None => None,
                 };
-                self.ws();
-                if self.peek() != Some(b':') {
+                if self.peek_past_ws() != Some(b':') {
                     return Err(self.err("expected ':' after a member name"));
                 }
                 self.i += 1;
@@ -303,8 +295,7 @@ impl Scanner<'_, '_> {
                 self.value(child)?;
                 index = index.saturating_add(1);
             }
-            self.ws();
-            match self.peek() {
+            match self.peek_past_ws() {
                 Some(b',') => self.i += 1,
                 Some(b) if b == close => {
                     self.i += 1;

@@ -17,8 +17,7 @@ impl Scanner<'_, '_> {
         let mut object = false;
         let mut outer = 0u128;
         'value: loop {
-            self.ws();
-            match self.peek() {
+            match self.peek_past_ws() {
                 Some(b'"') => {
                     self.string()?;
                 }
@@ -29,8 +28,7 @@ impl Scanner<'_, '_> {
                     }
                     let opened = open == b'{';
                     self.i += 1;
-                    self.ws();
-                    if self.peek() == Some(if opened { b'}' } else { b']' }) {
+                    if self.peek_past_ws() == Some(if opened { b'}' } else { b']' }) {
                         self.i += 1;
                         self.depth -= 1;
                     } else {
@@ -59,8 +57,7 @@ impl Scanner<'_, '_> {
             }
             // After a value: close containers until one goes on with a comma.
             while self.depth > base {
-                self.ws();
-                match self.peek() {
+                match self.peek_past_ws() {
                     Some(b',') => {
                         self.i += 1;
                         if object {
@@ -90,13 +87,11 @@ impl Scanner<'_, '_> {
     /// A member name and its colon, from before any whitespace to after the colon.
     #[inline(always)]
     fn member_name(&mut self) -> Result<(), ScanError> {
-        self.ws();
-        if self.peek() != Some(b'"') {
+        if self.peek_past_ws() != Some(b'"') {
             return Err(self.err("expected a member name in double quotes"));
         }
         self.string()?;
-        self.ws();
-        if self.peek() != Some(b':') {
+        if self.peek_past_ws() != Some(b':') {
             return Err(self.err("expected ':' after a member name"));
         }
         self.i += 1;
