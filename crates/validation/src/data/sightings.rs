@@ -67,24 +67,20 @@ impl Tally {
             }
             return;
         }
+        // Values to show: the first sighting keeps its text, a duplicate carries its own.
         let mut shard = self.sets[set].shard(h);
         let Some(seen) = shard.get_mut(&h) else {
             shard.insert(h, at);
             drop(shard);
-            if plan.show_values
-                && let Some(text) = text
-            {
+            if let Some(text) = text {
                 self.texts[set].insert(h, text.into());
             }
             return;
         };
-        let (first, dup) = ((*seen).min(at), (*seen).max(at));
-        *seen = first;
+        let (_, dup, first) = repeat(seen, h, at);
         drop(shard);
         if let Some(rule) = plan.set_rules[set] {
-            let value = plan
-                .show_values
-                .then(|| text.unwrap_or_default().to_owned());
+            let value = Some(text.unwrap_or_default().to_owned());
             self.duplicate(plan, rule, (set, h), dup, first, value);
         }
     }
@@ -100,7 +96,9 @@ impl Tally {
                 ..
             } = self;
             pending[set].flush(&sets[set], |seen, h, at| repeats.push(repeat(seen, h, at)));
-            self.report_repeats(plan, set);
+            if !self.repeats.is_empty() {
+                self.report_repeats(plan, set);
+            }
         }
     }
 
