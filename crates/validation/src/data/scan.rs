@@ -7,6 +7,7 @@
 //! than parsing each line into a tree.
 
 mod classify;
+mod cursor;
 mod object;
 mod skip;
 mod trie;
@@ -14,7 +15,11 @@ mod trie;
 use trie::Node;
 pub(crate) use trie::Paths;
 
+use std::ops::Range;
+
 use classify::Stops;
+use cursor::Cursor;
+pub(crate) use cursor::ScanError;
 
 /// The JSON type of a captured value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +67,6 @@ impl Captured {
     }
 }
 
-/// Why a line is not a JSON object: the message and the 0-based byte offset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ScanError {
-    pub(crate) at: usize,
-    pub(crate) message: &'static str,
-}
-
 /// The message of a repeated member name; the error is at the name's opening quote.
 pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
 
@@ -78,13 +76,11 @@ const MAX_DEPTH: u32 = 128;
 /// member names seen so far, and `bloom` one bit per name's tag bucket, so a repeated name
 /// is found without comparing every pair.
 struct Scanner<'a, 'p> {
-    s: &'a [u8],
-    i: usize,
+    c: Cursor<'a>,
     depth: u32,
     paths: &'p Paths,
     slots: &'p mut [Option<Captured>],
     keys: &'p mut Vec<(u32, u32)>,
-    stops: &'p Stops,
     bloom: u64,
 }
 
@@ -121,153 +117,90 @@ pub(crate) fn scan(
     slots.iter_mut().for_each(|s| *s = None);
     keys.clear();
     let mut sc = Scanner {
-        s: line,
-        i: 0,
+        c: Cursor::new(line, stops.words()),
         depth: 0,
         paths,
         slots,
         keys,
-        stops,
         bloom: 0,
     };
-    sc.ws();
-    if sc.peek() != Some(b'{') {
-        return Err(sc.err("expected a JSON object (one FHIR resource per line)"));
+    sc.c.ws();
+    if sc.c.peek() != Some(b'{') {
+        return Err(sc
+            .c
+            .err("expected a JSON object (one FHIR resource per line)"));
     }
     sc.resource()?;
-    sc.ws();
-    if sc.i != sc.s.len() {
-        return Err(sc.err("unexpected text after the JSON object"));
+    sc.c.ws();
+    if sc.c.i != line.len() {
+        return Err(sc.c.err("unexpected text after the JSON object"));
     }
     Ok(())
 }
 
 impl Scanner<'_, '_> {
-    fn err(&self, message: &'static str) -> ScanError {
-        ScanError {
-            at: self.i,
-            message,
-        }
-    }
-
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-
-    #[inline]
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    /// The next byte that is not whitespace, the position moved to it: one check inline
-    /// (NDJSON is mostly written without whitespace), the loop out of line.
+    /// A value the rules may read, from the caller's copy of the cursor: captured into
+    /// `n`'s slot when it has one.
     #[inline(always)]
-    fn peek_past_ws(&mut self) -> Option<u8> {
-        match self.peek() {
-            Some(b' ' | b'\t' | b'\r' | b'\n') => self.past_ws(),
-            b => b,
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn past_ws(&mut self) -> Option<u8> {
-        self.ws();
-        self.peek()
-    }
-
-    fn value(&mut self, node: Option<u32>) -> Result<(), ScanError> {
-        if node.is_none() {
-            return self.skip();
-        }
-        let first = self.peek_past_ws();
-        let start = self.i;
+    fn on_path(&mut self, c: &mut Cursor<'_>, n: u32) -> Result<(), ScanError> {
+        let first = c.peek_past_ws();
+        let start = c.i;
         let (kind, escaped, empty) = match first {
             Some(b'"') => {
-                let escaped = self.string()?;
-                (Kind::String, escaped, self.i - start == 2)
+                let escaped = c.string()?;
+                (Kind::String, escaped, c.i - start == 2)
             }
-            Some(b'{') => {
-                let empty = self.container(node, b'}')?;
-                (Kind::Object, false, empty)
+            Some(open @ (b'{' | b'[')) => {
+                let (kind, close) = if open == b'{' {
+                    (Kind::Object, b'}')
+                } else {
+                    (Kind::Array, b']')
+                };
+                self.c.i = c.i;
+                let empty = self.container(n, close)?;
+                c.i = self.c.i;
+                (kind, false, empty)
             }
-            Some(b'[') => {
-                let empty = self.container(node, b']')?;
-                (Kind::Array, false, empty)
+            Some(b't') => {
+                c.literal(b"true")?;
+                (Kind::Bool, false, false)
             }
-            Some(b't') => (self.literal(b"true", Kind::Bool)?, false, false),
-            Some(b'f') => (self.literal(b"false", Kind::Bool)?, false, false),
-            Some(b'n') => (self.literal(b"null", Kind::Null)?, false, false),
-            Some(b'-' | b'0'..=b'9') => (self.number()?, false, false),
-            Some(_) => return Err(self.err("expected a JSON value")),
-            None => return Err(self.err("the line ends where a value was expected")),
+            Some(b'f') => {
+                c.literal(b"false")?;
+                (Kind::Bool, false, false)
+            }
+            Some(b'n') => {
+                c.literal(b"null")?;
+                (Kind::Null, false, false)
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                c.number()?;
+                (Kind::Number, false, false)
+            }
+            Some(_) => return Err(c.err("expected a JSON value")),
+            None => return Err(c.err("the line ends where a value was expected")),
         };
-        if let Some(n) = node
-            && let Some(slot) = self.paths.nodes[n as usize].slot
-        {
+        self.capture(n, start..c.i, kind, escaped, empty);
+        Ok(())
+    }
+
+    /// Puts the value at `span` into `n`'s slot, if it has one.
+    #[inline(always)]
+    fn capture(&mut self, n: u32, span: Range<usize>, kind: Kind, escaped: bool, empty: bool) {
+        if let Some(slot) = self.paths.nodes[n as usize].slot {
             #[allow(
                 clippy::cast_possible_truncation,
                 reason = "lines are at most max_line_bytes, itself at most 1 GiB"
             )]
             let captured = Captured {
-                start: start as u32,
-                end: self.i as u32,
+                start: span.start as u32,
+                end: span.end as u32,
                 kind,
                 escaped,
                 empty,
             };
             self.slots[usize::from(slot)] = Some(captured);
         }
-        Ok(())
-    }
-
-    fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Kind, ScanError> {
-        if self.s[self.i..].starts_with(word) {
-            self.i += word.len();
-            Ok(kind)
-        } else {
-            Err(self.err("expected true, false or null"))
-        }
-    }
-
-    fn digits(&mut self) -> usize {
-        let from = self.i;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
-        self.i - from
-    }
-
-    fn number(&mut self) -> Result<Kind, ScanError> {
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err("expected a digit")),
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(self.err("expected a digit after the decimal point"));
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err("expected a digit in the exponent"));
-            }
-        }
-        Ok(Kind::Number)
     }
 }
 

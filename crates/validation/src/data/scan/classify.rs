@@ -9,14 +9,12 @@ use wide::u8x16;
 #[derive(Debug, Default)]
 pub(super) struct Stops {
     words: Vec<u64>,
-    len: usize,
 }
 
 impl Stops {
     /// Classifies `line`; returns whether it holds a byte at or above 0x80.
     pub(super) fn fill(&mut self, line: &[u8]) -> bool {
         self.words.clear();
-        self.len = line.len();
         let mut high = 0u64;
         let mut blocks = line.chunks_exact(64);
         for block in &mut blocks {
@@ -25,7 +23,12 @@ impl Stops {
             high |= h;
         }
         let rest = blocks.remainder();
-        if !rest.is_empty() {
+        if !rest.is_empty() && line.len() >= 64 {
+            // The last 64 bytes of the line, its tail's bits shifted down: no copy.
+            let (stops, h) = block64(&line[line.len() - 64..]);
+            self.words.push(stops >> (64 - rest.len()));
+            high |= h;
+        } else if !rest.is_empty() {
             let mut padded = [b' '; 64];
             padded[..rest.len()].copy_from_slice(rest);
             let (stops, h) = block64(&padded);
@@ -36,19 +39,9 @@ impl Stops {
         high != 0
     }
 
-    /// The first stop at or after byte `from`.
-    #[inline]
-    pub(super) fn next(&self, from: usize) -> Option<usize> {
-        let mut w = from / 64;
-        let mut bits = self.words.get(w)? & (u64::MAX << (from % 64));
-        loop {
-            if bits != 0 {
-                let at = w * 64 + bits.trailing_zeros() as usize;
-                return (at < self.len).then_some(at);
-            }
-            w += 1;
-            bits = *self.words.get(w)?;
-        }
+    /// The stops, 64 bytes to a word; the last word's bits past the line are clear.
+    pub(super) fn words(&self) -> &[u64] {
+        &self.words
     }
 }
 

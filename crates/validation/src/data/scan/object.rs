@@ -1,11 +1,14 @@
-//! The scanner's strings, objects and arrays: escapes (an unpaired UTF-16 surrogate is
-//! refused), member names matched against the path trie, and repeated member names refused
-//! where they matter — at the resource's top level and on a path a rule reads.
+//! The scanner's objects and arrays: member names matched against the path trie, repeated
+//! member names refused where they matter — at the resource's top level and on a path a
+//! rule reads — and each value handed to the path scanner or the skip loop. The loops work
+//! on a local copy of the cursor, handed back only around a call that needs it.
 
 use std::borrow::Cow;
 
 use crate::bytes::same_bytes;
 
+use super::cursor::Cursor;
+use super::skip::skip;
 use super::{DUPLICATE_KEY, MAX_DEPTH, Node, ScanError, Scanner, trie};
 
 impl ScanError {
@@ -18,15 +21,6 @@ impl ScanError {
         let name = key_at(line, self.at);
         format!("{DUPLICATE_KEY} \"{}\"", String::from_utf8_lossy(&name)).into()
     }
-}
-
-/// Four hex digits as a number.
-fn hex4(digits: Option<&[u8]>) -> Option<u16> {
-    let digits = std::str::from_utf8(digits?).ok()?;
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u16::from_str_radix(digits, 16).ok()
 }
 
 /// A member name's text: its bytes between the quotes, decoded when it has escapes.
@@ -57,74 +51,15 @@ fn key_at(line: &[u8], at: usize) -> Cow<'_, [u8]> {
 }
 
 impl Scanner<'_, '_> {
-    /// Skips a string starting at its opening quote; returns whether it had escapes.
-    /// Inlined everywhere: a call's register saves cost a fifth of a string's scan.
-    #[inline(always)]
-    pub(super) fn string(&mut self) -> Result<bool, ScanError> {
-        self.i += 1;
-        let mut escaped = false;
-        loop {
-            let Some(at) = self.stops.next(self.i) else {
-                self.i = self.s.len();
-                return Err(self.err("a string is not closed"));
-            };
-            self.i = at;
-            match self.s[self.i] {
-                b'"' => {
-                    self.i += 1;
-                    return Ok(escaped);
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.i += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.i += 1;
-                        }
-                        Some(b'u') => self.unicode_escape()?,
-                        _ => return Err(self.err("unknown escape in a string")),
-                    }
-                }
-                _ => return Err(self.err("a control character must be escaped in a string")),
-            }
-        }
-    }
-
-    /// `\uXXXX` at `u` (after the backslash): a character, or a high surrogate followed by
-    /// `\u` and a low one. An unpaired surrogate is no character, so no string holds it.
-    /// Out of line: escapes are rare, and [`string`](Self::string) is the hottest loop.
-    #[inline(never)]
-    fn unicode_escape(&mut self) -> Result<(), ScanError> {
-        let Some(unit) = hex4(self.s.get(self.i + 1..self.i + 5)) else {
-            return Err(self.err("expected four hex digits after \\u"));
-        };
-        let lone =
-            "a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair) is not a character";
-        match unit {
-            0xd800..=0xdbff => {
-                let paired = self.s.get(self.i + 5..self.i + 7) == Some(b"\\u".as_slice())
-                    && hex4(self.s.get(self.i + 7..self.i + 11))
-                        .is_some_and(|low| (0xdc00..=0xdfff).contains(&low));
-                if !paired {
-                    self.i -= 1;
-                    return Err(self.err(lone));
-                }
-                self.i += 11;
-            }
-            0xdc00..=0xdfff => {
-                self.i -= 1;
-                return Err(self.err(lone));
-            }
-            _ => self.i += 5,
-        }
-        Ok(())
-    }
-
-    /// Refuses a top-level member name (its span, with quotes) seen before in this resource;
-    /// `tag` is the name's [`tag`](super::trie::tag) when it has no escapes.
+    /// Refuses a top-level member name (its span `start..end`, with quotes) seen before in
+    /// this resource; `tag` is the name's [`tag`](super::trie::tag) when it has no escapes.
     #[inline]
-    fn top_level_key(&mut self, start: usize, tag: Option<u32>) -> Result<(), ScanError> {
-        let end = self.i;
+    fn top_level_key(
+        &mut self,
+        start: usize,
+        end: usize,
+        tag: Option<u32>,
+    ) -> Result<(), ScanError> {
         let escaped = tag.is_none();
         // One bit per name, by its tag's bucket: two names with different bits differ. An
         // escaped name's tag would be of the decoded name: it is compared with every name,
@@ -151,7 +86,7 @@ impl Scanner<'_, '_> {
         end: usize,
         escaped: bool,
     ) -> Result<(), ScanError> {
-        let s = self.s;
+        let s = self.c.s;
         let this = &s[start..end];
         let repeated = if escaped || self.bloom == u64::MAX {
             let name = decoded(this);
@@ -176,135 +111,149 @@ impl Scanner<'_, '_> {
         }
     }
 
-    /// The index in `node`'s member names of the name just scanned (from `start`, its
-    /// opening quote, to the current position).
+    /// The value after a member name or in an array, from the caller's copy of the cursor:
+    /// off the rules' paths by the skip loop on that copy (the position stays in a register),
+    /// on a path by [`on_path`](Self::on_path), the cursor handed over and taken back.
     #[inline(always)]
-    fn member(&self, node: &Node, start: usize, escaped: bool) -> Option<usize> {
-        if node.keys.is_empty() {
-            return None;
+    fn value_at(&mut self, c: &mut Cursor<'_>, child: Option<u32>) -> Result<(), ScanError> {
+        match child {
+            // A string no rule reads is skipped here, anything else by the skip loop.
+            None if c.peek_past_ws() == Some(b'"') => {
+                c.string()?;
+            }
+            None => c.i = skip(*c, self.depth)?,
+            Some(n) => self.on_path(c, n)?,
         }
-        if escaped {
-            return self.escaped_member(node, start);
-        }
-        let key = &self.s[start + 1..self.i - 1];
-        node.find(key, trie::tag(key))
-    }
-
-    /// [`member`](Self::member) for a name with escapes: decoded first.
-    #[cold]
-    #[inline(never)]
-    fn escaped_member(&self, node: &Node, start: usize) -> Option<usize> {
-        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
-        let key = serde_json::from_str::<String>(text).unwrap_or_default();
-        node.find(key.as_bytes(), trie::tag(key.as_bytes()))
+        Ok(())
     }
 
     /// Scans the resource, the line's top-level object (at its `{`): like
     /// [`container`](Self::container), and every member name is checked against the
     /// earlier ones.
     pub(super) fn resource(&mut self) -> Result<(), ScanError> {
-        let paths = self.paths;
-        let root = &paths.nodes[0];
+        let root = &self.paths.nodes[0];
+        let mut c = self.c;
         self.depth = 1;
-        self.i += 1;
-        if self.peek_past_ws() == Some(b'}') {
-            self.i += 1;
+        c.i += 1;
+        if c.peek_past_ws() == Some(b'}') {
+            self.c.i = c.i + 1;
             self.depth = 0;
             return Ok(());
         }
         loop {
-            if self.peek_past_ws() != Some(b'"') {
-                return Err(self.err("expected a member name in double quotes"));
+            if c.peek_past_ws() != Some(b'"') {
+                return Err(c.err("expected a member name in double quotes"));
             }
-            let key_start = self.i;
-            let escaped = self.string()?;
-            let key = &self.s[key_start + 1..self.i - 1];
+            let key_start = c.i;
+            let escaped = c.string()?;
+            let key = &c.s[key_start + 1..c.i - 1];
             let tag = (!escaped).then(|| trie::tag(key));
-            self.top_level_key(key_start, tag)?;
+            self.top_level_key(key_start, c.i, tag)?;
             let at = match tag {
                 Some(tag) => root.find(key, tag),
-                None => self.escaped_member(root, key_start),
+                None => escaped_member(root, &c.s[key_start..c.i]),
             };
             let child = at.map(|at| root.keys[at].1);
-            if self.peek_past_ws() != Some(b':') {
-                return Err(self.err("expected ':' after a member name"));
+            if c.peek_past_ws() != Some(b':') {
+                return Err(c.err("expected ':' after a member name"));
             }
-            self.i += 1;
-            self.value(child)?;
-            match self.peek_past_ws() {
-                Some(b',') => self.i += 1,
+            c.i += 1;
+            self.value_at(&mut c, child)?;
+            match c.peek_past_ws() {
+                Some(b',') => c.i += 1,
                 Some(b'}') => {
-                    self.i += 1;
+                    self.c.i = c.i + 1;
                     self.depth = 0;
                     return Ok(());
                 }
-                _ => return Err(self.err("expected ',' or '}' in an object")),
+                _ => return Err(c.err("expected ',' or '}' in an object")),
             }
         }
     }
 
     /// Scans an object or array below the top level; returns whether it was empty. On a
     /// path the rules read, a repeated member name the rules name is refused.
-    pub(super) fn container(&mut self, node: Option<u32>, close: u8) -> Result<bool, ScanError> {
+    pub(super) fn container(&mut self, node: u32, close: u8) -> Result<bool, ScanError> {
+        let mut c = self.c;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err("nested more than 128 levels deep"));
+            return Err(c.err("nested more than 128 levels deep"));
         }
-        self.i += 1;
-        if self.peek_past_ws() == Some(close) {
-            self.i += 1;
+        c.i += 1;
+        if c.peek_past_ws() == Some(close) {
+            self.c.i = c.i + 1;
             self.depth -= 1;
             return Ok(true);
         }
-        let node = node.map(|n| &self.paths.nodes[n as usize]);
+        let node = &self.paths.nodes[node as usize];
         let mut index = 0u32;
         // Which of the node's member names this object has had, by their index in the node.
         let mut seen = 0u64;
         loop {
             if close == b'}' {
-                if self.peek_past_ws() != Some(b'"') {
-                    return Err(self.err("expected a member name in double quotes"));
+                if c.peek_past_ws() != Some(b'"') {
+                    return Err(c.err("expected a member name in double quotes"));
                 }
-                let key_start = self.i;
-                let escaped = self.string()?;
-                let child = match node.and_then(|n| Some((n, self.member(n, key_start, escaped)?)))
-                {
-                    Some((n, at)) => {
+                let key_start = c.i;
+                let escaped = c.string()?;
+                let child = match member(node, &c.s[key_start..c.i], escaped) {
+                    Some(at) => {
                         if at < 64 {
                             if seen & (1 << at) != 0 {
                                 return Err(self.duplicate(key_start));
                             }
                             seen |= 1 << at;
                         }
-                        Some(n.keys[at].1)
+                        Some(node.keys[at].1)
                     }
                     None => None,
                 };
-                if self.peek_past_ws() != Some(b':') {
-                    return Err(self.err("expected ':' after a member name"));
+                if c.peek_past_ws() != Some(b':') {
+                    return Err(c.err("expected ':' after a member name"));
                 }
-                self.i += 1;
-                self.value(child)?;
+                c.i += 1;
+                self.value_at(&mut c, child)?;
             } else {
-                let child = node.and_then(|n| {
-                    n.indexes
-                        .iter()
-                        .find(|&&(at, _)| at == index)
-                        .map(|&(_, c)| c)
-                });
-                self.value(child)?;
+                let child = node
+                    .indexes
+                    .iter()
+                    .find(|&&(at, _)| at == index)
+                    .map(|&(_, c)| c);
+                self.value_at(&mut c, child)?;
                 index = index.saturating_add(1);
             }
-            match self.peek_past_ws() {
-                Some(b',') => self.i += 1,
+            match c.peek_past_ws() {
+                Some(b',') => c.i += 1,
                 Some(b) if b == close => {
-                    self.i += 1;
+                    self.c.i = c.i + 1;
                     self.depth -= 1;
                     return Ok(false);
                 }
-                _ if close == b'}' => return Err(self.err("expected ',' or '}' in an object")),
-                _ => return Err(self.err("expected ',' or ']' in an array")),
+                _ if close == b'}' => return Err(c.err("expected ',' or '}' in an object")),
+                _ => return Err(c.err("expected ',' or ']' in an array")),
             }
         }
     }
+}
+
+/// The index in `node`'s member names of the name `quoted` (with its quotes).
+#[inline(always)]
+fn member(node: &Node, quoted: &[u8], escaped: bool) -> Option<usize> {
+    if node.keys.is_empty() {
+        return None;
+    }
+    if escaped {
+        return escaped_member(node, quoted);
+    }
+    let key = &quoted[1..quoted.len() - 1];
+    node.find(key, trie::tag(key))
+}
+
+/// [`member`] for a name with escapes: decoded first.
+#[cold]
+#[inline(never)]
+fn escaped_member(node: &Node, quoted: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(quoted).unwrap_or("");
+    let key = serde_json::from_str::<String>(text).unwrap_or_default();
+    node.find(key.as_bytes(), trie::tag(key.as_bytes()))
 }
