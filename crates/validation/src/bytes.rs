@@ -5,7 +5,7 @@
 
 /// Whether `a` and `b` are equal: by overlapping words of 8, 4, 2 or 1 bytes whatever the
 /// length, so a name of any length is two loads from each side, a longer one a few more.
-#[inline]
+#[inline(always)]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {

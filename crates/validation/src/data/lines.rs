@@ -8,6 +8,9 @@ use std::io::{self, Read};
 /// A read buffer starts this large; it grows only while one line does not fit.
 pub(crate) const BLOCK: usize = 1 << 20;
 
+/// How much is read at a time past the end of a chunk's range, to finish its last line.
+const TAIL: usize = 64 << 10;
+
 /// What [`lines`] hands on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Piece<'a> {
@@ -63,7 +66,15 @@ pub(crate) fn lines(
             let grown = buf.len().saturating_mul(2).min(max_line.saturating_add(1));
             buf.resize(grown.max(buf.len() + 1), 0);
         }
-        let n = match reader.read(&mut buf[filled..]) {
+        // Past `limit` only the line that crosses it is still wanted: read in small steps
+        // there, not whole blocks (a block past each chunk's end was ~18 % more bytes
+        // copied from the kernel on a file split into 64 chunks).
+        let wanted = match limit.checked_sub(offset + filled as u64) {
+            Some(left) if left > 0 => usize::try_from(left).unwrap_or(usize::MAX).max(TAIL),
+            _ => TAIL,
+        };
+        let end = buf.len().min(filled.saturating_add(wanted));
+        let n = match reader.read(&mut buf[filled..end]) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
