@@ -68,10 +68,17 @@ pub(crate) fn lines(
         }
         // Past `limit` only the line that crosses it is still wanted: read in small steps
         // there, not whole blocks (a block past each chunk's end was ~18 % more bytes
-        // copied from the kernel on a file split into 64 chunks).
-        let wanted = match limit.checked_sub(offset + filled as u64) {
+        // copied from the kernel on a file split into 64 chunks). The steps grow with what
+        // that line (or a long one being discarded) already holds, so a long line is read in
+        // a few steps and its newline searched over about twice its length, not once per
+        // step.
+        let read_to = offset + filled as u64;
+        let wanted = match limit.checked_sub(read_to) {
             Some(left) if left > 0 => usize::try_from(left).unwrap_or(usize::MAX).max(TAIL),
-            _ => TAIL,
+            _ => usize::try_from(read_to - limit)
+                .unwrap_or(usize::MAX)
+                .max(filled - pos)
+                .max(TAIL),
         };
         let end = buf.len().min(filled.saturating_add(wanted));
         let n = match reader.read(&mut buf[filled..end]) {
@@ -258,6 +265,42 @@ mod tests {
         // Short lines over a small cap are reported too, whatever the buffer holds.
         let (seen, _) = collect(b"abcdef\nab\nabcdefgh", false, u64::MAX, 4);
         assert_eq!(seen, ["long:6", "ab", "long:8"]);
+    }
+
+    /// A reader counting its reads.
+    struct Counted<R>(R, usize);
+
+    impl<R: std::io::Read> std::io::Read for Counted<R> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.1 += 1;
+            self.0.read(out)
+        }
+    }
+
+    #[test]
+    fn a_long_line_crossing_the_chunk_end_is_finished_in_few_reads() {
+        // 8 MiB of one line after the range's end: steps that grow, not 128 of 64 KiB
+        // (each of which searched the whole line again for its newline).
+        let mut reader = Counted(
+            Endless {
+                left: 8 << 20,
+                byte: b'x',
+                tail: b"
+next
+",
+            },
+            0,
+        );
+        let mut seen = Vec::new();
+        lines(&mut reader, &mut Vec::new(), false, 4, 1 << 30, |p| {
+            seen.push(match p {
+                Piece::Line(l) => l.len(),
+                Piece::Torn(_) | Piece::TooLong(_) => 0,
+            });
+        })
+        .unwrap();
+        assert_eq!(seen, [8 << 20]);
+        assert!(reader.1 <= 24, "{} reads", reader.1);
     }
 
     #[test]
