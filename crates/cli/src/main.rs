@@ -1,6 +1,7 @@
 //! The `steadfast` command line: the operator's front end to the Steadfast crates.
 
 mod audit;
+mod config_cmd;
 mod deadletter;
 mod deadletter_replay;
 mod demo;
@@ -278,7 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             set,
             show,
             format,
-        }) => validate::config_check(&file, profile.as_deref(), &set, show, format),
+        }) => config_cmd::config_check(&file, profile.as_deref(), &set, show, format),
         Command::Disk(cmd) => ops::disk(&cmd),
         Command::Profile(cmd) => ops::profile(&cmd),
         Command::Metrics(MetricsCommand::Show { run_dir, format }) => {
@@ -295,7 +296,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             config,
             thresholds,
             out,
-        }) => Ok(validate::alerts_generate(
+        }) => Ok(config_cmd::alerts_generate(
             &config,
             thresholds.as_deref(),
             out.as_deref(),

@@ -1,4 +1,4 @@
-//! `steadfast validate-run`, `steadfast validate-data` and `steadfast config check`.
+//! `steadfast validate-run` and `steadfast validate-data`.
 
 use std::path::{Path, PathBuf};
 
@@ -6,7 +6,7 @@ use clap::Args;
 use steadfast::run::config::Loader;
 use steadfast::validation::{self, Format, Thresholds};
 
-use crate::{ConfigArgs, EXIT_OK, EXIT_USAGE};
+use crate::{ConfigArgs, EXIT_USAGE};
 
 /// Arguments of `validate-run`.
 #[derive(Debug, Args)]
@@ -94,6 +94,21 @@ pub(crate) fn validate_data(args: &ValidateDataArgs) -> u8 {
     use steadfast::run::escape_terminal;
     use steadfast::validation::data::{DataCheck, DataRules, render_data};
     if args.document.wanted(&args.paths, args.rules.as_deref()) {
+        // NDJSON-only options would be ignored here: refused, so a user never believes an
+        // override took effect.
+        let ndjson_only = [
+            ("--set", !args.set.is_empty()),
+            ("--max-line-bytes", args.max_line_bytes.is_some()),
+            ("--allow-outside", args.allow_outside),
+        ];
+        if let Some((flag, _)) = ndjson_only.iter().find(|(_, given)| *given) {
+            eprintln!(
+                "error: {flag} applies to NDJSON checks (rules files, manifests); a JSON \
+                 document checked with --schema/--records or a tic-* rule set has no use for \
+                 it: drop {flag}"
+            );
+            return EXIT_USAGE;
+        }
         let common = (args.rules.as_deref(), args.threads, args.show_values);
         let (doc, shard) = (&args.document, &args.shard);
         return crate::validate_document::run(doc, &args.paths, common, &args.format, shard);
@@ -139,7 +154,7 @@ pub(crate) fn validate_data(args: &ValidateDataArgs) -> u8 {
     u8::try_from(report.exit_code()).unwrap_or(crate::EXIT_FAIL)
 }
 
-fn loader(config: Option<&Path>, profile: Option<&str>, set: &[String]) -> Loader {
+pub(crate) fn loader(config: Option<&Path>, profile: Option<&str>, set: &[String]) -> Loader {
     let mut loader = Loader::new().profile(profile);
     if let Some(file) = config {
         loader = loader.file(file);
@@ -304,96 +319,4 @@ fn record(
     }
     run.write_manifest(&manifest)?;
     Ok(())
-}
-
-pub(crate) fn alerts_generate(
-    config: &ConfigArgs,
-    thresholds: Option<&Path>,
-    out: Option<&Path>,
-) -> u8 {
-    let loader = loader(
-        config.config.as_deref(),
-        config.profile.as_deref(),
-        &config.set,
-    );
-    let mut settings = match steadfast::Settings::load(&loader) {
-        Ok(s) => s.into_value(),
-        Err(e) => {
-            eprintln!("error: invalid configuration\n{e}");
-            return EXIT_USAGE;
-        }
-    };
-    if let Some(file) = thresholds {
-        match Thresholds::load(&Loader::new().file(file)) {
-            Ok(t) => settings.validation = t.into_value(),
-            Err(e) => {
-                eprintln!("error: invalid thresholds\n{e}");
-                return EXIT_USAGE;
-            }
-        }
-    }
-    let prefix = match settings.metrics.prefix() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: invalid configuration\n{e}");
-            return EXIT_USAGE;
-        }
-    };
-    let inputs = steadfast::prometheus::AlertInputs::new(&settings.validation)
-        .prefix(prefix)
-        .disk_horizon(settings.disk.horizon.get())
-        .slos(&settings.profiler.slos);
-    let rules = steadfast::prometheus::alert_rules(&inputs);
-    match out {
-        Some(path) => match steadfast::run::atomic_write(path, &rules) {
-            Ok(()) => {
-                println!("wrote {}", crate::shown(path));
-                EXIT_OK
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                EXIT_USAGE
-            }
-        },
-        None => {
-            print!("{rules}");
-            EXIT_OK
-        }
-    }
-}
-
-pub(crate) fn config_check(
-    file: &Path,
-    profile: Option<&str>,
-    set: &[String],
-    show: bool,
-    format: crate::output::OutputFormat,
-) -> anyhow::Result<u8> {
-    let loaded = steadfast::Settings::load(&loader(Some(file), profile, set));
-    if format == crate::output::OutputFormat::Json {
-        crate::output::print_json(&crate::output::ConfigCheck::new(
-            file,
-            loaded.as_ref().err(),
-        ))?;
-        return Ok(if loaded.is_ok() { EXIT_OK } else { EXIT_USAGE });
-    }
-    Ok(match loaded {
-        Ok(effective) => {
-            if show {
-                print!("{}", effective.to_toml());
-            } else {
-                println!("{}: ok", crate::shown(file));
-            }
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            let n = e.problems().len();
-            eprintln!(
-                "error: {n} problem{} in the configuration",
-                if n == 1 { "" } else { "s" }
-            );
-            EXIT_USAGE
-        }
-    })
 }

@@ -99,3 +99,29 @@ fn document_mode_needs_a_schema_and_valid_records_paths() {
     ]);
     assert_error(&out, 2, "not a records path");
 }
+
+/// Options only NDJSON checks use are refused in document mode, never silently ignored (a
+/// `--set` that does nothing looks like an override that took effect).
+#[test]
+fn ndjson_only_options_are_refused_in_document_mode() {
+    let (_dir, schema, file) = files(r#"{"in_network": []}"#);
+    for extra in [
+        &["--set", "max_invalid_lines=10"][..],
+        &["--max-line-bytes", "1MiB"],
+        &["--allow-outside"],
+    ] {
+        let mut args = vec!["validate-data", &file, "--schema", &schema];
+        args.extend_from_slice(extra);
+        let out = steadfast(&args);
+        assert_error(&out, 2, &format!("drop {}", extra[0]));
+    }
+    let out = steadfast(&[
+        "validate-data",
+        &file,
+        "--rules",
+        "tic-in-network",
+        "--set",
+        "x=1",
+    ]);
+    assert_error(&out, 2, "drop --set");
+}

@@ -309,6 +309,24 @@ fn errors_name_position_expected_and_found_without_values() {
         err.as_deref(),
         Some("line 1, column 8 (byte 7): expected a value, found a letter")
     );
+    // What ends a malformed number is named (it was "the end of input" before any byte
+    // that cannot belong to a number), whether the number crosses a refill or not.
+    for (doc, want) in [
+        (
+            &b"[1e,2]"[..],
+            "byte 3): expected a digit in the exponent, found ','",
+        ),
+        (b"[1.]", "byte 3): expected a digit after '.', found ']'"),
+        (
+            b"1e",
+            "byte 2): expected a digit in the exponent, found the end of input",
+        ),
+    ] {
+        for step in [1, 4] {
+            let err = lex(doc, step, 16).err().map(|e| e.to_string());
+            assert!(err.as_deref().is_some_and(|e| e.ends_with(want)), "{err:?}");
+        }
+    }
 }
 
 #[test]

@@ -144,6 +144,12 @@ impl<R: Read> Lexer<R> {
                 };
                 let start = self.pos;
                 if let Err((i, expected, f)) = valid_number(&self.buf[start..start + len]) {
+                    // Past the number's own bytes is what ends it (`,` in `1e,`), not the
+                    // end of the input unless nothing follows.
+                    let f = match self.buf[..self.end].get(start + i) {
+                        Some(&b) if i >= len => Found::of(b),
+                        _ => f,
+                    };
                     return Err(self.error(start + i, expected, f));
                 }
                 self.pos += len;

@@ -80,7 +80,7 @@ pub(super) struct Compiler<'a> {
     base: Option<&'a str>,
     pub(super) nodes: Vec<Node>,
     memo: HashMap<String, NodeId>,
-    ignored: Vec<IgnoredKeyword>,
+    pub(super) ignored: Vec<IgnoredKeyword>,
 }
 
 /// Escapes a JSON Pointer token.

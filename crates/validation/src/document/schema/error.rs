@@ -89,12 +89,15 @@ pub enum SchemaError {
     },
 }
 
-/// A keyword of a later draft that draft 7 ignores (as `Draft7Validator` does).
+/// What a schema asks that is not checked: a keyword of a later draft that draft 7 ignores
+/// (as `Draft7Validator` does), or a `format` no checker exists for (accepted, as Python's
+/// `FORMAT_CHECKER` accepts it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IgnoredKeyword {
     /// The schema path of the subschema that has it (`#/definitions/x`).
     pub path: String,
-    /// The keyword (`dependentRequired`).
+    /// The keyword (`dependentRequired`), or `format (NAME)` for a format without a
+    /// checker (`format (hostname)`).
     pub keyword: String,
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::compile::{Compiler, bad, count, decimal, escape, rule};
-use super::error::SchemaError;
+use super::error::{IgnoredKeyword, SchemaError};
 use super::format::Format;
 use super::hash;
 use super::node::{
@@ -111,6 +111,15 @@ impl Compiler<'_> {
                         value: f,
                         rule: r(),
                     });
+                    if node.format.is_none() {
+                        // Accepted, as Python accepts a format it has no checker for, but
+                        // never silently: the report lists it as not checked.
+                        let name = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                        self.ignored.push(IgnoredKeyword {
+                            path: path.to_owned(),
+                            keyword: format!("format ({name})"),
+                        });
+                    }
                 }
                 "minimum" => {
                     node.minimum = Some(Kw {

@@ -17,12 +17,15 @@ mod keywords;
 mod node;
 mod number;
 mod resolve;
+mod uri;
 mod value;
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_diff;
+#[cfg(test)]
+mod tests_formats;
 #[cfg(test)]
 mod tests_keywords;
 #[cfg(test)]

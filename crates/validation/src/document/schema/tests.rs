@@ -91,13 +91,20 @@ fn refusals_name_the_schema_path() {
 fn ignored_and_annotation_keywords() {
     let schema = JsonSchema::compile(&json!({
         "title": "t", "description": "d", "default": 1, "examples": [], "$comment": "c", "readOnly": true,
-        "properties": {"a": {"prefixItems": [], "$defs": {}}}
+        "properties": {"a": {"prefixItems": [], "$defs": {}}, "h": {"format": "hostname"},
+            "d": {"format": "date-time"}, "x": {"format": "no-such-format"}}
     }))
     .unwrap();
     let ignored: Vec<String> = schema.ignored().iter().map(ToString::to_string).collect();
+    // A format without a checker is accepted (as Python accepts it) but listed.
     assert_eq!(
         ignored,
-        ["#/properties/a/$defs", "#/properties/a/prefixItems"]
+        [
+            "#/properties/a/$defs",
+            "#/properties/a/prefixItems",
+            "#/properties/h/format (hostname)",
+            "#/properties/x/format (no-such-format)"
+        ]
     );
 }
 

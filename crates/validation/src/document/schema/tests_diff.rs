@@ -14,19 +14,19 @@ use crate::document::tic::{ALLOWED_AMOUNTS_SCHEMA, IN_NETWORK_SCHEMA, TABLE_OF_C
 const DOCUMENTS: usize = 600;
 
 /// A seeded xorshift generator.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         usize::try_from(self.next() % n as u64).unwrap()
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 }
@@ -266,18 +266,23 @@ for schema_path, docs_path, out_path in zip(args[0::3], args[1::3], args[2::3]):
 "##;
 
 /// Runs the oracle; None (after saying why) when Python or its packages are missing.
-fn python_counts(
+pub(super) fn python_counts(
     dir: &Path,
     corpus: &[(&str, &str, Vec<Value>)],
 ) -> Option<Vec<Vec<(usize, Value)>>> {
     let python = steadfast_testkit::require_tool("python3", "apt-get install python3")?;
     let probe = Command::new(&python)
-        .args(["-c", "import jsonschema, rfc3987"])
+        .args([
+            "-c",
+            "import jsonschema, rfc3987, rfc3339_validator, jsonpointer",
+        ])
         .status()
         .ok()?;
     if !probe.success() {
+        // Without a format's package, Python's FORMAT_CHECKER does not check the format.
         steadfast_testkit::skip(
-            "python3 packages jsonschema 4.26 and rfc3987 1.3.8 are not installed",
+            "python3 packages jsonschema 4.26, rfc3987 1.3.8, rfc3339-validator 0.1.4 and \
+             jsonpointer 3.1.1 are not installed",
         );
         return None;
     }
