@@ -377,9 +377,13 @@ impl Model {
         }
     }
 
-    /// The node of a resource type.
+    /// The node of a resource type an instance may have (not the abstract `Resource` and
+    /// `DomainResource`, which the table keeps as the base of every resource).
     pub(crate) fn resource(&self, name: &[u8]) -> Option<u32> {
         let name = std::str::from_utf8(name).ok()?;
+        if matches!(name, "Resource" | "DomainResource") {
+            return None;
+        }
         self.types
             .get(name)
             .copied()

@@ -32,6 +32,7 @@ mod defs;
 mod issue;
 mod lexical;
 mod primitive;
+mod seen;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -67,13 +68,34 @@ pub struct Definitions {
 
 static R4: OnceLock<Result<Definitions, DefsError>> = OnceLock::new();
 
+/// The generated R4 table (`cargo xtask fhir-defs`).
+const R4_TABLE: &str = include_str!("r4.tsv");
+
+/// The R4 resource types an instance may have, from the table's `T resource` lines alone:
+/// naming a record's type in a report must not cost compiling every definition.
+static R4_RESOURCE_TYPES: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+
+/// Whether an instance's `resourceType` may be `name` in R4 (`Resource` and
+/// `DomainResource` are abstract); as [`Definitions::is_resource_type`], without loading
+/// the definitions.
+pub(crate) fn is_r4_resource_type(name: &[u8]) -> bool {
+    let types = R4_RESOURCE_TYPES.get_or_init(|| {
+        R4_TABLE
+            .lines()
+            .filter_map(|l| l.strip_prefix("T\tresource\t"))
+            .filter(|t| !matches!(*t, "Resource" | "DomainResource"))
+            .collect()
+    });
+    std::str::from_utf8(name).is_ok_and(|n| types.contains(n))
+}
+
 impl Definitions {
     /// FHIR R4's definitions, read from the embedded table on first use.
     ///
     /// # Errors
     /// Only if the embedded table is damaged (a build defect, tested in CI).
     pub fn r4() -> Result<&'static Self, &'static DefsError> {
-        R4.get_or_init(|| defs::Model::parse(include_str!("r4.tsv")).map(|model| Self { model }))
+        R4.get_or_init(|| defs::Model::parse(R4_TABLE).map(|model| Self { model }))
             .as_ref()
     }
 

@@ -42,7 +42,7 @@ fn valid_resources_pass() {
 
 #[test]
 fn each_fault_class_is_found_at_its_path() {
-    let cases: [(&str, Class, &str); 14] = [
+    let cases: [(&str, Class, &str); 18] = [
         (
             r#"{"resourceType":"Patient","nickname":"x"}"#,
             Class::UnknownElement,
@@ -112,6 +112,28 @@ fn each_fault_class_is_found_at_its_path() {
             r#"{"resourceType":"Patient","name":[{"given":[null]}]}"#,
             Class::Type,
             "Patient.name[0]",
+        ),
+        // A repeating primitive and its `_` array line up entry by entry.
+        (
+            r#"{"resourceType":"Patient","name":[{"given":["A"],"_given":[null,{"id":"x"}]}]}"#,
+            Class::Type,
+            "Patient.name[0]",
+        ),
+        (
+            r#"{"resourceType":"Patient","name":[{"given":["A","B"],"_given":[{"id":"x"}]}]}"#,
+            Class::Type,
+            "Patient.name[0]",
+        ),
+        // The abstract bases are not types an instance can have, nor a contained one.
+        (
+            r#"{"resourceType":"DomainResource","id":"x"}"#,
+            Class::ResourceType,
+            "resourceType",
+        ),
+        (
+            r#"{"resourceType":"Patient","contained":[{"id":"x","resourceType":"Resource"}]}"#,
+            Class::ResourceType,
+            "Patient.contained[0]",
         ),
     ];
     for (json, class, path) in cases {
@@ -193,4 +215,31 @@ proptest::proptest! {
         let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\');
         proptest::prop_assert_eq!(super::cursor::quote_or_backslash(&bytes), naive);
     }
+}
+
+/// The quick list of resource types (for naming records in reports) is the definitions'
+/// own: every type an instance may have, and nothing else.
+#[test]
+fn the_resource_type_list_agrees_with_the_definitions() {
+    let defs = Definitions::r4().unwrap();
+    let mut concrete = 0;
+    let names = super::R4_TABLE.lines().filter_map(|l| {
+        let mut f = l.split('\t');
+        (f.next() == Some("T")).then(|| f.nth(1)).flatten()
+    });
+    for name in names {
+        let instance = defs.model.resource(name.as_bytes()).is_some();
+        assert_eq!(
+            super::is_r4_resource_type(name.as_bytes()),
+            instance,
+            "{name}"
+        );
+        concrete += usize::from(instance);
+    }
+    assert_eq!(
+        concrete,
+        defs.resource_types() - 2,
+        "all but Resource and DomainResource"
+    );
+    assert!(!super::is_r4_resource_type(b"Unicorn"));
 }

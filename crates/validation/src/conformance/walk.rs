@@ -9,11 +9,11 @@ use super::cursor::Cursor;
 use super::defs::{Kind, Member, Model};
 use super::issue::{Class, Issue, shown_name};
 use super::primitive::Prim;
+use super::seen::{MAX_CHOICES, Seen};
 
 /// A path segment: a member name and, inside an array, the item's index.
 type Seg = (&'static str, u32);
 const NO_INDEX: u32 = u32::MAX;
-const MAX_CHOICES: usize = 16;
 
 /// Buffers reused from one resource to the next.
 #[derive(Debug, Default)]
@@ -28,15 +28,6 @@ pub(crate) struct Walk<'l, 's> {
     show: bool,
     path: &'s mut Vec<Seg>,
     sink: &'s mut dyn FnMut(Issue),
-}
-
-/// Per-object presence of elements.
-#[derive(Default)]
-struct Seen {
-    values: u64,
-    exts: u64,
-    nulls: u64,
-    chosen: [Option<&'static str>; MAX_CHOICES],
 }
 
 impl<'l, 's> Walk<'l, 's> {
@@ -192,6 +183,15 @@ impl<'l, 's> Walk<'l, 's> {
                 format!("required element \"{element}\" is missing (min 1)")
             });
         }
+        for (slot, values, exts) in seen.misaligned() {
+            let element: &'static str = &self.m.nodes[node as usize].elements[slot as usize].0;
+            self.issue(Class::Type, open, || {
+                format!(
+                    "\"{element}\" has {values} values and \"_{element}\" {exts} entries: the \
+                     arrays must be the same length (null fills a gap)"
+                )
+            });
+        }
         let mut nulls = seen.nulls & !seen.exts;
         while nulls != 0 {
             let slot = nulls.trailing_zeros() as usize;
@@ -233,7 +233,11 @@ impl<'l, 's> Walk<'l, 's> {
         let c = self.c.peek();
         if mem.many {
             if c == b'[' {
-                self.array(mem, seen, bit);
+                let n = self.array(mem, seen, bit);
+                // An empty array is its own issue already.
+                if n > 0 && matches!(mem.kind, Kind::Prim(_) | Kind::PrimExt) {
+                    seen.length(mem.slot, mem.kind == Kind::PrimExt, n);
+                }
             } else {
                 let at = self.c.i;
                 self.issue(Class::Type, at, || {
@@ -259,7 +263,8 @@ impl<'l, 's> Walk<'l, 's> {
         self.path.pop();
     }
 
-    fn array(&mut self, mem: &'static Member, seen: &mut Seen, bit: u64) {
+    /// Walks an array of `mem`'s values; how many it holds.
+    fn array(&mut self, mem: &'static Member, seen: &mut Seen, bit: u64) -> u32 {
         let open = self.c.i;
         self.c.i += 1;
         self.c.ws();
@@ -268,7 +273,7 @@ impl<'l, 's> Walk<'l, 's> {
             self.issue(Class::Empty, open, || {
                 "an empty array is not allowed in FHIR JSON".to_owned()
             });
-            return;
+            return 0;
         }
         let mut index = 0u32;
         loop {
@@ -291,6 +296,7 @@ impl<'l, 's> Walk<'l, 's> {
             }
         }
         self.set_index(NO_INDEX);
+        index
     }
 
     fn item(&mut self, mem: &'static Member) {

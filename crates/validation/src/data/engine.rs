@@ -289,6 +289,16 @@ fn scan_chunk(
                             | io::ErrorKind::UnexpectedEof
                     ) =>
             {
+                // What follows the last whole line is lost: it counts as one invalid line,
+                // located, so the file's lines, records and invalid lines still add up.
+                let at = loc(chunk, stats.lines);
+                stats.lines += 1;
+                stats.invalid += 1;
+                let message = format!(
+                    "the gzip stream is corrupt here ({e}); nothing after this point could be \
+                     read: fetch the file again"
+                );
+                tally.finding(plan, INVALID_LINES, at, message);
                 Ok(Some(format!(
                     "the gzip stream is corrupt after line {lines_read}: {e}"
                 )))
@@ -355,9 +365,10 @@ pub(crate) fn on_line(
         Ok(ty) => {
             stats.records += 1;
             if let Some((expected, rule)) = expect
-                && ty != expected.as_bytes()
+                && *ty != *expected.as_bytes()
             {
-                let message = format!("a {} in a file of {expected}", String::from_utf8_lossy(ty));
+                let shown = super::tally::other_type_name(plan, &ty);
+                let message = format!("a {shown} in a file of {expected}");
                 tally.finding(plan, rule, at, message);
             }
         }

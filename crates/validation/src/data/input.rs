@@ -21,8 +21,14 @@ pub(crate) struct Inputs {
     pub(crate) problems: Vec<String>,
 }
 
+/// Whether a directory entry is NDJSON by its name, in any letter case (`Patient.NDJSON`
+/// is read, not skipped).
 fn is_data_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     [".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz"]
         .iter()
         .any(|ext| name.ends_with(ext))

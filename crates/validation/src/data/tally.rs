@@ -3,6 +3,7 @@
 //! never share these while scanning; [`Tally::merge`] combines them afterwards, and the
 //! result does not depend on which worker scanned what.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -169,6 +170,10 @@ impl Tally {
                 "torn last line: the file ends mid-record without a newline ({})",
                 err.describe(line)
             )
+        } else if err.at == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+            "the line starts with a UTF-8 byte order mark (EF BB BF), which NDJSON does not \
+             allow: save the file as UTF-8 without a BOM"
+                .to_owned()
         } else {
             err.describe(line).into_owned()
         };
@@ -194,6 +199,17 @@ impl Tally {
         });
     }
 
+    /// A line that is JSON but has no `resourceType` string: an invalid line.
+    #[cold]
+    fn no_type<T>(&mut self, plan: &Plan, at: Loc, line: &[u8]) -> Result<T, ()> {
+        let err = ScanError {
+            at: 0,
+            message: "not a FHIR resource: no \"resourceType\" string",
+        };
+        self.invalid(plan, at, line, &err, false);
+        Err(())
+    }
+
     /// Checks one non-blank line; returns the record's resourceType when it is a resource.
     #[inline]
     pub(crate) fn line<'l>(
@@ -202,28 +218,26 @@ impl Tally {
         line: &'l [u8],
         at: Loc,
         torn: bool,
-    ) -> Result<&'l [u8], ()> {
+    ) -> Result<Cow<'l, [u8]>, ()> {
         if let Err(e) = scan(line, &plan.paths, &mut self.slots, &mut self.scratch) {
             self.invalid(plan, at, line, &e, torn);
             return Err(());
         }
-        let ty_raw = match self.slots[TYPE_SLOT] {
+        let ty_raw: Cow<'l, [u8]> = match self.slots[TYPE_SLOT] {
             Some(c) if c.kind == Kind::String && !c.escaped && !c.empty => {
                 let raw = c.raw(line);
-                &raw[1..raw.len() - 1]
+                Cow::Borrowed(&raw[1..raw.len() - 1])
             }
-            _ => {
-                let err = ScanError {
-                    at: 0,
-                    message: "not a FHIR resource: no \"resourceType\" string",
-                };
-                self.invalid(plan, at, line, &err, false);
-                return Err(());
-            }
+            // `"Pat\u0069ent"` is a Patient: decoded (rare, so off the common path).
+            Some(c) if c.kind == Kind::String && c.escaped => match c.text(line) {
+                Some(text) if !text.is_empty() => Cow::Owned(text.into_owned().into_bytes()),
+                _ => return self.no_type(plan, at, line),
+            },
+            _ => return self.no_type(plan, at, line),
         };
         if let Some((defs, ids)) = &plan.conformance {
             let Self { rules, conform, .. } = self;
-            defs.walk(line, ty_raw, plan.show_values, conform, &mut |issue| {
+            defs.walk(line, &ty_raw, plan.show_values, conform, &mut |issue| {
                 rules[ids[issue.class.index()]].add(plan.locations, || Finding {
                     loc: at,
                     column: u32::try_from(char_column(line, issue.at)).ok(),
@@ -234,13 +248,16 @@ impl Tally {
                 });
             });
         }
-        let Some(ty) = plan.find_type(ty_raw) else {
-            let name = String::from_utf8_lossy(ty_raw);
-            match self.other_types.get_mut(name.as_ref()) {
-                Some(n) => *n += 1,
-                None => {
-                    self.other_types.insert(name.into_owned(), 1);
-                }
+        let Some(ty) = plan.find_type(&ty_raw) else {
+            // Counted under its own name once it is known to be shown.
+            if let Some(n) = self
+                .other_types
+                .get_mut(String::from_utf8_lossy(&ty_raw).as_ref())
+            {
+                *n += 1;
+            } else {
+                let name = other_type_name(plan, &ty_raw).into_owned();
+                *self.other_types.entry(name).or_default() += 1;
             }
             return Ok(ty_raw);
         };
@@ -255,7 +272,7 @@ impl Tally {
                 None
             };
             self.key.clear();
-            self.key.extend_from_slice(ty_raw);
+            self.key.extend_from_slice(&ty_raw);
             self.key.push(b'/');
             match &decoded {
                 Some(text) => self.key.extend_from_slice(text.as_bytes()),
@@ -277,3 +294,19 @@ impl Tally {
         Ok(ty_raw)
     }
 }
+
+/// The report's name for a resourceType no rule names: itself when it is an R4 resource
+/// type or values may be shown; otherwise a placeholder, since whatever string stands in
+/// that place could be anything, patient data included.
+pub(crate) fn other_type_name<'t>(plan: &Plan, ty: &'t [u8]) -> Cow<'t, str> {
+    let known = crate::conformance::is_r4_resource_type(ty);
+    if known || plan.show_values {
+        String::from_utf8_lossy(ty)
+    } else {
+        Cow::Borrowed(UNKNOWN_TYPE)
+    }
+}
+
+/// What the report calls records whose resourceType is not an R4 resource type (values
+/// not shown).
+pub(crate) const UNKNOWN_TYPE: &str = "unrecognised resourceType";

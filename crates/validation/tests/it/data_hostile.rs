@@ -12,10 +12,10 @@ use steadfast_validation::data::{DataCheck, DataReport, DataRules, render_data};
 
 use crate::data::{check, rules, shipped_rules};
 
-const PATIENT: &str =
+pub(crate) const PATIENT: &str =
     r#"{"resourceType":"Patient","id":"p1","gender":"female","birthDate":"1990-01-01"}"#;
 
-fn write(path: &Path, text: &str) {
+pub(crate) fn write(path: &Path, text: &str) {
     steadfast_core::atomic_write(path, text).unwrap();
 }
 
@@ -287,7 +287,8 @@ fn nothing_checked_fails_records_checked() {
         (manifest, "the inputs hold no FHIR resources"),
         (
             unknown.clone(),
-            "50 records are of other types (Made0, Made1, Made10, Made11, Made12 and 45 more)",
+            // Not R4 types: counted, their names (which could be anything) not shown.
+            "50 records are of other types (unrecognised resourceType)",
         ),
     ] {
         let report = check(&shipped_rules(), std::slice::from_ref(&input), 2);

@@ -13,6 +13,7 @@ mod conformance_uscore;
 mod data;
 mod data_hostile;
 mod data_inputs;
+mod data_names;
 mod data_props;
 mod data_shard;
 mod fixture;
