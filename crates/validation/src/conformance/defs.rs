@@ -65,6 +65,9 @@ pub(crate) struct ValueSet {
     pub(crate) codes: HashSet<Box<str>>,
 }
 
+/// R4's abstract resource types: every resource's base, never an instance's `resourceType`.
+pub(crate) const ABSTRACT_RESOURCES: [&str; 2] = ["Resource", "DomainResource"];
+
 /// The compiled definitions.
 #[derive(Debug, Default)]
 pub(crate) struct Model {
@@ -377,17 +380,11 @@ impl Model {
         }
     }
 
-    /// The node of a resource type an instance may have (not the abstract `Resource` and
-    /// `DomainResource`, which the table keeps as the base of every resource).
+    /// The node of a resource type an instance may have (none of [`ABSTRACT_RESOURCES`]).
     pub(crate) fn resource(&self, name: &[u8]) -> Option<u32> {
         let name = std::str::from_utf8(name).ok()?;
-        if matches!(name, "Resource" | "DomainResource") {
-            return None;
-        }
-        self.types
-            .get(name)
-            .copied()
-            .filter(|&n| self.nodes[n as usize].resource)
+        let node = *self.types.get(name)?;
+        (self.nodes[node as usize].resource && !ABSTRACT_RESOURCES.contains(&name)).then_some(node)
     }
 
     /// A header value (`fhir`, `package`).

@@ -83,7 +83,7 @@ pub(crate) fn is_r4_resource_type(name: &[u8]) -> bool {
         R4_TABLE
             .lines()
             .filter_map(|l| l.strip_prefix("T\tresource\t"))
-            .filter(|t| !matches!(*t, "Resource" | "DomainResource"))
+            .filter(|t| !defs::ABSTRACT_RESOURCES.contains(t))
             .collect()
     });
     std::str::from_utf8(name).is_ok_and(|n| types.contains(n))
