@@ -29,6 +29,11 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Code points of a checked UTF-8 string.
+pub(crate) fn code_points(s: &[u8]) -> u64 {
+    s.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+}
+
 /// `N` bytes of `s` from `i` as one little-endian number (`None` past the end, which the
 /// callers' lengths rule out).
 #[inline(always)]

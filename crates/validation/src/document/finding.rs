@@ -36,6 +36,10 @@ pub(crate) trait Findings {
 /// given, whole and in order; the workers' values are merged at the end, in any order,
 /// and the merged value reports what needs every record (an unresolved reference).
 pub(crate) trait RecordChecks: Send + Sized {
+    /// Whether the checks read a record's tokens. When they do not, a record that passes
+    /// the schema's quick check ([`Validator::passes`](super::validator::Validator::passes))
+    /// is not lexed at all.
+    const TOKENS: bool = true;
     /// A record starts: the `records`-th records path of the rules, its `index`-th element,
     /// whose JSON Pointer is `pointer`.
     fn begin(&mut self, records: usize, index: u64, pointer: &str, pos: Pos);
@@ -51,6 +55,7 @@ pub(crate) trait RecordChecks: Send + Sized {
 
 /// No checks beside the schema.
 impl RecordChecks for () {
+    const TOKENS: bool = false;
     fn begin(&mut self, _: usize, _: u64, _: &str, _: Pos) {}
     fn token(&mut self, _: &Token<'_>, _: Pos, _: &mut dyn Findings) {}
     fn end(&mut self, _: &mut dyn Findings) {}

@@ -4,7 +4,7 @@
 
 use super::event::{Pos, Token};
 use super::finding::Findings;
-use super::schema::{Evaluator, ItemSchemas, JsonSchema};
+use super::schema::{Evaluator, ItemSchemas, JsonSchema, QuickState, passes_syntax};
 
 /// Consumes tokens and reports violations.
 pub(crate) trait Eval {
@@ -22,6 +22,8 @@ pub(crate) trait RootEval<I>: Eval {
 
 /// A compiled schema.
 pub(crate) trait Validator: Sync {
+    /// False when records are checked against no schema (only read as JSON).
+    const SCHEMA: bool = true;
     /// What a detached record is checked against.
     type Item: Send + Sync + 'static;
     /// The root evaluation.
@@ -43,6 +45,12 @@ pub(crate) trait Validator: Sync {
     ) {
         *eval = self.item(item, pointer, show_values);
     }
+    /// True when `record` (one whole record's bytes) is JSON that passes with no finding,
+    /// decided without tokens; false when it must be evaluated token by token (which
+    /// finds and locates what is wrong) — always, unless a validator has a quick check.
+    fn passes(&self, _: &Self::Item, _: &[u8], _: usize, _: &mut QuickState) -> bool {
+        false
+    }
     /// Schema keywords that are not checked (reported as ignored).
     fn ignored(&self) -> Vec<String>;
 }
@@ -61,6 +69,7 @@ impl RootEval<()> for NoSchema {
 }
 
 impl Validator for NoSchema {
+    const SCHEMA: bool = false;
     type Item = ();
     type Root = Self;
     type ItemEval = Self;
@@ -69,6 +78,15 @@ impl Validator for NoSchema {
     }
     fn item(&self, (): &(), _: &str, _: bool) -> Self {
         Self
+    }
+    fn passes(
+        &self,
+        (): &(),
+        record: &[u8],
+        max_token_bytes: usize,
+        state: &mut QuickState,
+    ) -> bool {
+        passes_syntax(record, max_token_bytes, state)
     }
     fn ignored(&self) -> Vec<String> {
         Vec::new()
@@ -108,6 +126,15 @@ impl<'s> Validator for SchemaRef<'s> {
         show_values: bool,
     ) {
         eval.reuse_for_item(item, pointer, show_values);
+    }
+    fn passes(
+        &self,
+        item: &ItemSchemas,
+        record: &[u8],
+        max_token_bytes: usize,
+        state: &mut QuickState,
+    ) -> bool {
+        self.0.passes(item, record, max_token_bytes, state)
     }
     fn ignored(&self) -> Vec<String> {
         self.0.ignored().iter().map(ToString::to_string).collect()

@@ -6,10 +6,12 @@ use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
+use std::sync::{Mutex, PoisonError};
 
 use super::event::Pos;
 use super::finding::RecordChecks;
 use super::lexer::Lexer;
+use super::schema::QuickState;
 use super::tally::Tally;
 use super::validator::{Eval, Validator};
 
@@ -37,6 +39,47 @@ pub(crate) enum Msg<I> {
     Abort,
 }
 
+/// Buffers the workers are done with, for the reader to fill again (a fresh 128 KiB
+/// buffer per message cost the reader an allocation and the worker a free each time).
+pub(crate) struct Spare {
+    buffers: Mutex<Vec<Vec<u8>>>,
+    keep: usize,
+    capacity: usize,
+}
+
+impl Spare {
+    /// Keeps up to `keep` buffers; new ones hold `capacity` bytes.
+    pub(crate) fn new(keep: usize, capacity: usize) -> Self {
+        Self {
+            buffers: Mutex::new(Vec::with_capacity(keep)),
+            keep,
+            capacity,
+        }
+    }
+
+    /// An empty buffer.
+    pub(crate) fn take(&self) -> Vec<u8> {
+        let spare = self
+            .buffers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        spare.unwrap_or_else(|| Vec::with_capacity(self.capacity))
+    }
+
+    /// A buffer that is no longer needed.
+    pub(crate) fn give(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() < self.capacity {
+            return;
+        }
+        buffer.clear();
+        let mut buffers = self.buffers.lock().unwrap_or_else(PoisonError::into_inner);
+        if buffers.len() < self.keep {
+            buffers.push(buffer);
+        }
+    }
+}
+
 /// What a worker was set up with.
 pub(crate) struct Job<'a, V: Validator> {
     pub(crate) validator: &'a V,
@@ -45,6 +88,7 @@ pub(crate) struct Job<'a, V: Validator> {
     pub(crate) max_token_bytes: usize,
     /// Bytes sent to this worker and not yet lexed.
     pub(crate) in_flight: &'a AtomicU64,
+    pub(crate) spare: &'a Spare,
 }
 
 /// The current record's bytes, as a reader; end of input at the record's end.
@@ -57,6 +101,7 @@ struct Pieces<'a, I> {
     ended: bool,
     aborted: bool,
     in_flight: &'a AtomicU64,
+    spare: &'a Spare,
 }
 
 impl<I> Read for Pieces<'_, I> {
@@ -69,7 +114,7 @@ impl<I> Read for Pieces<'_, I> {
                 Ok(Msg::Bytes(b, last)) => {
                     self.in_flight.fetch_sub(b.len() as u64, Ordering::Relaxed);
                     self.end = b.len();
-                    self.piece = b;
+                    self.spare.give(std::mem::replace(&mut self.piece, b));
                     self.at = 0;
                     self.ended = last;
                 }
@@ -103,6 +148,7 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
         tally: Tally::new(job.max_findings),
         buffer: Vec::new(),
         eval: None,
+        quick: QuickState::default(),
     };
     while let Ok(msg) = rx.recv() {
         match msg {
@@ -117,16 +163,25 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
                     ended: true,
                     aborted: false,
                     in_flight: job.in_flight,
+                    spare: job.spare,
                 };
                 for (head, end) in heads {
                     pieces.at = pieces.end;
                     pieces.end = end;
-                    record(job, &head, &mut pieces, &mut checks, &mut state);
+                    let whole = &pieces.piece[pieces.at..end];
+                    if !quick(job, &head, whole, &mut checks, &mut state) {
+                        record(job, &head, &mut pieces, &mut checks, &mut state);
+                    }
                 }
+                job.spare.give(pieces.piece);
             }
             Msg::Begin(head, first, last) => {
                 job.in_flight
                     .fetch_sub(first.len() as u64, Ordering::Relaxed);
+                if last && quick(job, &head, &first, &mut checks, &mut state) {
+                    job.spare.give(first);
+                    continue;
+                }
                 let mut pieces = Pieces {
                     rx,
                     end: first.len(),
@@ -135,8 +190,10 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
                     ended: last,
                     aborted: false,
                     in_flight: job.in_flight,
+                    spare: job.spare,
                 };
                 record(job, &head, &mut pieces, &mut checks, &mut state);
+                job.spare.give(pieces.piece);
             }
             Msg::Bytes(..) | Msg::Abort => {}
         }
@@ -151,6 +208,49 @@ struct State<E> {
     buffer: Vec<u8>,
     /// The last record's evaluation, reused.
     eval: Option<E>,
+    /// The quick checks' sets and scratch, reused.
+    quick: QuickState,
+}
+
+/// A whole record that passes the schema's quick check is done but for the record checks,
+/// which are fed its tokens (the schema evaluation is skipped: it would find nothing):
+/// true. False when it must be lexed and evaluated (then nothing was counted).
+fn quick<V: Validator, C: RecordChecks>(
+    job: &Job<'_, V>,
+    head: &Head<V::Item>,
+    whole: &[u8],
+    checks: &mut C,
+    state: &mut State<V::ItemEval>,
+) -> bool {
+    // Without a schema the record checks' lexer reads the record as JSON anyway.
+    let saves = V::SCHEMA || !C::TOKENS;
+    if !saves
+        || !job
+            .validator
+            .passes(&head.item, whole, job.max_token_bytes, &mut state.quick)
+    {
+        return false;
+    }
+    let tally = &mut state.tally;
+    checks.begin(head.records, head.index, &head.pointer, head.pos);
+    if C::TOKENS {
+        let mut lexer = Lexer::with_buffer(whole, head.pos, std::mem::take(&mut state.buffer))
+            .max_token_bytes(job.max_token_bytes);
+        loop {
+            match lexer.next() {
+                Ok(Some((token, pos))) => checks.token(&token, pos, tally),
+                Ok(None) => break,
+                Err(e) => {
+                    // Not reached: the quick check read the same bytes as JSON.
+                    tally.lex_error(&head.pointer, &e);
+                    break;
+                }
+            }
+        }
+        state.buffer = lexer.into_buffer();
+    }
+    checks.end(tally);
+    true
 }
 
 /// Checks one record: its schema evaluation and the record checks on its tokens, read

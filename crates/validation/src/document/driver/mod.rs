@@ -13,7 +13,7 @@ use super::lexer::{LexError, Lexer};
 use super::records::{At, RecordsPath, push_pointer};
 use super::tally::Tally;
 use super::validator::{Eval, Validator};
-use super::worker::{self, Head, Job, Msg};
+use super::worker::{self, Head, Job, Msg, Spare};
 
 /// Bytes per piece sent to a worker; a record that would make its batch larger than this
 /// is streamed to a worker in pieces of this size instead.
@@ -70,6 +70,7 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
 ) -> Outcome<C> {
     let workers = settings.threads.max(1);
     let in_flight: Vec<AtomicU64> = (0..workers).map(|_| AtomicU64::new(0)).collect();
+    let spare = Spare::new(workers * (QUEUE_PIECES + 2), PIECE_BYTES);
     std::thread::scope(|scope| {
         let mut senders = Vec::new();
         let mut handles = Vec::new();
@@ -82,6 +83,7 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
                 max_findings: settings.max_findings,
                 max_token_bytes: settings.max_token_bytes,
                 in_flight: counter,
+                spare: &spare,
             };
             let checks = make();
             handles.push(scope.spawn(move || worker::run(&job, &rx, checks)));
@@ -94,6 +96,7 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
             records: vec![0; settings.records.len()],
             senders,
             in_flight: &in_flight,
+            spare: &spare,
             batch: Vec::with_capacity(PIECE_BYTES),
             heads: Vec::new(),
             next_progress: PROGRESS_EVERY,
@@ -152,6 +155,8 @@ struct Reader<'a, R, C, I> {
     records: Vec<u64>,
     senders: Vec<SyncSender<Msg<I>>>,
     in_flight: &'a [AtomicU64],
+    /// Buffers the workers are done with.
+    spare: &'a Spare,
     /// Whole records not sent yet, back to back, …
     batch: Vec<u8>,
     /// … and their heads with where each ends in `batch`.

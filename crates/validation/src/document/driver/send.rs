@@ -10,7 +10,7 @@ use std::sync::mpsc::SyncSender;
 use super::{BATCH_BYTES, BATCH_RECORDS, Frame, PIECE_BYTES, Reader, Stop, pointer_of};
 use crate::document::finding::RecordChecks;
 use crate::document::validator::{RootEval, Validator};
-use crate::document::worker::{Head, Msg};
+use crate::document::worker::{Head, Msg, Spare};
 
 impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
     /// One record, at the lexer's position.
@@ -50,6 +50,7 @@ impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
         let mut out = Out {
             senders: &self.senders,
             in_flight: self.in_flight,
+            spare: self.spare,
             gone: false,
         };
         let (batch, heads) = (&mut self.batch, &mut self.heads);
@@ -70,14 +71,14 @@ impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
                     batch.extend_from_slice(&piece[..room]);
                     piece = &piece[room..];
                     let w = out.spill(batch, heads, start, h);
-                    streaming = Some((w, Vec::with_capacity(PIECE_BYTES)));
+                    streaming = Some((w, out.spare.take()));
                     continue;
                 };
                 let n = (PIECE_BYTES - chunk.len()).min(piece.len());
                 chunk.extend_from_slice(&piece[..n]);
                 piece = &piece[n..];
                 if chunk.len() == PIECE_BYTES {
-                    let full = std::mem::replace(chunk, Vec::with_capacity(PIECE_BYTES));
+                    let full = std::mem::replace(chunk, out.spare.take());
                     out.send(*w, Msg::Bytes(full, false), PIECE_BYTES);
                 }
             }
@@ -123,7 +124,7 @@ impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
             return Ok(());
         }
         let w = least_loaded(self.in_flight);
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(PIECE_BYTES));
+        let batch = std::mem::replace(&mut self.batch, self.spare.take());
         self.in_flight[w].fetch_add(batch.len() as u64, Ordering::Relaxed);
         let heads = std::mem::take(&mut self.heads);
         self.senders[w]
@@ -143,6 +144,7 @@ fn least_loaded(in_flight: &[AtomicU64]) -> usize {
 struct Out<'s, I> {
     senders: &'s [SyncSender<Msg<I>>],
     in_flight: &'s [AtomicU64],
+    spare: &'s Spare,
     gone: bool,
 }
 
@@ -165,7 +167,7 @@ impl<I> Out<'_, I> {
         let w = least_loaded(self.in_flight);
         let first = batch.split_off(start);
         if !heads.is_empty() {
-            let done = std::mem::replace(batch, Vec::with_capacity(PIECE_BYTES));
+            let done = std::mem::replace(batch, self.spare.take());
             let n = done.len();
             self.send(w, Msg::Batch(done, std::mem::take(heads)), n);
         }

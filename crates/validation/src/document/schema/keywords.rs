@@ -81,12 +81,17 @@ impl Compiler<'_> {
                         value: values.iter().map(hash::value).collect(),
                         rule: r(),
                     });
+                    node.enum_strings = values
+                        .iter()
+                        .filter_map(|v| v.as_str().map(|s| (s.as_bytes().into(), hash::string(s))))
+                        .collect();
                 }
                 "const" => {
                     node.constant = Some(Kw {
                         value: hash::value(v),
                         rule: r(),
-                    })
+                    });
+                    node.const_string = v.as_str().map(|s| s.as_bytes().into());
                 }
                 "minLength" => {
                     node.min_length = Some(Kw {
@@ -325,6 +330,7 @@ impl Compiler<'_> {
         node.keys = keys
             .into_iter()
             .map(|(key, (child, bit))| KeyEntry {
+                hash: hash::string(&key),
                 key: key.into_bytes().into(),
                 child,
                 bit,

@@ -16,6 +16,7 @@ mod item;
 mod keywords;
 mod node;
 mod number;
+mod quick;
 mod resolve;
 mod uri;
 mod value;
@@ -29,11 +30,14 @@ mod tests_formats;
 #[cfg(test)]
 mod tests_keywords;
 #[cfg(test)]
+mod tests_quick;
+#[cfg(test)]
 mod tests_state;
 
 pub use error::{IgnoredKeyword, SchemaError};
 pub(crate) use eval::Evaluator;
 pub(crate) use node::ItemSchemas;
+pub(crate) use quick::QuickState;
 pub use value::SchemaViolation;
 
 use node::{Node, NodeId};
@@ -86,8 +90,25 @@ impl JsonSchema {
         })
     }
 
+    /// True when `record` (one whole record's bytes) is JSON that passes every schema of
+    /// `items` without a finding; false when it may not (the interpreter then decides).
+    pub(crate) fn passes(
+        &self,
+        items: &ItemSchemas,
+        record: &[u8],
+        max_token_bytes: usize,
+        state: &mut QuickState,
+    ) -> bool {
+        quick::passes(&self.nodes, &items.nodes, record, max_token_bytes, state)
+    }
+
     /// The later drafts' keywords the schema has, ignored as draft 7 ignores them.
     pub fn ignored(&self) -> &[IgnoredKeyword] {
         &self.ignored
     }
+}
+
+/// True when `record` is one JSON value the lexer reads without an error (no schema).
+pub(crate) fn passes_syntax(record: &[u8], max_token_bytes: usize, state: &mut QuickState) -> bool {
+    quick::passes(&[], &[], record, max_token_bytes, state)
 }

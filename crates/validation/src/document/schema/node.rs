@@ -72,6 +72,8 @@ pub(super) enum Additional {
 #[derive(Debug)]
 pub(super) struct KeyEntry {
     pub(super) key: Box<[u8]>,
+    /// The key's canonical hash (as a member name).
+    pub(super) hash: u128,
     pub(super) child: Option<NodeId>,
     pub(super) bit: Option<u32>,
 }
@@ -115,6 +117,11 @@ pub(super) struct Node {
     pub(super) types: Option<Kw<u8>>,
     pub(super) enumeration: Option<Kw<Vec<u128>>>,
     pub(super) constant: Option<Kw<u128>>,
+    /// The strings among `enum`'s values, as UTF-8 with their hashes (a string is in the
+    /// `enum` when it is one of them: compared without hashing).
+    pub(super) enum_strings: Vec<(Box<[u8]>, u128)>,
+    /// `const`'s value when it is a string.
+    pub(super) const_string: Option<Box<[u8]>>,
     pub(super) min_length: Option<Kw<u64>>,
     pub(super) max_length: Option<Kw<u64>>,
     pub(super) pattern: Option<Kw<Regex>>,
@@ -164,7 +171,8 @@ impl Node {
     /// The `properties`/tracked entry of a key.
     #[inline]
     pub(super) fn key(&self, key: &[u8]) -> Option<&KeyEntry> {
-        if self.keys.len() <= 8 {
+        // Lengths differ for most keys, and `same_bytes` compares them first.
+        if self.keys.len() <= 16 {
             self.keys.iter().find(|e| same_bytes(&e.key, key))
         } else {
             self.keys

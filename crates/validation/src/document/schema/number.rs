@@ -211,6 +211,49 @@ impl Decimal {
     }
 }
 
+/// Python's `multipleOf`: float division for a float divisor, `%` otherwise.
+pub(super) fn multiple_of(num: &Num<'_>, text: &[u8], divisor: f64, integer: bool) -> bool {
+    let x = Num::as_f64(text);
+    if integer
+        && !num.is_float_text()
+        && let (Ok(a), Ok(d)) = (
+            std::str::from_utf8(text).unwrap_or("x").parse::<i128>(),
+            format!("{divisor:.0}").parse::<i128>(),
+        )
+        && d != 0
+    {
+        return a % d == 0;
+    }
+    if integer {
+        return x % divisor == 0.0;
+    }
+    let q = x / divisor;
+    if q.is_finite() {
+        return q.trunc() == q;
+    }
+    // Python falls back to exact fractions when the quotient overflows.
+    match (odd_mantissa(x), odd_mantissa(divisor)) {
+        (Some((a, e1)), Some((b, e2))) => a % b == 0 && e1 >= e2,
+        _ => false,
+    }
+}
+
+/// A finite non-zero f64 as `m × 2^e` with `m` odd.
+fn odd_mantissa(x: f64) -> Option<(u64, i32)> {
+    if !x.is_finite() || x == 0.0 {
+        return None;
+    }
+    let bits = x.abs().to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let (m, e) = if exp == 0 {
+        (bits & ((1 << 52) - 1), -1074)
+    } else {
+        ((bits & ((1 << 52) - 1)) | (1 << 52), exp - 1075)
+    };
+    let shift = m.trailing_zeros();
+    Some((m >> shift, e + shift as i32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

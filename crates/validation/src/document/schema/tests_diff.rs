@@ -226,7 +226,7 @@ fn mutate(doc: &mut Value, rng: &mut Rng) {
 }
 
 /// (name, schema text, documents) for the three TiC schemas; the first document is valid.
-fn corpus() -> Vec<(&'static str, &'static str, Vec<Value>)> {
+pub(super) fn corpus() -> Vec<(&'static str, &'static str, Vec<Value>)> {
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
     [
         ("in-network-rates", IN_NETWORK_SCHEMA, in_network()),
