@@ -9,6 +9,32 @@ use super::format::Format;
 use super::number::Decimal;
 use crate::bytes::same_bytes;
 
+/// A key slot shared by two keys (or a key past the 254th): look through them all.
+const COLLIDED: u8 = u8::MAX;
+
+/// A key's slot in a node's table: its length and its first and last eight bytes, mixed.
+#[inline]
+fn key_slot(key: &[u8]) -> usize {
+    let n = key.len();
+    let (head, tail) = if n >= 8 {
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&key[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        (word(0), word(n - 8))
+    } else {
+        let folded = key.iter().fold(0u64, |h, &b| (h << 8) | u64::from(b));
+        (folded, 0)
+    };
+    let h = head.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ tail.wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+        ^ (n as u64).wrapping_mul(0x1656_67B1_9E37_79F9);
+    // Tables hold at most 1,024 slots: the low 16 bits are enough.
+    let [a, b, ..] = (h ^ (h >> 29) ^ (h >> 47)).to_le_bytes();
+    usize::from(u16::from_le_bytes([a, b]))
+}
+
 /// A node's index in the arena.
 pub(super) type NodeId = u32;
 
@@ -140,6 +166,8 @@ pub(super) struct Node {
     pub(super) contains: Option<Kw<NodeId>>,
     /// Sorted by key.
     pub(super) keys: Vec<KeyEntry>,
+    /// `keys`' index + 1 by [`key_slot`] (0: no key there; `COLLIDED`: look through them all).
+    pub(super) key_slots: Vec<u8>,
     /// How many tracked bits (`required` and `dependencies` keys).
     pub(super) tracked: u32,
     pub(super) required: Option<Kw<Vec<Tracked>>>,
@@ -171,6 +199,21 @@ impl Node {
     /// The `properties`/tracked entry of a key.
     #[inline]
     pub(super) fn key(&self, key: &[u8]) -> Option<&KeyEntry> {
+        if self.key_slots.is_empty() {
+            return None;
+        }
+        match self.key_slots[key_slot(key) & (self.key_slots.len() - 1)] {
+            0 => None,
+            COLLIDED => self.key_scan(key),
+            i => {
+                let entry = &self.keys[usize::from(i) - 1];
+                same_bytes(&entry.key, key).then_some(entry)
+            }
+        }
+    }
+
+    /// [`key`](Self::key) by looking through the keys.
+    fn key_scan(&self, key: &[u8]) -> Option<&KeyEntry> {
         // Lengths differ for most keys, and `same_bytes` compares them first.
         if self.keys.len() <= 16 {
             self.keys.iter().find(|e| same_bytes(&e.key, key))
@@ -182,8 +225,20 @@ impl Node {
         }
     }
 
-    /// Sets the group flags from the keywords present.
+    /// Sets the group flags from the keywords present, and the key slots.
     pub(super) fn finish(&mut self) {
+        self.key_slots.clear();
+        if !self.keys.is_empty() {
+            let size = (self.keys.len() * 4).next_power_of_two().max(8);
+            self.key_slots.resize(size, 0);
+            for (i, entry) in self.keys.iter().enumerate() {
+                let slot = &mut self.key_slots[key_slot(&entry.key) & (size - 1)];
+                *slot = match (*slot, u8::try_from(i + 1)) {
+                    (0, Ok(index)) if index != COLLIDED => index,
+                    _ => COLLIDED,
+                };
+            }
+        }
         self.applies_more = self.reference.is_some()
             || self.always == Some(false)
             || !self.all_of.is_empty()

@@ -64,18 +64,18 @@ impl<'a> Num<'a> {
             return None;
         }
         let total = int.len() + frac.len();
-        let digit = |i: usize| {
-            if i < int.len() {
-                int[i]
-            } else {
-                frac[i - int.len()]
-            }
-        };
-        let first = (0..total).find(|&i| digit(i) != b'0').unwrap_or(total);
-        let last = (first..total)
-            .rev()
-            .find(|&i| digit(i) != b'0')
-            .map_or(first, |i| i + 1);
+        let nonzero = |d: &u8| *d != b'0';
+        let first = int
+            .iter()
+            .position(nonzero)
+            .or_else(|| frac.iter().position(nonzero).map(|p| int.len() + p))
+            .unwrap_or(total);
+        let last = frac
+            .iter()
+            .rposition(nonzero)
+            .map(|p| int.len() + p + 1)
+            .or_else(|| int.iter().rposition(nonzero).map(|p| p + 1))
+            .unwrap_or(first);
         let point = (int.len() as i64)
             .saturating_add(exp)
             .saturating_sub(first as i64);
@@ -88,6 +88,12 @@ impl<'a> Num<'a> {
             point,
             float,
         })
+    }
+
+    /// False for an integer part with a leading zero (`01`): the one thing [`parse`](Self::parse)
+    /// accepts that RFC 8259's grammar does not.
+    pub(super) fn is_json(&self) -> bool {
+        !(self.int.len() > 1 && self.int[0] == b'0')
     }
 
     /// The significant digits, most significant first.
@@ -257,6 +263,30 @@ fn odd_mantissa(x: f64) -> Option<(u64, i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_with_is_json_is_the_number_grammar() {
+        // Every string of up to five bytes over the grammar's alphabet.
+        let alphabet = b"-+.eE019";
+        let mut checked = 0;
+        for len in 1..=5u32 {
+            for code in 0..alphabet.len().pow(len) {
+                let mut c = code;
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let b = alphabet[c % alphabet.len()];
+                        c /= alphabet.len();
+                        b
+                    })
+                    .collect();
+                let ours = Num::parse(&text).filter(Num::is_json).is_some();
+                let grammar = crate::document::lex_scan::valid_number(&text).is_ok();
+                assert_eq!(ours, grammar, "{}", String::from_utf8_lossy(&text));
+                checked += 1;
+            }
+        }
+        assert!(checked > 30_000);
+    }
 
     fn cmp(a: &str, b: &str) -> Ordering {
         Num::parse(a.as_bytes())

@@ -338,3 +338,30 @@ fn evaluator_is_send() {
     send::<Evaluator<'static>>();
     send::<super::ItemSchemas>();
 }
+
+#[test]
+fn key_table_finds_every_key_and_no_other() {
+    // Keys alike but for their middles, 300 of them (past the table's 254 indexes), empty.
+    let mut names: Vec<String> = (0..300)
+        .map(|i| format!("negotiated_{i:03}_rate"))
+        .collect();
+    names.extend(["negotiated_type", "negotiated_rate", "", "a"].map(String::from));
+    let properties: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|n| (n.clone(), json!({"type": "string"})))
+        .collect();
+    let schema = JsonSchema::compile(&json!({"properties": properties})).unwrap();
+    let root = &schema.nodes[schema.root as usize];
+    for name in &names {
+        let entry = root.key(name.as_bytes()).expect(name);
+        assert_eq!(&*entry.key, name.as_bytes());
+    }
+    for absent in [
+        "negotiated_999_rate",
+        "negotiated_typo",
+        "b",
+        "negotiated_rat",
+    ] {
+        assert!(root.key(absent.as_bytes()).is_none(), "{absent}");
+    }
+}

@@ -95,16 +95,18 @@ impl<'a> Quick<'a> {
         let rest = &self.bytes[*i..];
         let len = lex_scan::number_end(rest).unwrap_or(rest.len());
         let text = &rest[..len];
-        if len >= self.long_token || lex_scan::valid_number(text).is_err() {
+        if len >= self.long_token {
             return Err(Stop::Unsure);
         }
         *i += len;
         let parse = hash || n.needs_integer || n.needs_hash || n.has_number;
         if !parse {
+            lex_scan::valid_number(text).map_err(|_| Stop::Unsure)?;
             typed(n, types::NUMBER)?;
             return Ok(0);
         }
-        let num = Num::parse(text).ok_or(Stop::Unsure)?;
+        // Parsed, the number's grammar is checked on the way.
+        let num = Num::parse(text).filter(Num::is_json).ok_or(Stop::Unsure)?;
         let kind = if n.needs_integer && num.is_integer() {
             types::NUMBER | types::INTEGER
         } else {
