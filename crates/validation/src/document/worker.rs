@@ -67,9 +67,9 @@ impl Spare {
         spare.unwrap_or_else(|| Vec::with_capacity(self.capacity))
     }
 
-    /// A buffer that is no longer needed.
+    /// A buffer that is no longer needed (kept only if it is of the usual size).
     pub(crate) fn give(&self, mut buffer: Vec<u8>) {
-        if buffer.capacity() < self.capacity {
+        if buffer.capacity() < self.capacity || buffer.capacity() > 2 * self.capacity {
             return;
         }
         buffer.clear();

@@ -15,9 +15,12 @@ use super::tally::Tally;
 use super::validator::{Eval, Validator};
 use super::worker::{self, Head, Job, Msg, Spare};
 
-/// Bytes per piece sent to a worker; a record that would make its batch larger than this
-/// is streamed to a worker in pieces of this size instead.
+/// Bytes per piece sent to a worker: a batch of several records holds at most this many,
+/// and a record over `GATHER_BYTES` is streamed to a worker in pieces of this size.
 const PIECE_BYTES: usize = 128 * 1024;
+/// A record up to this size is sent whole, in a batch of its own if it outgrows a shared
+/// one (so the worker's quick check sees it whole); a larger one is streamed in pieces.
+const GATHER_BYTES: usize = 2 << 20;
 /// A batch of whole records is sent once it holds this many bytes.
 const BATCH_BYTES: usize = 64 * 1024;
 /// … or this many records.

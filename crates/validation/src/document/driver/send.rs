@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 
-use super::{BATCH_BYTES, BATCH_RECORDS, Frame, PIECE_BYTES, Reader, Stop, pointer_of};
+use super::{
+    BATCH_BYTES, BATCH_RECORDS, Frame, GATHER_BYTES, PIECE_BYTES, Reader, Stop, pointer_of,
+};
 use crate::document::finding::RecordChecks;
 use crate::document::validator::{RootEval, Validator};
 use crate::document::worker::{Head, Msg, Spare};
@@ -43,10 +45,11 @@ impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
             pos,
             item: Arc::new(item),
         });
-        // The record goes into the batch; one that outgrows it is streamed instead: the
-        // records before it are sent as a batch, it follows in pieces to the same worker.
-        // Every message holds at most `PIECE_BYTES` of the document.
-        let start = self.batch.len();
+        // The record goes into the batch. One that outgrows it is gathered whole in a batch
+        // of its own (the records before it are sent first), so the worker's quick check
+        // sees it whole; one larger than `GATHER_BYTES` is streamed after them instead, in
+        // pieces of `PIECE_BYTES`, to the same worker.
+        let mut start = self.batch.len();
         let mut out = Out {
             senders: &self.senders,
             in_flight: self.in_flight,
@@ -58,18 +61,23 @@ impl<R: Read, C: RecordChecks, I: Send + Sync + 'static> Reader<'_, R, C, I> {
         let skipped = self.lexer.skip_value(&mut |mut piece: &[u8]| {
             while !piece.is_empty() {
                 let Some((w, chunk)) = streaming.as_mut() else {
-                    let room = PIECE_BYTES.saturating_sub(batch.len());
-                    if piece.len() <= room {
+                    let record = batch.len() - start + piece.len();
+                    if batch.len() + piece.len() <= PIECE_BYTES
+                        || (start == 0 && record <= GATHER_BYTES)
+                    {
                         batch.extend_from_slice(piece);
                         return;
+                    }
+                    if start > 0 && record <= GATHER_BYTES {
+                        out.send_before(batch, heads, start);
+                        start = 0;
+                        continue;
                     }
                     let Some(h) = head.take() else {
                         // Not reached: the head is taken only when streaming starts.
                         batch.extend_from_slice(piece);
                         return;
                     };
-                    batch.extend_from_slice(&piece[..room]);
-                    piece = &piece[room..];
                     let w = out.spill(batch, heads, start, h);
                     streaming = Some((w, out.spare.take()));
                     continue;
@@ -152,6 +160,22 @@ impl<I> Out<'_, I> {
     fn send(&mut self, w: usize, msg: Msg<I>, bytes: usize) {
         self.in_flight[w].fetch_add(bytes as u64, Ordering::Relaxed);
         self.gone |= self.senders[w].send(msg).is_err();
+    }
+
+    /// Sends the batch's whole records (before `start`, where the current record's bytes
+    /// begin) to the worker with the fewest bytes waiting; the batch keeps the current
+    /// record's.
+    fn send_before(
+        &mut self,
+        batch: &mut Vec<u8>,
+        heads: &mut Vec<(Head<I>, usize)>,
+        start: usize,
+    ) {
+        let w = least_loaded(self.in_flight);
+        let current = batch.split_off(start);
+        let done = std::mem::replace(batch, current);
+        let n = done.len();
+        self.send(w, Msg::Batch(done, std::mem::take(heads)), n);
     }
 
     /// Sends the batch's whole records, then the current record's bytes so far (from
