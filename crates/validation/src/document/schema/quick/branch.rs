@@ -4,8 +4,8 @@
 //! branch's keywords name.
 
 use super::super::super::event::Str;
-use super::super::node::{DependencyKind, Node, NodeId, types};
-use super::kinds::{Members, Quick, Stop, Tracking, Walk, decoded, typed};
+use super::super::node::{Node, NodeId, types};
+use super::kinds::{Members, Quick, Stop, Tracking, Walk, applicable, decoded, typed};
 
 impl<'a> Quick<'a> {
     #[inline]
@@ -30,15 +30,7 @@ impl<'a> Quick<'a> {
         if !n.applies_more {
             return self.own(i, n, hash);
         }
-        if n.always == Some(false) {
-            return Err(Stop::Fails);
-        }
-        if n.dependencies
-            .iter()
-            .any(|d| matches!(d.then, DependencyKind::Schema(_)))
-        {
-            return Err(Stop::Unsure);
-        }
+        applicable(n)?;
         // The value with this node's own keywords (which checks its syntax; an object's
         // members are noted), then each schema the node applies besides, from its start.
         let start = *i;
@@ -133,15 +125,7 @@ impl<'a> Quick<'a> {
         let Some(range) = members.filter(|_| !n.needs_hash && Self::supported(n)) else {
             return self.value(&mut { start }, Some(node), false).map(drop);
         };
-        if n.always == Some(false) {
-            return Err(Stop::Fails);
-        }
-        if n.dependencies
-            .iter()
-            .any(|d| matches!(d.then, DependencyKind::Schema(_)))
-        {
-            return Err(Stop::Unsure);
-        }
+        applicable(n)?;
         typed(n, types::OBJECT)?;
         if n.has_object {
             let mut check = Tracking::default();

@@ -121,6 +121,21 @@ impl Tracking {
     }
 }
 
+/// Before a node that applies more than its own keywords is walked: a `false` schema
+/// fails; a schema-form `dependencies` entry is left to the evaluator.
+pub(super) fn applicable(n: &Node) -> Walk<()> {
+    if n.always == Some(false) {
+        return Err(Stop::Fails);
+    }
+    if n.dependencies
+        .iter()
+        .any(|d| matches!(d.then, DependencyKind::Schema(_)))
+    {
+        return Err(Stop::Unsure);
+    }
+    Ok(())
+}
+
 /// A checked string's decoded UTF-8 bytes (borrowed unless it has escapes).
 pub(super) fn decoded<'s>(s: &Str<'s>) -> Cow<'s, [u8]> {
     if s.escaped {
