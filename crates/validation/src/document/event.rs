@@ -36,6 +36,16 @@ impl<'a> Str<'a> {
             String::from_utf8_lossy(self.raw)
         }
     }
+
+    /// The string's value as bytes: the raw bytes when there is no escape (no copy, no
+    /// UTF-8 check), else the decoded value.
+    pub(crate) fn bytes(&self) -> Cow<'a, [u8]> {
+        if self.escaped {
+            Cow::Owned(decode_escaped(self.raw).into_bytes())
+        } else {
+            Cow::Borrowed(self.raw)
+        }
+    }
 }
 
 /// Decodes the JSON escapes of a checked string body.

@@ -10,6 +10,7 @@ mod input;
 mod lex_error;
 mod lex_scan;
 mod lexer;
+mod probe;
 mod records;
 mod render;
 mod report;

@@ -11,6 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use super::event::Pos;
 use super::finding::RecordChecks;
 use super::lexer::Lexer;
+use super::probe::Probe;
 use super::schema::QuickState;
 use super::tally::Tally;
 use super::validator::{Eval, Validator};
@@ -149,6 +150,7 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
         buffer: Vec::new(),
         eval: None,
         quick: QuickState::default(),
+        probes: Vec::new(),
     };
     while let Ok(msg) = rx.recv() {
         match msg {
@@ -210,6 +212,8 @@ struct State<E> {
     eval: Option<E>,
     /// The quick checks' sets and scratch, reused.
     quick: QuickState,
+    /// Whether the quick check is worth trying, per records path.
+    probes: Vec<Probe>,
 }
 
 /// A whole record that passes the schema's quick check is done but for the record checks,
@@ -224,13 +228,24 @@ fn quick<V: Validator, C: RecordChecks>(
 ) -> bool {
     // Without a schema the record checks' lexer reads the record as JSON anyway.
     let saves = V::SCHEMA || !C::TOKENS;
-    if !saves
-        || !job
-            .validator
-            .passes(&head.item, whole, job.max_token_bytes, &mut state.quick)
-    {
+    if !saves {
         return false;
     }
+    if state.probes.len() <= head.records {
+        state.probes.resize(head.records + 1, Probe::default());
+    }
+    let probe = &mut state.probes[head.records];
+    if !probe.wanted() {
+        return false;
+    }
+    if !job
+        .validator
+        .passes(&head.item, whole, job.max_token_bytes, &mut state.quick)
+    {
+        probe.failed();
+        return false;
+    }
+    probe.passed();
     let tally = &mut state.tally;
     checks.begin(head.records, head.index, &head.pointer, head.pos);
     if C::TOKENS {

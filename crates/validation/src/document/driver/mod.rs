@@ -184,7 +184,8 @@ impl From<LexError> for Stop {
 }
 
 fn pointer_of(frames: &[Frame]) -> String {
-    let mut pointer = String::new();
+    // Sized once for `/in_network/123456` and the like.
+    let mut pointer = String::with_capacity(32);
     for at in frames.iter().filter_map(|f| f.at.as_ref()) {
         push_pointer(&mut pointer, at);
     }

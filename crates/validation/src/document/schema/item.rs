@@ -80,7 +80,10 @@ impl<'s> Evaluator<'s> {
             return None;
         }
         let apps = &self.apps[frame.apps_start..frame.apps_end];
-        let mut nodes = Vec::new();
+        // Compared with the last element's schemas as they are found: nearly every element
+        // of an array has the same ones, and then nothing is allocated.
+        let last = self.last_detached.as_ref().map(|l| &*l.nodes);
+        let (mut count, mut same) = (0, last.is_some());
         for app in apps {
             let node = &self.nodes[app.node as usize];
             if app.sink != REPORT || node.contains.is_some() || node.unique_items.is_some() {
@@ -88,18 +91,30 @@ impl<'s> Evaluator<'s> {
             }
             match node.items {
                 Items::Any => {}
-                Items::All(child) => nodes.push(child),
+                Items::All(child) => {
+                    same = same && last.and_then(|l| l.get(count)) == Some(&child);
+                    count += 1;
+                }
                 Items::Tuple(_) => return None,
             }
         }
+        let reuse = same && last.is_some_and(|l| l.len() == count);
+        let nodes = (!reuse).then(|| {
+            apps.iter()
+                .filter_map(|app| match self.nodes[app.node as usize].items {
+                    Items::All(child) => Some(child),
+                    _ => None,
+                })
+                .collect::<Arc<[_]>>()
+        });
         if let Some(frame) = self.frames.last_mut() {
             frame.index += 1;
         }
-        match &self.last_detached {
-            Some(last) if *last.nodes == *nodes => Some(last.clone()),
-            _ => {
+        match (&self.last_detached, nodes) {
+            (Some(last), None) => Some(last.clone()),
+            (_, nodes) => {
                 let items = ItemSchemas {
-                    nodes: Arc::from(nodes),
+                    nodes: nodes.unwrap_or_default(),
                 };
                 self.last_detached = Some(items.clone());
                 Some(items)

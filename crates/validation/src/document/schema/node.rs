@@ -193,6 +193,9 @@ pub(super) struct Node {
     pub(super) has_number: bool,
     pub(super) has_object: bool,
     pub(super) has_array: bool,
+    /// No keyword of its own (no `type`, `enum`, `const` or keyword of a kind of value):
+    /// only the schemas it applies decide.
+    pub(super) applies_only: bool,
 }
 
 impl Node {
@@ -275,5 +278,13 @@ impl Node {
             || self.max_items.is_some()
             || self.unique_items.is_some()
             || self.contains.is_some();
+        self.applies_only = self.applies_more
+            && self.always.is_none()
+            && self.types.is_none()
+            && !(self.needs_hash
+                || self.has_string
+                || self.has_number
+                || self.has_object
+                || self.has_array);
     }
 }

@@ -154,7 +154,7 @@ impl TicChecks {
         match (at, token) {
             (Place::ItemField(k), Token::String(s)) => self.item_field(k, s, pos),
             (Place::ContainedField(Key::BillingCodeType), Token::String(s)) => {
-                self.contained.ty = CodeType::of(s.raw);
+                self.contained.ty = CodeType::of(&s.bytes());
             }
             (Place::ContainedField(Key::BillingCode), Token::String(s)) => {
                 self.contained.set_code(s, pos)
@@ -176,7 +176,7 @@ impl TicChecks {
                 self.price.rate = x.map(|x| (x, pos));
             }
             (Place::PriceField(Key::NegotiatedType), Token::String(s)) => {
-                self.price.percentage = s.raw == b"percentage";
+                self.price.percentage = *s.bytes() == *b"percentage";
             }
             (Place::PriceField(Key::ExpirationDate), Token::String(s)) => {
                 self.expiration(s, pos, findings)
@@ -192,7 +192,7 @@ impl TicChecks {
     fn item_field(&mut self, k: Key, s: &Str<'_>, pos: Pos) {
         let slot = match k {
             Key::BillingCodeType => {
-                self.item.ty = CodeType::of(s.raw);
+                self.item.ty = CodeType::of(&s.bytes());
                 0
             }
             Key::BillingCodeTypeVersion => 1,
@@ -204,16 +204,13 @@ impl TicChecks {
             Key::SeverityOfIllness => 4,
             _ => return,
         };
-        let h = if s.escaped {
-            xxhash_rust::xxh3::xxh3_64(s.decoded().as_bytes())
-        } else {
-            xxhash_rust::xxh3::xxh3_64(s.raw)
-        };
+        let h = xxhash_rust::xxh3::xxh3_64(&s.bytes());
         self.identity.0[slot] = h.max(1);
     }
 
     fn expiration(&mut self, s: &Str<'_>, pos: Pos, findings: &mut dyn Findings) {
-        let d = s.raw;
+        let bytes = s.bytes();
+        let d = &bytes[..];
         // A value that is not a date is the schema's `format: date` finding, not this one;
         // 9999-12-31 is the guide's "no expiration".
         let dated = d.len() == 10

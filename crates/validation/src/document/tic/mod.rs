@@ -71,6 +71,8 @@ mod run;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_escapes;
 
 pub use counts::TicCounts;
 pub(crate) use place::DocKind;

@@ -30,11 +30,7 @@ impl Code {
     }
     pub(crate) fn set_code(&mut self, s: &Str<'_>, pos: Pos) {
         self.code.clear();
-        let bytes = if s.escaped {
-            s.decoded().into_owned().into_bytes()
-        } else {
-            s.raw.to_vec()
-        };
+        let bytes = s.bytes();
         self.long = bytes.len() > CODE_BYTES;
         self.code
             .extend_from_slice(&bytes[..bytes.len().min(CODE_BYTES)]);

@@ -5,7 +5,7 @@
 
 use super::super::super::event::Str;
 use super::super::node::{Node, NodeId, types};
-use super::kinds::{Members, Quick, Stop, Tracking, Walk, applicable, decoded, typed};
+use super::kinds::{Members, Quick, Stop, Tracking, Walk, applicable, typed};
 
 impl<'a> Quick<'a> {
     #[inline]
@@ -31,11 +31,20 @@ impl<'a> Quick<'a> {
             return self.own(i, n, hash);
         }
         applicable(n)?;
+        let start = *i;
+        let members = self.bytes.get(start) == Some(&b'{');
+        if n.applies_only && !hash && !members {
+            // No keyword of its own (`npi: {oneOf: [...]}`): a branch that matches has read
+            // the whole value, its syntax included, so it is not walked once more first.
+            if let Some(end) = self.applies(start, n, None)? {
+                *i = end;
+                return Ok(0);
+            }
+            return self.own(i, n, false);
+        }
         // The value with this node's own keywords (which checks its syntax; an object's
         // members are noted), then each schema the node applies besides, from its start.
-        let start = *i;
         let base = self.members.len();
-        let members = self.bytes.get(start) == Some(&b'{');
         let h = if members {
             self.object(i, n, hash, true)?
         } else {
@@ -48,26 +57,28 @@ impl<'a> Quick<'a> {
 
     /// The schemas `n` applies to the value at `start` besides its own keywords: `allOf`,
     /// `anyOf`, `oneOf`, `not`, `if`/`then`/`else`; `members`, an object's noted members.
-    fn applies(&mut self, start: usize, n: &Node, members: Option<Members>) -> Walk<()> {
+    /// Where a branch that matched stopped reading (without `members`: after the whole
+    /// value), when one did.
+    fn applies(&mut self, start: usize, n: &Node, members: Option<Members>) -> Walk<Option<usize>> {
+        let mut end = None;
         for &member in &n.all_of {
-            self.branch(start, member, members)?;
+            end = Some(self.branch(start, member, members)?);
         }
         if let Some(k) = &n.any_of {
-            let mut any = false;
+            let mut any = None;
             for &branch in &k.value {
-                if self.matches(start, branch, members)? {
-                    any = true;
+                any = self.matches(start, branch, members)?;
+                if any.is_some() {
                     break;
                 }
             }
-            if !any {
-                return Err(Stop::Fails);
-            }
+            end = Some(any.ok_or(Stop::Fails)?);
         }
         if let Some(k) = &n.one_of {
-            let mut matched = 0;
+            let (mut matched, mut first) = (0, None);
             for &branch in &k.value {
-                if self.matches(start, branch, members)? {
+                if let Some(at) = self.matches(start, branch, members)? {
+                    first = first.or(Some(at));
                     matched += 1;
                     if matched > 1 {
                         break;
@@ -77,45 +88,54 @@ impl<'a> Quick<'a> {
             if matched != 1 {
                 return Err(Stop::Fails);
             }
+            end = first;
         }
         if let Some(k) = &n.not
-            && self.matches(start, k.value, members)?
+            && self.matches(start, k.value, members)?.is_some()
         {
             return Err(Stop::Fails);
         }
         if let Some(c) = &n.conditional
             && (c.then.is_some() || c.otherwise.is_some())
         {
-            let branch = if self.matches(start, c.condition, members)? {
+            let condition = self.matches(start, c.condition, members)?;
+            end = end.or(condition);
+            if let Some(branch) = if condition.is_some() {
                 c.then
             } else {
                 c.otherwise
-            };
-            if let Some(branch) = branch {
-                self.branch(start, branch, members)?;
+            } {
+                end = Some(self.branch(start, branch, members)?);
             }
         }
-        Ok(())
+        Ok(end)
     }
 
-    /// Whether the value at `start` matches `node` (a branch: its failure is an answer).
-    fn matches(&mut self, start: usize, node: NodeId, members: Option<Members>) -> Walk<bool> {
+    /// Whether the value at `start` matches `node` (a branch: its failure is an answer):
+    /// where the branch stopped reading when it does.
+    fn matches(
+        &mut self,
+        start: usize,
+        node: NodeId,
+        members: Option<Members>,
+    ) -> Walk<Option<usize>> {
         let (depth, noted) = (self.depth, self.members.len());
         let result = self.branch(start, node, members);
         // A walk that stopped early left its levels counted and its members noted.
         self.depth = depth;
         self.members.truncate(noted);
         match result {
-            Ok(()) => Ok(true),
-            Err(Stop::Fails) => Ok(false),
+            Ok(end) => Ok(Some(end)),
+            Err(Stop::Fails) => Ok(None),
             Err(Stop::Unsure) => Err(Stop::Unsure),
         }
     }
 
     /// The value at `start` against `node`: an object from its noted members when the
     /// node's keywords allow (only the members a keyword names are read again), else by
-    /// walking it again.
-    fn branch(&mut self, start: usize, node: NodeId, members: Option<Members>) -> Walk<()> {
+    /// walking it again. Where it stopped reading: after the value when walked again, else
+    /// `start`.
+    fn branch(&mut self, start: usize, node: NodeId, members: Option<Members>) -> Walk<usize> {
         let nodes = self.nodes;
         let mut id = node;
         while let Some(target) = nodes[id as usize].reference {
@@ -123,7 +143,9 @@ impl<'a> Quick<'a> {
         }
         let n = &nodes[id as usize];
         let Some(range) = members.filter(|_| !n.needs_hash && Self::supported(n)) else {
-            return self.value(&mut { start }, Some(node), false).map(drop);
+            let mut end = start;
+            self.value(&mut end, Some(node), false)?;
+            return Ok(end);
         };
         applicable(n)?;
         typed(n, types::OBJECT)?;
@@ -135,7 +157,7 @@ impl<'a> Quick<'a> {
                     raw: &self.bytes[m.name.0..m.name.1],
                     escaped: m.escaped,
                 };
-                let name = decoded(&key);
+                let name = key.bytes();
                 if let (Some(child), _) = check.member(n, &name) {
                     self.value(&mut { m.value }, Some(child), false)?;
                 }
@@ -145,7 +167,7 @@ impl<'a> Quick<'a> {
         if n.applies_more {
             self.applies(start, n, members)?;
         }
-        Ok(())
+        Ok(start)
     }
 
     /// Whether this walk handles `n`'s object keywords.

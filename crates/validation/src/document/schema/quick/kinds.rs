@@ -2,9 +2,6 @@
 //! kept per worker, `Quick` per record), an object's noted members and keyword tracking,
 //! and the keyword tests shared by every kind of value.
 
-use std::borrow::Cow;
-
-use super::super::super::event::Str;
 use super::super::hash;
 use super::super::node::{Additional, DependencyKind, Kw, Node, NodeId};
 
@@ -134,15 +131,6 @@ pub(super) fn applicable(n: &Node) -> Walk<()> {
         return Err(Stop::Unsure);
     }
     Ok(())
-}
-
-/// A checked string's decoded UTF-8 bytes (borrowed unless it has escapes).
-pub(super) fn decoded<'s>(s: &Str<'s>) -> Cow<'s, [u8]> {
-    if s.escaped {
-        Cow::Owned(s.decoded().into_owned().into_bytes())
-    } else {
-        Cow::Borrowed(s.raw)
-    }
 }
 
 /// Fails when `t` does not allow a value of type bits `kind`.

@@ -11,7 +11,7 @@ use super::super::hash;
 use super::super::node::{Items, Kw, Node, types};
 use super::super::number::{Decimal, Num, multiple_of};
 use super::kinds::{
-    MAX_DEPTH, Member, Quick, SMALL_SET, Stop, Tracking, Walk, decoded, hashed, typed, within,
+    MAX_DEPTH, Member, Quick, SMALL_SET, Stop, Tracking, Walk, hashed, typed, within,
 };
 use crate::bytes::{code_points, same_bytes};
 
@@ -60,7 +60,7 @@ impl<'a> Quick<'a> {
         if !(hash || n.needs_hash || n.has_string) {
             return Ok(0);
         }
-        let text = decoded(&s);
+        let text = s.bytes();
         let mut h = None;
         // A string is in `enum` (equals `const`) when it is one of its strings.
         if n.enumeration.is_some() {
@@ -208,7 +208,7 @@ impl<'a> Quick<'a> {
                     return Err(Stop::Unsure);
                 }
                 *i += 1;
-                let name = decoded(&key);
+                let name = key.bytes();
                 let (child, name_hash) = if track {
                     check.member(n, &name)
                 } else {
