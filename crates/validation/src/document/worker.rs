@@ -10,7 +10,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::event::Pos;
 use super::finding::RecordChecks;
-use super::lexer::Lexer;
+use super::lexer::{Lexer, Trusted};
 use super::probe::Probe;
 use super::schema::QuickState;
 use super::tally::Tally;
@@ -150,6 +150,7 @@ pub(crate) fn run<V: Validator, C: RecordChecks>(
         buffer: Vec::new(),
         eval: None,
         quick: QuickState::default(),
+        stack: Vec::new(),
         probes: Vec::new(),
     };
     while let Ok(msg) = rx.recv() {
@@ -212,6 +213,8 @@ struct State<E> {
     eval: Option<E>,
     /// The quick checks' sets and scratch, reused.
     quick: QuickState,
+    /// The open containers of a record that passed the quick check, reused.
+    stack: Vec<bool>,
     /// Whether the quick check is worth trying, per records path.
     probes: Vec<Probe>,
 }
@@ -249,20 +252,12 @@ fn quick<V: Validator, C: RecordChecks>(
     let tally = &mut state.tally;
     checks.begin(head.records, head.index, &head.pointer, head.pos);
     if C::TOKENS {
-        let mut lexer = Lexer::with_buffer(whole, head.pos, std::mem::take(&mut state.buffer))
-            .max_token_bytes(job.max_token_bytes);
-        loop {
-            match lexer.next() {
-                Ok(Some((token, pos))) => checks.token(&token, pos, tally),
-                Ok(None) => break,
-                Err(e) => {
-                    // Not reached: the quick check read the same bytes as JSON.
-                    tally.lex_error(&head.pointer, &e);
-                    break;
-                }
-            }
+        // The walk has read every byte as JSON: its tokens need no second check.
+        let mut tokens = Trusted::new(whole, head.pos, std::mem::take(&mut state.stack));
+        while let Some((token, pos)) = tokens.next() {
+            checks.token(&token, pos, tally);
         }
-        state.buffer = lexer.into_buffer();
+        state.stack = tokens.into_stack();
     }
     checks.end(tally);
     true

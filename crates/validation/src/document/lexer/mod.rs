@@ -11,6 +11,9 @@ pub(crate) use super::lex_error::{Found, LexError, LexErrorKind};
 
 mod skip;
 mod token;
+mod trusted;
+
+pub(crate) use trusted::Trusted;
 
 /// The buffer's starting size.
 pub(crate) const BUFFER_BYTES: usize = 256 * 1024;
@@ -311,3 +314,5 @@ impl<R: Read> Lexer<R> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_trusted;

@@ -61,7 +61,7 @@ fn expected(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn arb_json() -> impl Strategy<Value = Value> {
+pub(super) fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
