@@ -55,6 +55,7 @@ pub mod conformance;
 pub mod data;
 pub mod document;
 mod error;
+mod escape;
 mod history;
 mod locations;
 mod prehash;

@@ -126,7 +126,7 @@ impl Cursor<'_> {
                     return None;
                 }
                 return if escaped {
-                    serde_json::from_slice::<String>(raw).ok().map(Into::into)
+                    Some(crate::escape::unquote(raw))
                 } else {
                     std::str::from_utf8(&raw[1..raw.len() - 1])
                         .ok()

@@ -177,9 +177,7 @@ impl Prim {
             ));
         }
         let text: Cow<'_, str> = match self.json() {
-            Json::String if escaped => {
-                serde_json::from_slice::<String>(raw).map_or(Cow::Borrowed(""), Cow::Owned)
-            }
+            Json::String if escaped => crate::escape::unquote(raw),
             Json::String => {
                 Cow::Borrowed(std::str::from_utf8(&raw[1..raw.len() - 1]).unwrap_or(""))
             }

@@ -143,8 +143,11 @@ impl<'l, 's> Walk<'l, 's> {
             self.c.i += 1; // ':'
             self.c.ws();
             let key: Cow<'_, [u8]> = if escaped {
-                serde_json::from_slice::<String>(&self.b[k0..k1])
-                    .map_or(Cow::Borrowed(&[][..]), |s| Cow::Owned(s.into_bytes()))
+                Cow::Owned(
+                    crate::escape::unquote(&self.b[k0..k1])
+                        .into_owned()
+                        .into_bytes(),
+                )
             } else {
                 Cow::Borrowed(&self.b[k0 + 1..k1 - 1])
             };

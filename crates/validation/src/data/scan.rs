@@ -52,8 +52,7 @@ impl Captured {
         }
         let raw = &line[self.start as usize..self.end as usize];
         if self.escaped {
-            let s = std::str::from_utf8(raw).ok()?;
-            serde_json::from_str::<String>(s).ok().map(Into::into)
+            Some(crate::escape::unquote(raw))
         } else {
             std::str::from_utf8(&raw[1..raw.len() - 1])
                 .ok()

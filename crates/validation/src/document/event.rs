@@ -26,8 +26,8 @@ pub(crate) struct Str<'a> {
 }
 
 impl<'a> Str<'a> {
-    /// The string's value, decoded when it had escapes (an escape of a lone surrogate
-    /// becomes U+FFFD, as serde_json does).
+    /// The string's value, decoded when it had escapes (an escaped lone surrogate becomes
+    /// U+FFFD: see [`crate::escape`]).
     pub(crate) fn decoded(&self) -> Cow<'a, str> {
         if self.escaped {
             decode_escaped(self.raw).into()
@@ -50,12 +50,7 @@ impl<'a> Str<'a> {
 
 /// Decodes the JSON escapes of a checked string body.
 fn decode_escaped(raw: &[u8]) -> String {
-    let mut quoted = Vec::with_capacity(raw.len() + 2);
-    quoted.push(b'"');
-    quoted.extend_from_slice(raw);
-    quoted.push(b'"');
-    serde_json::from_slice::<String>(&quoted)
-        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
+    crate::escape::unescape(raw)
 }
 
 /// One token of a JSON document.

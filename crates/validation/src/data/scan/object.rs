@@ -29,12 +29,7 @@ fn decoded(quoted: &[u8]) -> Cow<'_, [u8]> {
     if !raw.contains(&b'\\') {
         return Cow::Borrowed(raw);
     }
-    let text = std::str::from_utf8(quoted).unwrap_or("");
-    Cow::Owned(
-        serde_json::from_str::<String>(text)
-            .unwrap_or_default()
-            .into_bytes(),
-    )
+    Cow::Owned(crate::escape::unescape(raw).into_bytes())
 }
 
 /// The member name whose opening quote is at `at` in `line`, decoded (for messages).
@@ -253,7 +248,6 @@ fn member(node: &Node, quoted: &[u8], escaped: bool) -> Option<usize> {
 #[cold]
 #[inline(never)]
 fn escaped_member(node: &Node, quoted: &[u8]) -> Option<usize> {
-    let text = std::str::from_utf8(quoted).unwrap_or("");
-    let key = serde_json::from_str::<String>(text).unwrap_or_default();
+    let key = crate::escape::unquote(quoted);
     node.find(key.as_bytes(), trie::tag(key.as_bytes()))
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use super::super::event::{Pos, Str, Token};
+use super::super::event::{Pos, Token};
 use super::super::finding::Findings;
 use super::eval::{App, Evaluator, FOUND, Frame};
 use super::fail::Fail;
@@ -11,15 +11,6 @@ use super::hash;
 use super::node::{DependencyKind, Node, types};
 use super::number::{Num, multiple_of};
 use crate::bytes::code_points;
-
-/// A string's decoded UTF-8 bytes (borrowed unless it has escapes).
-fn decoded<'a>(s: &Str<'a>) -> Cow<'a, [u8]> {
-    if s.escaped {
-        Cow::Owned(s.decoded().into_owned().into_bytes())
-    } else {
-        Cow::Borrowed(s.raw)
-    }
-}
 
 impl Evaluator<'_> {
     /// `type` on a value whose type bits are `kind`.
@@ -82,7 +73,7 @@ impl Evaluator<'_> {
                 self.check_hash(node, app, h, depth, pos, Some(raw), findings);
             }
             if let (Token::String(s), true) = (token, node.has_string) {
-                let text = text.get_or_insert_with(|| decoded(s));
+                let text = text.get_or_insert_with(|| s.bytes());
                 let len = || code_points(text);
                 let mut fails = [None; 4];
                 if node.min_length.as_ref().is_some_and(|k| len() < k.value) {
@@ -141,7 +132,7 @@ impl Evaluator<'_> {
 
     fn scalar_hash(&mut self, token: &Token<'_>, num: Option<&Num<'_>>) -> u128 {
         match token {
-            Token::String(s) => hash::string_bytes(&decoded(s)),
+            Token::String(s) => hash::string_bytes(&s.bytes()),
             Token::Number(n) => match num {
                 Some(num) => hash::number(num, &mut self.scratch),
                 None => hash::string(&String::from_utf8_lossy(n)),
