@@ -25,9 +25,11 @@ impl Evaluator<'_> {
     /// A result cell under `sink`; `forwards` for a cell whose findings may be reported.
     fn cell(&mut self, sink: usize, forwards: bool) -> usize {
         let buffering = forwards && (sink == REPORT || self.cells[sink].buffering);
+        let held = self.held.len();
         self.cells.push(Cell {
             failed: false,
             buffering,
+            held,
         });
         self.cells.len() - 1
     }

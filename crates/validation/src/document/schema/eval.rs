@@ -38,6 +38,8 @@ pub(super) struct App {
 pub(super) struct Cell {
     pub(super) failed: bool,
     pub(super) buffering: bool,
+    /// How many failures were held when it was made (see `held.rs`).
+    pub(super) held: usize,
 }
 
 /// How a combinator's cells resolve.

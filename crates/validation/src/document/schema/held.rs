@@ -2,6 +2,12 @@
 //! position) until the branch is known to apply. Most are dropped, so each keeps its place
 //! as raw member names and indexes in shared buffers — no allocation per failure — and is
 //! made a [`Finding`] (JSON Pointer, message) only when it is reported.
+//!
+//! Every failure held in a cell (or passed on to it from a younger one) was held after the
+//! cell was made, and nothing before that point is removed while the cell lives; so each
+//! cell keeps where the entries stood when it was made ([`Held::len`]), and resolving it
+//! looks only at the entries from there — never at all of them, which made a long array
+//! under a pending `if` quadratic in its held failures.
 
 use std::ops::Range;
 
@@ -92,26 +98,31 @@ impl<'s> Held<'s> {
         });
     }
 
-    /// Reports the failures held in `cell` (its branch applies): each counted, and made a
-    /// finding at `prefix` + its place when its details are wanted.
+    /// How many failures are held: a new cell's mark.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Reports the failures held in `cell` (its branch applies; `from`, its mark): each
+    /// counted, and made a finding at `prefix` + its place when its details are wanted.
     pub(super) fn report(
         &mut self,
-        cell: usize,
+        (cell, from): (usize, usize),
         prefix: &str,
         nodes: &[Node],
         findings: &mut dyn Findings,
     ) {
-        let mut i = 0;
-        while i < self.entries.len() {
-            if self.entries[i].cell != cell {
-                i += 1;
-                continue;
+        let mut entries = std::mem::take(&mut self.entries);
+        retain_from(&mut entries, from, |entry| {
+            if entry.cell != cell {
+                return true;
             }
-            let entry = self.entries.remove(i);
             if findings.count(entry.fail.rule(&nodes[entry.node as usize])) {
-                findings.detail(self.finding(&entry, prefix, nodes));
+                findings.detail(self.finding(entry, prefix, nodes));
             }
-        }
+            false
+        });
+        self.entries = entries;
         self.clear_if_empty();
     }
 
@@ -143,19 +154,21 @@ impl<'s> Held<'s> {
         }
     }
 
-    /// Moves the failures of `cell` to `sink` (a failed branch passed on to its parent's).
-    pub(super) fn forward(&mut self, cell: usize, sink: usize) {
-        for entry in &mut self.entries {
+    /// Moves the failures of `cell` (`from`, its mark) to `sink` (a failed branch passed on
+    /// to its parent's).
+    pub(super) fn forward(&mut self, (cell, from): (usize, usize), sink: usize) {
+        for entry in self.entries.iter_mut().skip(from) {
             if entry.cell == cell {
                 entry.cell = sink;
             }
         }
     }
 
-    /// Drops the failures of cells from `cells` on (their values have ended).
-    pub(super) fn drop_from(&mut self, cells: usize) {
-        if !self.entries.is_empty() {
-            self.entries.retain(|e| e.cell < cells);
+    /// Drops the failures of cells from `cells` on (their values have ended; `from`, the
+    /// mark of cell `cells`).
+    pub(super) fn drop_from(&mut self, cells: usize, from: usize) {
+        if from < self.entries.len() {
+            retain_from(&mut self.entries, from, |e| e.cell < cells);
             self.clear_if_empty();
         }
     }
@@ -173,4 +186,16 @@ impl<'s> Held<'s> {
             self.bytes.clear();
         }
     }
+}
+
+/// `Vec::retain` over `v[from..]` only, in order; `keep` sees each entry once.
+fn retain_from<T>(v: &mut Vec<T>, from: usize, mut keep: impl FnMut(&T) -> bool) {
+    let mut kept = from;
+    for i in from..v.len() {
+        if keep(&v[i]) {
+            v.swap(kept, i);
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
 }

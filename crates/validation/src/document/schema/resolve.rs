@@ -74,8 +74,11 @@ impl<'s> Evaluator<'s> {
                 }
             }
         }
-        self.cells.truncate(cells);
-        self.held.drop_from(cells);
+        if let Some(first) = self.cells.get(cells) {
+            let from = first.held;
+            self.cells.truncate(cells);
+            self.held.drop_from(cells, from);
+        }
     }
 
     /// Passes a resolved branch's result on to `sink`.
@@ -83,14 +86,16 @@ impl<'s> Evaluator<'s> {
         if !self.cells[cell].failed {
             return;
         }
+        let from = self.cells[cell].held;
         if sink == REPORT {
-            self.held.report(cell, &self.prefix, self.nodes, findings);
+            self.held
+                .report((cell, from), &self.prefix, self.nodes, findings);
             return;
         }
         let target = &mut self.cells[sink];
         target.failed = true;
         if target.buffering {
-            self.held.forward(cell, sink);
+            self.held.forward((cell, from), sink);
         }
     }
 

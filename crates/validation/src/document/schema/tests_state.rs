@@ -92,3 +92,31 @@ fn a_reused_item_evaluator_finds_what_a_new_one_finds() {
         );
     }
 }
+
+#[test]
+fn held_failures_of_a_long_array_resolve_in_one_pass() {
+    // Every element fails inside `then` branches two levels deep, held until the array
+    // ends: the counts are exact, whichever branch applies. (Resolving each element once
+    // looked at every failure held so far: 40,000 elements took seconds; now linear.)
+    let schema = JsonSchema::compile(&json!({
+        "if": {"contains": {"type": "integer", "minimum": 1}},
+        "then": {"items": {
+            "if": {"type": "integer"},
+            "then": {"allOf": [{"type": "string"}, {"maximum": 0}]},
+            "else": {"oneOf": [{"type": "integer"}, {"type": "null"}]}
+        }},
+        "else": {"items": {"type": "boolean"}}
+    }))
+    .unwrap();
+    let n = 100_000;
+    let ones: Vec<_> = (0..n)
+        .map(|i| if i % 2 == 0 { json!(1) } else { json!("s") })
+        .collect();
+    let found = schema.validate_value(&json!(ones), false);
+    // Integers fail `type: string` and `maximum: 0`; strings fail the `oneOf`.
+    assert_eq!(found.len(), n + n / 2, "{:?}", found.first());
+    assert_eq!(found[n / 2].pointer.matches('/').count(), 1);
+    // Nothing contains a positive integer: the `else` applies to every element.
+    let zeros: Vec<_> = (0..n).map(|_| json!(0)).collect();
+    assert_eq!(schema.validate_value(&json!(zeros), false).len(), n);
+}
