@@ -250,6 +250,7 @@ fn quick<V: Validator, C: RecordChecks>(
     }
     probe.passed();
     let tally = &mut state.tally;
+    tally.next_record();
     checks.begin(head.records, head.index, &head.pointer, head.pos);
     if C::TOKENS {
         // The walk has read every byte as JSON: its tokens need no second check.
@@ -273,6 +274,7 @@ fn record<V: Validator, C: RecordChecks>(
     state: &mut State<V::ItemEval>,
 ) {
     let tally = &mut state.tally;
+    tally.next_record();
     checks.begin(head.records, head.index, &head.pointer, head.pos);
     let eval = match &mut state.eval {
         Some(eval) => {
