@@ -15,6 +15,24 @@ pub(crate) struct Pos {
     pub(crate) column: u32,
 }
 
+impl Pos {
+    /// `offset` on line `line`, whose first byte is at `line_start` (columns count bytes).
+    pub(crate) fn on_line(offset: u64, line: u64, line_start: u64) -> Self {
+        let column = offset.saturating_sub(line_start) + 1;
+        Self {
+            offset,
+            line,
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The offset of the first byte of this position's line.
+    pub(crate) fn line_start(&self) -> u64 {
+        self.offset
+            .saturating_sub(u64::from(self.column.max(1)) - 1)
+    }
+}
+
 /// A string as written between its quotes: already checked to be valid UTF-8 and valid
 /// JSON (escapes included), not yet decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -88,9 +88,7 @@ impl<R: Read> Lexer<R> {
             eof: false,
             base: origin.offset,
             line: origin.line,
-            line_start: origin
-                .offset
-                .saturating_sub(u64::from(origin.column.max(1)) - 1),
+            line_start: origin.line_start(),
             stack: Vec::new(),
             expect: Expect::Value,
             max_token: MAX_TOKEN_BYTES,
@@ -136,13 +134,7 @@ impl<R: Read> Lexer<R> {
     }
 
     fn pos_of(&self, i: usize) -> Pos {
-        let offset = self.base + i as u64;
-        let column = offset.saturating_sub(self.line_start) + 1;
-        Pos {
-            offset,
-            line: self.line,
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-        }
+        Pos::on_line(self.base + i as u64, self.line, self.line_start)
     }
 
     fn error(&self, i: usize, expected: &'static str, found: Found) -> LexError {

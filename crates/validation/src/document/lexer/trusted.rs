@@ -33,9 +33,7 @@ impl<'a> Trusted<'a> {
             i: 0,
             base: origin.offset,
             line: origin.line,
-            line_start: origin
-                .offset
-                .saturating_sub(u64::from(origin.column.max(1)) - 1),
+            line_start: origin.line_start(),
             stack,
             key: false,
         }
@@ -47,13 +45,7 @@ impl<'a> Trusted<'a> {
     }
 
     fn pos(&self) -> Pos {
-        let offset = self.base + self.i as u64;
-        let column = offset.saturating_sub(self.line_start) + 1;
-        Pos {
-            offset,
-            line: self.line,
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-        }
+        Pos::on_line(self.base + self.i as u64, self.line, self.line_start)
     }
 
     /// Past whitespace; newlines counted (JSON has them nowhere else).

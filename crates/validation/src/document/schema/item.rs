@@ -105,20 +105,14 @@ impl<'s> Evaluator<'s> {
                     Items::All(child) => Some(child),
                     _ => None,
                 })
-                .collect::<Arc<[_]>>()
+                .collect()
         });
         if let Some(frame) = self.frames.last_mut() {
             frame.index += 1;
         }
-        match (&self.last_detached, nodes) {
-            (Some(last), None) => Some(last.clone()),
-            (_, nodes) => {
-                let items = ItemSchemas {
-                    nodes: nodes.unwrap_or_default(),
-                };
-                self.last_detached = Some(items.clone());
-                Some(items)
-            }
+        if let Some(nodes) = nodes {
+            self.last_detached = Some(ItemSchemas { nodes });
         }
+        self.last_detached.clone()
     }
 }
